@@ -1,0 +1,11 @@
+"""axonlab: from the biological neuron to the language model.
+
+Subpackages (import the one you need; they never import each other):
+
+- ``axonlab.neuro``: neurons, synapses with transmitter kinetics, networks, energy.
+- ``axonlab.text``: fine-tune pretrained encoders for classification and NER.
+- ``axonlab.lm``: character/BPE language models (LSTM, GPT) trained from a text file.
+- ``axonlab.serve``: an HTTP API and web page for trained run directories.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,48 @@
+"""The ``axonlab`` command line: one Typer sub-app per subsystem.
+
+Only this package knows the command line. Each sub-app module parses options and calls the
+library; heavy imports (torch, transformers) happen inside the commands so ``--help`` stays fast.
+Library errors (:class:`axonlab.errors.AxonlabError`) become a one-line message and exit code 1;
+nothing reaches the user as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from axonlab import __version__
+from axonlab.cli.common import err_console
+from axonlab.cli.text import app as text_app
+from axonlab.errors import AxonlabError
+
+app = typer.Typer(
+    name="axonlab",
+    help="From the biological neuron to the language model.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(text_app, name="text")
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        typer.echo(f"axonlab {__version__}")
+        raise typer.Exit()
+
+
+def main() -> None:
+    """Entry point of the ``axonlab`` console script."""
+    try:
+        app()
+    except AxonlabError as err:
+        err_console.print(f"[bold red]error:[/] {err}", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/]")
+        sys.exit(130)

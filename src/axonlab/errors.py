@@ -1,0 +1,35 @@
+"""Typed errors shared by every subpackage.
+
+Library code raises these; only ``axonlab.cli`` turns them into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class AxonlabError(Exception):
+    """Base class for every error axonlab raises on purpose (bad input, bad config)."""
+
+
+class InputError(AxonlabError, ValueError):
+    """Bad user input: a data file, a spec or an argument. Names where, and what was expected."""
+
+    def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None):
+        self.path = None if path is None else Path(path)
+        self.line = line
+        where = ""
+        if path is not None:
+            where = f"{path}"
+            if line is not None:
+                where += f", line {line}"
+            where += ": "
+        super().__init__(where + message)
+
+
+class RunDirectoryError(AxonlabError):
+    """A run directory is missing, incomplete or not the kind the command expected."""
+
+
+class SimulationError(AxonlabError):
+    """A simulation could not go on (e.g. it went numerically unstable)."""
