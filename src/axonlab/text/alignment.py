@@ -1,0 +1,167 @@
+"""Align word-level NER tags with sub-word tokens, in windows, so that no word is ever dropped.
+
+A fast tokenizer splits each word into sub-tokens (``word_ids`` says which word each came from).
+The first sub-token of a word carries the word's label; the others get ``-100`` (ignored by the
+loss), and at prediction the word's tag is read at its first sub-token.
+
+**Windows.** A sentence longer than the model's window (``max_length`` sub-tokens, special tokens
+included) is cut into overlapping windows, ``stride`` sub-tokens of overlap, cut at word
+boundaries. Each word is *owned* by exactly one window: the one in which its first sub-token sits
+farthest from an edge (most context on both sides). Only the owner labels the word in training and
+predicts it at inference, so every word gets exactly one prediction.
+
+**Words with no sub-token.** Some words vanish in the tokenizer: emoji variation selectors
+(U+FE0F), byte-order marks (U+FEFF), zero-width spaces (U+200B) are stripped by BERT's normaliser.
+Rule: such a word is fed to the model as the tokenizer's unknown token (``[UNK]``), so it has a
+position, a label in training, a prediction at inference, and counts in the score like any word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+IGNORE_INDEX = -100  # label ignored by torch's cross-entropy
+
+
+@dataclass(frozen=True)
+class Window:
+    """One model input cut from sentence ``sentence``.
+
+    ``input_ids`` include the special tokens; ``owned`` lists ``(position, word)`` pairs: the
+    position (into ``input_ids``) of the first sub-token of each word this window predicts.
+    """
+
+    sentence: int
+    input_ids: list[int]
+    owned: list[tuple[int, int]]
+
+
+class WordAligner:
+    """Turns word lists into model windows, and window predictions back into one row per word.
+
+    ``tokenizer`` must be a fast (Rust) Hugging Face tokenizer; ``max_length`` is the window size
+    in sub-tokens including special tokens; ``stride`` the overlap between windows in sub-tokens
+    (default: a quarter of a window).
+    """
+
+    def __init__(self, tokenizer, max_length: int = 512, stride: int | None = None):
+        if tokenizer.unk_token is None:
+            raise ValueError("the tokenizer has no unknown token; NER alignment needs one")
+        probe = tokenizer(["x"], is_split_into_words=True, return_special_tokens_mask=True)
+        mask = probe["special_tokens_mask"]
+        first, last = mask.index(0), len(mask) - 1 - mask[::-1].index(0)
+        self.prefix, self.suffix = probe["input_ids"][:first], probe["input_ids"][last + 1 :]
+        self.capacity = max_length - len(self.prefix) - len(self.suffix)
+        if self.capacity < 2:
+            raise ValueError(f"max_length={max_length} leaves no room for words")
+        stride = self.capacity // 4 if stride is None else stride
+        if not 0 <= stride < self.capacity:
+            raise ValueError(f"stride={stride} must be in [0, {self.capacity})")
+        self.tokenizer, self.max_length, self.stride = tokenizer, max_length, stride
+
+    def __repr__(self) -> str:
+        return f"WordAligner(max_length={self.max_length}, stride={self.stride})"
+
+    def tokenize(self, sentences: Sequence[Sequence[str]]) -> list[tuple[list[int], list[int]]]:
+        """Sub-token ids and their word index, per sentence (no special tokens).
+
+        Every word maps to at least one sub-token (words the tokenizer erases become ``[UNK]``).
+        """
+        out = []
+        encoded = self._encode([list(s) for s in sentences])
+        for words, (ids, word_ids) in zip(sentences, encoded, strict=True):
+            missing = set(range(len(words))) - set(word_ids)
+            if missing:
+                unk = self.tokenizer.unk_token
+                patched = [unk if i in missing else w for i, w in enumerate(words)]
+                ids, word_ids = self._encode([patched])[0]
+            out.append((ids, word_ids))
+        return out
+
+    def windows(self, sentences: Sequence[Sequence[str]]) -> list[Window]:
+        """Model windows for every sentence, in sentence order (none for an empty sentence)."""
+        out: list[Window] = []
+        for index, (ids, word_ids) in enumerate(self.tokenize(sentences)):
+            spans = self._spans(word_ids)
+            owner = self._owners(word_ids, spans)
+            for k, (start, end) in enumerate(spans):
+                offset = len(self.prefix) - start
+                owned = [(p + offset, w) for w, (p, win) in owner.items() if win == k]
+                body = self.prefix + ids[start:end] + self.suffix
+                out.append(Window(index, body, sorted(owned)))
+        return out
+
+    def training_features(
+        self, sentences: Sequence[Sequence[str]], tag_ids: Sequence[Sequence[int]]
+    ) -> list[dict[str, list[int]]]:
+        """``{"input_ids", "labels"}`` per window; labels at owned first sub-tokens, else -100."""
+        features = []
+        for window in self.windows(sentences):
+            labels = [IGNORE_INDEX] * len(window.input_ids)
+            for position, word in window.owned:
+                labels[position] = tag_ids[window.sentence][word]
+            features.append({"input_ids": window.input_ids, "labels": labels})
+        return features
+
+    @staticmethod
+    def merge(
+        windows: Sequence[Window], scores: Sequence[np.ndarray], word_counts: Sequence[int]
+    ) -> list[np.ndarray]:
+        """Window scores ``(len(input_ids), num_labels)`` -> one ``(words, num_labels)`` array per
+        sentence, each word's row taken from its owner window at its first sub-token."""
+        num_labels = scores[0].shape[-1] if len(scores) else 0
+        merged = [np.full((n, num_labels), np.nan, dtype=np.float32) for n in word_counts]
+        for window, score in zip(windows, scores, strict=True):
+            for position, word in window.owned:
+                merged[window.sentence][word] = score[position]
+        for index, rows in enumerate(merged):
+            if np.isnan(rows).any():
+                raise RuntimeError(f"sentence {index}: a word got no prediction (alignment bug)")
+        return merged
+
+    def _encode(self, batch: list[list[str]]) -> list[tuple[list[int], list[int]]]:
+        if not batch:
+            return []
+        enc = self.tokenizer(
+            batch, is_split_into_words=True, add_special_tokens=False, verbose=False
+        )
+        return [(enc["input_ids"][i], enc.word_ids(i)) for i in range(len(batch))]
+
+    def _spans(self, word_ids: list[int]) -> list[tuple[int, int]]:
+        """``[start, end)`` sub-token ranges of the windows, cut at word boundaries."""
+        n, capacity = len(word_ids), self.capacity
+        if n <= capacity:
+            return [(0, n)] if n else []
+
+        def boundary(i: int) -> bool:
+            return i in (0, n) or word_ids[i] != word_ids[i - 1]
+
+        spans, start = [], 0
+        while True:
+            end = min(start + capacity, n)
+            while not boundary(end) and end > start + 1:
+                end -= 1
+            if end == start + 1 and not boundary(end):  # one word longer than a window
+                end = min(start + capacity, n)
+            spans.append((start, end))
+            if end == n:
+                return spans
+            next_start = max(end - self.stride, start + 1)
+            while not boundary(next_start) and next_start < end:
+                next_start += 1
+            start = next_start
+
+    @staticmethod
+    def _owners(word_ids: list[int], spans: list[tuple[int, int]]) -> dict[int, tuple[int, int]]:
+        """word -> (first sub-token position, owning window): the most central window wins."""
+        first: dict[int, int] = {}
+        for position, word in enumerate(word_ids):
+            first.setdefault(word, position)
+        owner: dict[int, tuple[int, int]] = {}
+        for word, p in first.items():
+            margins = [(min(p - s, e - 1 - p), -k) for k, (s, e) in enumerate(spans) if s <= p < e]
+            owner[word] = (p, -max(margins)[1])
+        return owner

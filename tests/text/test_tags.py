@@ -1,0 +1,60 @@
+import pytest
+
+from axonlab.text.tags import label_list, spans, split_tag, to_iob2
+
+
+def test_split_tag_reads_prefix_and_type():
+    assert split_tag("B-PER") == ("B", "PER")
+    assert split_tag("I-creative-work") == ("I", "creative-work")
+    assert split_tag("O") == ("O", "")
+
+
+@pytest.mark.parametrize("tag", ["I-", "PER", "X-PER", "b-PER", ""])
+def test_split_tag_rejects_malformed(tag):
+    with pytest.raises(ValueError):
+        split_tag(tag)
+
+
+def test_iob1_becomes_iob2():
+    iob1 = ["I-PER", "I-PER", "O", "I-LOC", "B-LOC", "I-LOC", "I-ORG"]
+    assert to_iob2(iob1) == ["B-PER", "I-PER", "O", "B-LOC", "B-LOC", "I-LOC", "B-ORG"]
+
+
+def test_valid_iob2_is_unchanged():
+    tags = ["B-PER", "I-PER", "O", "B-LOC", "B-LOC", "I-LOC"]
+    assert to_iob2(tags) == tags
+
+
+def test_bioes_becomes_iob2():
+    bioes = ["B-PER", "E-PER", "S-LOC", "S-LOC", "O", "B-ORG", "I-ORG", "E-ORG", "I-ORG"]
+    assert to_iob2(bioes) == [
+        "B-PER",
+        "I-PER",
+        "B-LOC",
+        "B-LOC",
+        "O",
+        "B-ORG",
+        "I-ORG",
+        "I-ORG",
+        "B-ORG",
+    ]
+
+
+def test_spans_conlleval_cases():
+    # Hand-worked with conlleval's start-of-chunk rules.
+    assert spans(["O", "I-PER", "I-PER", "O"]) == [("PER", 1, 3)]
+    assert spans(["B-PER", "I-LOC", "I-LOC"]) == [("PER", 0, 1), ("LOC", 1, 3)]
+    assert spans(["B-PER", "B-PER", "I-PER"]) == [("PER", 0, 1), ("PER", 1, 3)]
+    assert spans(["I-ORG"]) == [("ORG", 0, 1)]
+    assert spans(["O", "O"]) == []
+    assert spans(["B-LOC", "O", "I-LOC"]) == [("LOC", 0, 1), ("LOC", 2, 3)]
+
+
+def test_label_list_has_o_first_and_both_prefixes():
+    assert label_list([["B-PER", "O"], ["B-LOC", "I-LOC"]]) == [
+        "O",
+        "B-LOC",
+        "I-LOC",
+        "B-PER",
+        "I-PER",
+    ]
