@@ -28,7 +28,9 @@ def machine_line() -> str:
 def write_section(name: str, body: str) -> None:
     """Replace section ``name`` of docs/benchmarks.md with ``body`` (markdown), stamped with
     the command line that produced it, the date and the machine."""
-    command = "python " + " ".join([os.path.relpath(sys.argv[0], PAGE.parent.parent), *sys.argv[1:]])
+    command = "python " + " ".join(
+        [os.path.relpath(sys.argv[0], PAGE.parent.parent), *sys.argv[1:]]
+    )
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     stamped = (
         f"{start}\n{body.rstrip()}\n\n"

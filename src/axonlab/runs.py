@@ -106,7 +106,9 @@ class RunDirectory:
     def require_complete(self) -> None:
         """Raise a clear error unless this is a finished run directory."""
         if not (self.path / CONFIG_FILE).exists():
-            raise RunDirectoryError(f"{self.path} is not an axonlab run directory (no {CONFIG_FILE})")
+            raise RunDirectoryError(
+                f"{self.path} is not an axonlab run directory (no {CONFIG_FILE})"
+            )
         if (self.path / INCOMPLETE_MARKER).exists():
             raise RunDirectoryError(
                 f"{self.path} holds an unfinished run; finish it with --resume or train again"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.text import Text
 
 from axonlab import __version__
 from axonlab.cli.common import err_console
@@ -41,7 +42,7 @@ def main() -> None:
     try:
         app()
     except AxonlabError as err:
-        err_console.print(f"[bold red]error:[/] {err}", highlight=False)
+        err_console.print(Text.assemble(("error: ", "bold red"), str(err)), soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]")

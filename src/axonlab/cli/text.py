@@ -2,6 +2,284 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
-app = typer.Typer(help="Fine-tune pretrained encoders: classification and NER.", no_args_is_help=True)
+from axonlab.cli.common import console, print_json
+
+app = typer.Typer(
+    help="Fine-tune pretrained encoders: classification and NER.", no_args_is_help=True
+)
+
+
+class Task(StrEnum):
+    classify = "classify"
+    ner = "ner"
+
+
+def quiet_transformers() -> None:
+    """Keep transformers' load reports and save progress bars off the terminal."""
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+
+
+def _bundled(name: str) -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / name
+
+
+@app.command()
+def train(
+    task: Annotated[Task, typer.Argument(help="classify (labelled texts) or ner (CoNLL/JSONL).")],
+    train_file: Annotated[
+        Path, typer.Option("--train", help="Training file (CSV/TSV/JSONL; CoNLL for ner).")
+    ],
+    dev_file: Annotated[Path, typer.Option("--dev", help="Dev file: picks the best epoch.")],
+    out: Annotated[Path, typer.Option("--out", help="Run directory to create.")],
+    epochs: Annotated[float, typer.Option(help="Passes over the training data.")] = 3.0,
+    lr: Annotated[
+        float | None, typer.Option("--lr", help="Peak learning rate [default: task's]")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Training batch size.")] = 32,
+    max_length: Annotated[
+        int | None, typer.Option(help="Longest input in sub-word tokens.")
+    ] = None,
+    backbone: Annotated[
+        str | None,
+        typer.Option(help="Local HF model folder or hub id [default: bundled all-MiniLM-L6-v2]."),
+    ] = None,
+    lora: Annotated[
+        bool,
+        typer.Option("--lora", help="Train LoRA adapters (~1% of weights), merged at the end."),
+    ] = False,
+    lora_r: Annotated[int, typer.Option(help="LoRA rank.")] = 8,
+    lora_alpha: Annotated[int, typer.Option(help="LoRA scaling alpha.")] = 16,
+    lora_dropout: Annotated[float, typer.Option(help="LoRA dropout.")] = 0.1,
+    lora_targets: Annotated[
+        str, typer.Option(help="Comma-separated module names to adapt.")
+    ] = "query,value",
+    metric: Annotated[
+        str | None, typer.Option(help="Dev metric that picks the best checkpoint.")
+    ] = None,
+    early_stopping: Annotated[
+        int | None, typer.Option(help="Stop after N epochs without dev improvement.")
+    ] = None,
+    class_weights: Annotated[
+        bool, typer.Option("--class-weights", help="Weigh the loss by inverse class frequency.")
+    ] = False,
+    text_column: Annotated[
+        str | None, typer.Option(help="Text column name [default: detected].")
+    ] = None,
+    label_column: Annotated[
+        str | None, typer.Option(help="Label column name [default: detected].")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
+    threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
+    bf16: Annotated[
+        bool, typer.Option("--bf16", help="bfloat16 autocast (CPUs with AVX512-BF16/AMX).")
+    ] = False,
+    max_steps: Annotated[
+        int | None, typer.Option(help="Stop after this many steps (overrides epochs).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted run in --out.")
+    ] = False,
+    keep_checkpoints: Annotated[
+        bool, typer.Option("--keep-checkpoints", help="Keep intermediate checkpoints.")
+    ] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the dev metrics as one JSON object.")
+    ] = False,
+) -> None:
+    """Fine-tune a pretrained encoder; keeps the best epoch by the dev set."""
+    from axonlab import text
+    from axonlab.text.train import LoraSettings
+
+    quiet_transformers()
+    options: dict[str, Any] = {
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "early_stopping_patience": early_stopping,
+        "class_weights": class_weights,
+        "seed": seed,
+        "threads": threads,
+        "bf16": bf16,
+        "max_steps": max_steps,
+        "keep_checkpoints": keep_checkpoints,
+    }
+    for key, value in (("learning_rate", lr), ("max_length", max_length), ("best_metric", metric)):
+        if value is not None:
+            options[key] = value
+    lora_settings = (
+        LoraSettings(
+            r=lora_r,
+            alpha=lora_alpha,
+            dropout=lora_dropout,
+            target_modules=tuple(m.strip() for m in lora_targets.split(",") if m.strip()),
+        )
+        if lora
+        else False
+    )
+    columns = {"text_column": text_column, "label_column": label_column}
+    model = text.finetune(
+        task.value,
+        train=train_file,
+        dev=dev_file,
+        out=out,
+        backbone=backbone,
+        lora=lora_settings,
+        resume=resume,
+        **columns,
+        **options,
+    )
+    metrics = model.run_metrics()["dev"]
+    if json_output:
+        print_json(metrics)
+    else:
+        console.print(f"[green]saved[/] {out}  (dev report below)")
+        console.print((out / "dev_report.txt").read_text(), highlight=False)
+
+
+@app.command("eval")
+def evaluate(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory from `axonlab text train`.")],
+    data: Annotated[Path, typer.Argument(help="Labelled file in the run's task format.")],
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the metrics as one JSON object.")
+    ] = False,
+    save: Annotated[
+        Path | None, typer.Option(help="Also write metrics, report and plots to this folder.")
+    ] = None,
+) -> None:
+    """Score a trained model on a labelled file (accuracy/macro-F1, or entity F1 for NER)."""
+    from axonlab import text
+
+    quiet_transformers()
+    report = text.load(run_dir).evaluate(data)
+    if save is not None:
+        report.save(save, prefix=data.stem)
+    if json_output:
+        print_json(report.metrics)
+    else:
+        console.print(report.report, highlight=False)
+
+
+@app.command()
+def predict(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory from `axonlab text train`.")],
+    texts: Annotated[list[str] | None, typer.Argument(help="Texts to label.")] = None,
+    input_file: Annotated[
+        Path | None, typer.Option("--input", help="CSV/TSV/JSONL/TXT of texts.")
+    ] = None,
+    output_file: Annotated[
+        Path | None, typer.Option("--output", help="JSONL predictions (resumable).")
+    ] = None,
+    text_column: Annotated[
+        str | None, typer.Option(help="Text column of --input [default: detected].")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Texts per forward pass.")] = 64,
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Label texts given on the command line, or a whole file with --input/--output."""
+    from axonlab import text
+    from axonlab.errors import InputError
+
+    quiet_transformers()
+    if bool(input_file) != bool(output_file):
+        raise InputError("--input and --output go together")
+    if input_file and texts:
+        raise InputError("give texts on the command line or --input, not both")
+    if not input_file and not texts:
+        raise InputError("nothing to predict: give one or more texts, or --input/--output")
+    model = text.load(run_dir)
+    if input_file is not None and output_file is not None:
+        from axonlab.text.batch import predict_file
+
+        summary = predict_file(
+            model,
+            input_file,
+            output_file,
+            text_column=text_column,
+            batch_size=batch_size,
+            progress=not json_output,
+        )
+        if json_output:
+            print_json(summary)
+        else:
+            console.print(summary)
+        return
+    predictions = model.predict(texts or [], batch_size=batch_size)
+    items = [{"text": t, **p} for t, p in zip(texts or [], predictions, strict=True)]
+    if json_output:
+        print_json({"predictions": items})
+        return
+    for item in items:
+        _print_prediction(item)
+
+
+def _print_prediction(item: dict[str, Any]) -> None:
+    if "label" in item:
+        console.print(
+            f"[bold]{item['label']}[/] ({item['score']:.3f})  {item['text']}", highlight=False
+        )
+        return
+    console.print(item["text"], highlight=False)
+    for entity in item.get("entities", []):
+        console.print(
+            f"  [bold]{entity['type']}[/] {entity['text']!r} "
+            f"[{entity['start']}:{entity['end']}] ({entity['score']:.3f})",
+            highlight=False,
+        )
+
+
+def _remove_previous_demo(out: Path) -> None:
+    import shutil
+
+    from axonlab.runs import RunDirectory
+
+    run = RunDirectory(out)
+    if run.config().get("train_file", "").endswith("sms_spam_train.tsv"):
+        shutil.rmtree(out)  # only ever a previous demo run, never a user's own run
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Run directory for the demo model.")] = Path(
+        "runs/spam-demo"
+    ),
+    epochs: Annotated[float, typer.Option(help="Passes over the bundled sample.")] = 3.0,
+) -> None:
+    """Fine-tune the default backbone on the bundled SMS-spam sample, then test and predict."""
+    from axonlab import text
+    from axonlab.text.data import read_labelled
+
+    quiet_transformers()
+    if (out / "config.json").exists():
+        _remove_previous_demo(out)
+    console.print(
+        "[bold]axonlab demo[/]: fine-tuning all-MiniLM-L6-v2 on 800 SMS messages "
+        "(SMS Spam Collection, CC BY 4.0), dev 200, test 200"
+    )
+    model = text.finetune(
+        "classify",
+        train=_bundled("sms_spam_train.tsv"),
+        dev=_bundled("sms_spam_dev.tsv"),
+        out=out,
+        epochs=epochs,
+    )
+    report = model.evaluate(_bundled("sms_spam_test.tsv"))
+    report.save(out, prefix="test")
+    console.print("\n[bold]test report[/]\n" + report.report, highlight=False)
+    test = read_labelled(_bundled("sms_spam_test.tsv"))
+    examples = [
+        next(t for t, g in zip(test.texts, test.labels, strict=True) if g == label)
+        for label in ("spam", "ham")
+    ]
+    console.print("\n[bold]example predictions[/]")
+    for item, example in zip(model.predict(examples), examples, strict=True):
+        _print_prediction({"text": example, **item})
+    console.print(f'\nsaved to {out}; try: axonlab text predict {out} "Free entry! Txt WIN now"')

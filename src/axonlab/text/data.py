@@ -1,0 +1,240 @@
+"""Readers for labelled text tables (CSV, TSV, JSONL) and the label map saved with a model.
+
+Columns are found by name: the text column is the one called ``text``, ``sentence``,
+``content``, ... and the label column the one called ``label``, ``category``, ...; either can be
+named explicitly. Every error names the file and the line, and says what was expected.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from axonlab.errors import InputError
+
+TEXT_COLUMNS = ("text", "sentence", "content", "message", "review", "document", "body", "tweet")
+LABEL_COLUMNS = ("label", "labels", "category", "class", "sentiment", "target", "intent", "topic")
+# Per suffix, the csv module's options (None: JSON Lines). TSV files are read unquoted, as GLUE
+# and most corpora write them: a quote character inside a tab-separated text is just a character.
+TABLE_SUFFIXES: dict[str, dict | None] = {
+    ".csv": {"delimiter": ","},
+    ".tsv": {"delimiter": "\t", "quoting": csv.QUOTE_NONE},
+    ".jsonl": None,
+    ".json": None,
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One example: ``line`` is where it starts in the file (1-based), for error messages."""
+
+    line: int
+    text: str
+    label: str | None
+
+
+@dataclass
+class LabelledTexts:
+    """Texts with their labels, as read from ``path``."""
+
+    path: Path
+    texts: list[str]
+    labels: list[str]
+    lines: list[int]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def _open_text(path: Path) -> str:
+    if not path.exists():
+        raise InputError("file not found", path=path)
+    if path.is_dir():
+        raise InputError("is a directory, expected a CSV, TSV or JSONL file", path=path)
+    raw = path.read_bytes()
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise InputError(
+            f"bytes at offset {err.start} are not valid UTF-8; save the file as UTF-8",
+            path=path,
+            line=line,
+        ) from err
+    if not content.strip():
+        raise InputError("file is empty", path=path)
+    return content
+
+
+def _pick_column(
+    columns: Sequence[str], wanted: str | None, candidates: Sequence[str], role: str, path: Path
+) -> str | None:
+    """The column named ``wanted``, or the single column whose name is a known ``role`` name."""
+    if wanted is not None:
+        if wanted not in columns:
+            raise InputError(
+                f"no {role} column {wanted!r}; the columns are {list(columns)}", path=path, line=1
+            )
+        return wanted
+    found = [c for c in columns if c.strip().lower() in candidates]
+    if len(found) > 1:
+        raise InputError(
+            f"ambiguous {role} column: {found} all look like one; name it with --{role}-column",
+            path=path,
+            line=1,
+        )
+    return found[0] if found else None
+
+
+def _table_records(path: Path, content: str) -> Iterator[tuple[int, dict[str, object]]]:
+    """Yield ``(line, record)`` for each data row of a CSV/TSV/JSONL file."""
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise InputError(
+            f"unknown file type {suffix!r}; expected one of {sorted(TABLE_SUFFIXES)}", path=path
+        )
+    dialect = TABLE_SUFFIXES[suffix]
+    if dialect is None:
+        for number, line in enumerate(content.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise InputError(f"not valid JSON ({err.msg})", path=path, line=number) from err
+            if not isinstance(record, dict):
+                raise InputError("expected a JSON object per line", path=path, line=number)
+            yield number, record
+        return
+    reader = csv.reader(io.StringIO(content), **dialect)
+    header = next(reader)
+    line = reader.line_num + 1  # where the next record starts; quoted fields may span lines
+    for fields in reader:
+        if fields:
+            if len(fields) > len(header):
+                raise InputError(
+                    f"{len(fields)} fields, the header has {len(header)}", path=path, line=line
+                )
+            yield line, dict(zip(header, fields, strict=False))
+        line = reader.line_num + 1
+
+
+def _columns(path: Path, content: str) -> list[str]:
+    dialect = TABLE_SUFFIXES.get(path.suffix.lower())
+    if dialect is None:
+        first = next(_table_records(path, content), None)
+        return list(first[1]) if first else []
+    return next(csv.reader(io.StringIO(content), **dialect))
+
+
+def iter_rows(
+    path: str | Path,
+    *,
+    text_column: str | None = None,
+    label_column: str | None = None,
+    require_labels: bool = True,
+) -> Iterator[Row]:
+    """Stream the rows of a CSV/TSV/JSONL table.
+
+    Args:
+        path: the file; its suffix (``.csv``, ``.tsv``, ``.jsonl``) gives the format.
+        text_column, label_column: column names; detected from the header when ``None``.
+        require_labels: raise if there is no label column or a row has no label.
+    """
+    path = Path(path)
+    content = _open_text(path)
+    columns = _columns(path, content)
+    text_key = _pick_column(columns, text_column, TEXT_COLUMNS, "text", path)
+    label_key = _pick_column(columns, label_column, LABEL_COLUMNS, "label", path)
+    if text_key is None:
+        raise InputError(
+            f"no text column: expected one named {'/'.join(TEXT_COLUMNS[:4])}... or --text-column; "
+            f"the columns are {columns}",
+            path=path,
+            line=1,
+        )
+    if label_key is None and require_labels:
+        raise InputError(
+            f"no label column: expected one named {'/'.join(LABEL_COLUMNS[:3])}... or "
+            f"--label-column; the columns are {columns}",
+            path=path,
+            line=1,
+        )
+    for line, record in _table_records(path, content):
+        text = record.get(text_key)
+        if not isinstance(text, str) or not text.strip():
+            raise InputError(f"empty or missing text in column {text_key!r}", path=path, line=line)
+        label = None
+        if label_key is not None:
+            value = record.get(label_key)
+            if value is None or str(value).strip() == "":
+                if require_labels:
+                    raise InputError(f"missing label in column {label_key!r}", path=path, line=line)
+            else:
+                label = str(value).strip()
+        yield Row(line=line, text=text, label=label)
+
+
+def read_labelled(
+    path: str | Path, *, text_column: str | None = None, label_column: str | None = None
+) -> LabelledTexts:
+    """Read a whole labelled table; raises :class:`InputError` if it has no rows."""
+    rows = list(iter_rows(path, text_column=text_column, label_column=label_column))
+    if not rows:
+        raise InputError("no data rows below the header", path=path)
+    return LabelledTexts(
+        path=Path(path),
+        texts=[r.text for r in rows],
+        labels=[r.label for r in rows],  # type: ignore[misc]  # require_labels guarantees str
+        lines=[r.line for r in rows],
+    )
+
+
+def _label_sort_key(label: str) -> tuple[int, float | str]:
+    # Integer labels sort numerically (so "10" follows "9"), names alphabetically.
+    try:
+        return (0, float(label))
+    except ValueError:
+        return (1, label)
+
+
+@dataclass(frozen=True)
+class LabelMap:
+    """The classes of a task, in a fixed order; saved with the model as id2label/label2id."""
+
+    labels: tuple[str, ...]
+
+    @classmethod
+    def from_training(cls, data: LabelledTexts) -> LabelMap:
+        labels = tuple(sorted(set(data.labels), key=_label_sort_key))
+        if len(labels) < 2:
+            raise InputError(
+                f"the training data has one class only ({labels[0]!r}); "
+                "a classifier needs two or more",
+                path=data.path,
+            )
+        return cls(labels)
+
+    @property
+    def id2label(self) -> dict[int, str]:
+        return dict(enumerate(self.labels))
+
+    @property
+    def label2id(self) -> dict[str, int]:
+        return {label: i for i, label in enumerate(self.labels)}
+
+    def encode(self, data: LabelledTexts) -> list[int]:
+        """Class ids of ``data.labels``; a label unseen in training is an error naming its line."""
+        ids = self.label2id
+        for label, line in zip(data.labels, data.lines, strict=True):
+            if label not in ids:
+                raise InputError(
+                    f"label {label!r} was not in the training data (known: {list(self.labels)})",
+                    path=data.path,
+                    line=line,
+                )
+        return [ids[label] for label in data.labels]

@@ -1,0 +1,142 @@
+"""A fine-tuned text model, loaded from its run directory: predict, evaluate, save.
+
+The task (``classify`` or ``ner``) is read from the run's ``config.json``; the work is done by
+that task's module, which exposes ``finetune``, ``predict`` and ``evaluate``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from axonlab.errors import InputError, RunDirectoryError
+from axonlab.runs import METRICS_FILE, RunDirectory, read_json
+from axonlab.text.report import EvalReport
+from axonlab.text.train import LoraSettings, TrainConfig
+
+TASK_MODULES = {"classify": "axonlab.text.classify", "ner": "axonlab.text.ner"}
+AUTO_MODELS = {
+    "classify": "AutoModelForSequenceClassification",
+    "ner": "AutoModelForTokenClassification",
+}
+
+
+def task_module(task: str) -> ModuleType:
+    if task not in TASK_MODULES:
+        raise InputError(f"unknown task {task!r}; expected one of {sorted(TASK_MODULES)}")
+    return importlib.import_module(TASK_MODULES[task])
+
+
+class TextModel:
+    """A trained classifier or tagger. ``TextModel(run_dir)`` loads it (weights on the CPU)."""
+
+    def __init__(self, run_dir: str | Path):
+        import transformers
+
+        from axonlab.text.backbones import load_tokenizer
+
+        run = RunDirectory(run_dir)
+        run.require_complete()
+        self.run_dir = run.path
+        self.config: dict[str, Any] = run.config()
+        self.task: str = self.config["task"]
+        if self.task not in TASK_MODULES:
+            raise RunDirectoryError(f"{run.path} holds a {self.task!r} run, not a text model")
+        auto_model = getattr(transformers, AUTO_MODELS[self.task])
+        self.model = auto_model.from_pretrained(run.path / "model")
+        self.model.eval()
+        self.tokenizer = load_tokenizer(str(run.path / "model"))
+        self._module = task_module(self.task)
+
+    def __repr__(self) -> str:
+        return f"TextModel({self.name!r}, task={self.task!r}, labels={self.labels})"
+
+    @property
+    def name(self) -> str:
+        return self.run_dir.name
+
+    @property
+    def labels(self) -> list[str]:
+        return [self.model.config.id2label[i] for i in range(self.model.config.num_labels)]
+
+    @property
+    def backbone(self) -> str:
+        return self.config.get("backbone", "")
+
+    @property
+    def max_length(self) -> int:
+        return int(self.config.get("train", {}).get("max_length", 128))
+
+    def predict(self, texts: str | Sequence[str], batch_size: int = 64) -> list[dict[str, Any]]:
+        """One prediction per text (a single string counts as one text)."""
+        if isinstance(texts, str):
+            texts = [texts]
+        for i, text in enumerate(texts):
+            if not isinstance(text, str) or not text.strip():
+                raise InputError(f"input {i + 1} is empty; expected some text")
+        return self._module.predict(
+            self.model,
+            self.tokenizer,
+            list(texts),
+            max_length=self.max_length,
+            batch_size=batch_size,
+        )
+
+    def evaluate(self, path: str | Path, **readers: Any) -> EvalReport:
+        """Score a labelled file of this task's format (see the task module)."""
+        readers = {**self.config.get("columns", {}), **readers}
+        return self._module.evaluate(
+            self.model, self.tokenizer, path, max_length=self.max_length, **readers
+        )
+
+    def run_metrics(self) -> dict[str, Any]:
+        """The run's ``metrics.json`` (best dev scores, training throughput, history)."""
+        return read_json(self.run_dir / METRICS_FILE)
+
+    def save(self, folder: str | Path) -> Path:
+        """Copy this run (Hugging Face model directory, config, metrics) to ``folder``."""
+        folder = Path(folder)
+        if folder.exists():
+            raise InputError("already exists; choose a new folder", path=folder)
+        shutil.copytree(self.run_dir, folder, ignore=shutil.ignore_patterns("checkpoints"))
+        return folder
+
+
+def load(run_dir: str | Path) -> TextModel:
+    """Load a finished run directory written by :func:`finetune` or ``axonlab text train``."""
+    return TextModel(run_dir)
+
+
+def finetune(
+    task: str,
+    *,
+    train: str | Path,
+    dev: str | Path,
+    out: str | Path = "runs/text",
+    backbone: str | None = None,
+    lora: bool | LoraSettings = False,
+    resume: bool = False,
+    text_column: str | None = None,
+    label_column: str | None = None,
+    **hyperparameters: Any,
+) -> TextModel:
+    """Fine-tune ``backbone`` (default: bundled all-MiniLM-L6-v2) for ``task`` and load the result.
+
+    ``hyperparameters`` are :class:`TrainConfig` fields (``epochs``, ``learning_rate``, ...).
+    """
+    module = task_module(task)
+    if lora is True:
+        lora = LoraSettings()
+    defaults = getattr(module, "DEFAULTS", {})
+    config = TrainConfig(**{**defaults, **hyperparameters, "lora": lora or None})
+    readers = (
+        {"text_column": text_column, "label_column": label_column} if task == "classify" else {}
+    )
+    run_dir = module.finetune(
+        train, dev, out, config=config, backbone=backbone, resume=resume, **readers
+    )
+    return TextModel(run_dir)

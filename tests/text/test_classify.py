@@ -1,0 +1,135 @@
+"""End-to-end fine-tuning on the shipped spam sample with a tiny offline BERT."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from axonlab import text
+from axonlab.errors import InputError, RunDirectoryError
+from axonlab.runs import RunDirectory
+
+FAST = {"epochs": 4, "learning_rate": 3e-3, "batch_size": 16, "log_every": 1, "threads": 2}
+
+
+def _losses(run_dir):
+    history = json.loads((run_dir / "metrics.json").read_text())["training"]["history"]
+    return [h["loss"] for h in history if "loss" in h]
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_backbone, tmp_path_factory):
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parent.parent / "data" / "text"
+    out = tmp_path_factory.mktemp("runs") / "spam"
+    model = text.finetune("classify", train=data / "spam_train.tsv", dev=data / "spam_dev.tsv",
+                          out=out, backbone=tiny_backbone, **{**FAST, "epochs": 8})
+    return model, data
+
+
+def test_training_lowers_the_loss_and_writes_a_complete_run(trained):
+    model, _ = trained
+    losses = _losses(model.run_dir)
+    assert len(losses) >= 8
+    assert sum(losses[-3:]) / 3 < 0.8 * sum(losses[:3]) / 3
+    run = RunDirectory(model.run_dir)
+    assert run.is_complete
+    for name in ("config.json", "metrics.json", "dev_report.txt", "dev_confusion_matrix.png"):
+        assert (model.run_dir / name).exists(), name
+    assert list((model.run_dir / "logs").glob("events.out.tfevents.*"))
+    assert not (model.run_dir / "checkpoints").exists()  # dropped once the best model is saved
+
+
+def test_saved_model_loads_with_plain_transformers(trained):
+    from transformers import AutoModelForSequenceClassification
+
+    model, _ = trained
+    hf = AutoModelForSequenceClassification.from_pretrained(model.run_dir / "model")
+    assert hf.config.id2label == {0: "ham", 1: "spam"}
+
+
+def test_reload_gives_identical_predictions_and_the_best_dev_score(trained):
+    model, data = trained
+    texts = ["Free entry in a weekly competition, text WIN", "ok see you at 5"]
+    again = text.load(model.run_dir)
+    first, second = model.predict(texts), again.predict(texts)
+    assert [p["label"] for p in first] == [p["label"] for p in second]
+    for a, b in zip(first, second, strict=True):
+        assert a["scores"] == pytest.approx(b["scores"], abs=1e-6)
+        assert sum(a["scores"].values()) == pytest.approx(1.0, abs=1e-5)
+    best = again.run_metrics()["training"]["best_dev"]
+    report = again.evaluate(data / "spam_dev.tsv")
+    assert report.metrics["accuracy"] == pytest.approx(best["accuracy"], abs=1e-9)
+    assert set(report.metrics["per_class"]) == {"ham", "spam"}
+
+
+def test_prediction_order_is_kept_when_batching_by_length(trained):
+    model, _ = trained
+    texts = ["a much longer message " * 8, "hi", "medium length text here"]
+    batched = model.predict(texts, batch_size=2)
+    single = [model.predict([t])[0] for t in texts]
+    for a, b in zip(batched, single, strict=True):
+        assert a["scores"] == pytest.approx(b["scores"], abs=1e-5)
+
+
+def test_empty_text_is_rejected(trained):
+    model, _ = trained
+    with pytest.raises(InputError, match="input 2 is empty"):
+        model.predict(["fine", "  "])
+
+
+def test_finished_run_is_not_overwritten(trained, tiny_backbone):
+    model, data = trained
+    with pytest.raises(RunDirectoryError, match="already holds a finished run"):
+        text.finetune("classify", train=data / "spam_train.tsv", dev=data / "spam_dev.tsv",
+                      out=model.run_dir, backbone=tiny_backbone, **FAST)
+
+
+def test_lora_trains_few_weights_and_saves_the_head(tiny_backbone, spam_files, tmp_path):
+    train, dev = spam_files
+    model = text.finetune("classify", train=train, dev=dev, out=tmp_path / "lora",
+                          backbone=tiny_backbone, lora=text.LoraSettings(r=4, alpha=8),
+                          **{**FAST, "epochs": 2})
+    summary = model.run_metrics()["training"]
+    assert 0 < summary["trainable_parameters"] < 0.05 * summary["total_parameters"]
+    # The merged model on disk is the trained one: same dev accuracy as measured in training.
+    best = summary["best_dev"]
+    assert model.evaluate(dev).metrics["accuracy"] == pytest.approx(best["accuracy"], abs=1e-9)
+    names = {n for n, _ in model.model.named_modules()}
+    assert not any("lora" in n for n in names)  # adapters merged: a plain BERT classifier
+
+
+def test_unknown_lora_target_is_an_error(tiny_backbone, spam_files, tmp_path):
+    train, dev = spam_files
+    with pytest.raises(InputError, match=r"\['qkv'\] are not in the backbone"):
+        text.finetune("classify", train=train, dev=dev, out=tmp_path / "x", backbone=tiny_backbone,
+                      lora=text.LoraSettings(target_modules=("query", "qkv")), **FAST)
+
+
+def test_resume_continues_from_the_last_checkpoint(tiny_backbone, spam_files, tmp_path):
+    train, dev = spam_files
+    out = tmp_path / "resume"
+    options = {**FAST, "keep_checkpoints": True}
+    text.finetune("classify", train=train, dev=dev, out=out, backbone=tiny_backbone,
+                  **{**options, "epochs": 1})
+    (out / "INCOMPLETE").write_text("pretend the run was interrupted after epoch 1\n")
+    with pytest.raises(RunDirectoryError, match="unfinished run"):
+        text.load(out)
+    resumed = text.finetune("classify", train=train, dev=dev, out=out, backbone=tiny_backbone,
+                            resume=True, **{**options, "epochs": 2})
+    history = resumed.run_metrics()["training"]["history"]
+    epochs = [h["epoch"] for h in history if "eval_accuracy" in h]
+    assert epochs == [1.0, 2.0]  # epoch 1 from the first run, epoch 2 trained after resuming
+    steps = [h["step"] for h in history if "loss" in h]
+    assert steps == sorted(steps) and len(steps) == len(set(steps))
+
+
+def test_seeded_runs_reproduce(tiny_backbone, spam_files, tmp_path):
+    train, dev = spam_files
+    runs = [text.finetune("classify", train=train, dev=dev, out=tmp_path / f"s{i}",
+                          backbone=tiny_backbone, **{**FAST, "epochs": 1}) for i in range(2)]
+    a, b = (next(m.model.parameters()).detach() for m in runs)
+    assert torch.equal(a, b)
