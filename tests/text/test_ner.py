@@ -99,3 +99,16 @@ def test_cli_train_lora(tiny_backbone, tmp_path):
     assert "micro_f1" in json.loads(result.stdout.strip().splitlines()[-1])
     model = text.load(out)
     assert model.task == "ner" and model.predict(SENTENCE)[0].keys() == {"entities"}
+
+
+def test_docs_examples_run():
+    """The runnable example in docs/ner.md ("The pieces") executes and shows true values."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "ner.md").read_text()
+    block = page.split("## The pieces", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(block, "docs/ner.md", "exec"), namespace)
+    assert [(e.type, e.text, e.start, e.end) for e in namespace["entities"]] == [
+        ("LOC", "Zürich", 0, 6),
+        ("PER", "Angela  Merkel", 10, 24),
+    ]
+    assert namespace["scores"]["micro_f1"] == 0.0

@@ -1,0 +1,304 @@
+"""NER benchmark: axonlab vs a run_ner.py-style Trainer script, same backbone, same epochs.
+
+Both run in one invocation, each in its own child process pinned to the same thread count:
+
+- ``reference``: what transformers' ``run_ner.py`` does by default — truncation at the model
+  maximum, first-sub-token labels (others -100), dynamic padding, random batches of 32, lr 5e-5,
+  linear decay, no evaluation during training, seqeval on the test split. Its score is given two
+  ways: as run_ner.py reports it (words it truncated or could not tokenise are left out of the
+  score) and over every word (those words counted as predicted ``O``).
+- ``axonlab``: ``axonlab.text.finetune("ner", ...)`` with its defaults (length-grouped batches,
+  windowing instead of truncation, best epoch by dev micro-F1), scored on every test word.
+
+Throughput is training sentences per second, evaluation excluded. Subset sizes and epochs are
+flags so the run fits the CPU time at hand; the table says which were used.
+
+    python benchmarks/bench_ner.py --data ../shared/data/ner --epochs wikiann-en=1 wnut17=5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+THREADS = 2
+REPO = Path(__file__).resolve().parent.parent
+
+
+def reference_train(spec: dict) -> dict:
+    """Fine-tune and score the way run_ner.py does by default."""
+    import numpy as np
+    import torch
+    from transformers import (
+        AutoModelForTokenClassification,
+        AutoTokenizer,
+        DataCollatorForTokenClassification,
+        Trainer,
+        TrainingArguments,
+    )
+
+    from axonlab.text.backbones import default_backbone
+    from axonlab.text.conll import read_ner
+    from axonlab.text.ner_metrics import entity_scores
+    from axonlab.text.tags import label_list
+
+    torch.set_num_threads(THREADS)
+    backbone = default_backbone()
+    tokenizer = AutoTokenizer.from_pretrained(backbone)
+    train, test = read_ner(spec["train"]), read_ner(spec["test"])
+    labels = label_list([s.tags for s in train])
+    label2id = {label: i for i, label in enumerate(labels)}
+
+    def dataset(sentences):  # run_ner.py's tokenize_and_align_labels, label_all_tokens=False
+        enc = tokenizer([s.tokens for s in sentences], truncation=True, is_split_into_words=True)
+        rows = []
+        for i, s in enumerate(sentences):
+            word_ids, previous, row = enc.word_ids(i), None, []
+            for w in word_ids:
+                row.append(-100 if w is None or w == previous else label2id[s.tags[w]])
+                previous = w
+            rows.append({"input_ids": enc["input_ids"][i], "labels": row, "word_ids": word_ids})
+        return rows
+
+    train_rows, test_rows = dataset(train), dataset(test)
+    model = AutoModelForTokenClassification.from_pretrained(
+        backbone, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id
+    )
+    strip = [{k: r[k] for k in ("input_ids", "labels")} for r in train_rows]
+    with tempfile.TemporaryDirectory() as tmp:
+        args = TrainingArguments(
+            output_dir=tmp,
+            per_device_train_batch_size=32,
+            per_device_eval_batch_size=32,
+            learning_rate=5e-5,
+            num_train_epochs=spec["epochs"],
+            save_strategy="no",
+            report_to="none",
+            use_cpu=True,
+            seed=42,
+            disable_tqdm=True,
+            logging_strategy="no",
+        )
+        trainer = Trainer(
+            model=model,
+            args=args,
+            train_dataset=strip,
+            data_collator=DataCollatorForTokenClassification(tokenizer),
+            processing_class=tokenizer,
+        )
+        output = trainer.train()
+        started = time.perf_counter()
+        logits = trainer.predict([{k: r[k] for k in ("input_ids", "labels")} for r in test_rows])
+        eval_seconds = time.perf_counter() - started
+    predicted_ids = np.argmax(logits.predictions, axis=-1)
+    kept_gold, kept_pred, all_pred = [], [], []
+    for row, ids, sentence in zip(test_rows, predicted_ids, test, strict=True):
+        mask = [label != -100 for label in row["labels"]]
+        kept_gold.append([labels[i] for i, m in zip(row["labels"], mask, strict=True) if m])
+        kept_pred.append([labels[i] for i, m in zip(ids, mask, strict=False) if m])
+        words = ["O"] * len(sentence)  # words the reference never predicts count as O
+        for position, w in enumerate(row["word_ids"]):
+            if w is not None and row["labels"][position] != -100:
+                words[w] = labels[int(ids[position])]
+        all_pred.append(words)
+    as_reported = entity_scores(kept_gold, kept_pred)
+    every_word = entity_scores([s.tags for s in test], all_pred)
+    return {
+        "train_seconds": output.metrics["train_runtime"],
+        "sentences_per_second": len(train) * spec["epochs"] / output.metrics["train_runtime"],
+        "test_f1_reported": as_reported["micro_f1"],
+        "test_f1": every_word["micro_f1"],
+        "dropped_words": sum(len(s) for s in test) - sum(len(g) for g in kept_gold),
+        "eval_seconds": eval_seconds,
+    }
+
+
+def axonlab_train(spec: dict) -> dict:
+    """Fine-tune with axonlab's defaults and score every test word."""
+    import torch
+    import transformers
+
+    from axonlab import text
+
+    transformers.utils.logging.set_verbosity_error()
+    torch.set_num_threads(THREADS)
+    with tempfile.TemporaryDirectory() as tmp:
+        model = text.finetune(
+            "ner",
+            train=spec["train"],
+            dev=spec["dev"],
+            out=Path(tmp) / "run",
+            epochs=spec["epochs"],
+            threads=THREADS,
+            **spec.get("options", {}),
+        )
+        training = model.run_metrics()["training"]
+        started = time.perf_counter()
+        report = model.evaluate(spec["test"])
+        eval_seconds = time.perf_counter() - started
+    seconds = training["train_seconds"] - training["eval_seconds"]
+    n_train = sum(1 for _ in _sentences(Path(spec["train"])))
+    return {
+        "train_seconds": seconds,
+        "dev_eval_seconds": training["eval_seconds"],
+        "sentences_per_second": n_train * spec["epochs"] / seconds,
+        "test_f1": report.metrics["micro_f1"],
+        "test_strict_f1": report.metrics["strict"]["micro_f1"],
+        "test_macro_f1": report.metrics["macro_f1"],
+        "eval_seconds": eval_seconds,
+    }
+
+
+def _sentences(path: Path) -> list[str]:
+    """Sentence blocks of a CoNLL file, as raw text (so subsets keep the file's own format)."""
+    blocks, current = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            current.append(line)
+        elif current:
+            blocks.append("\n".join(current))
+            current = []
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
+
+
+def subset(source: Path, target: Path, limit: int | None, seed: int = 7) -> int:
+    """Write a random subset of ``limit`` sentences (all when ``None``); returns the count."""
+    blocks = _sentences(source)
+    if limit and limit < len(blocks):
+        blocks = random.Random(seed).sample(blocks, limit)
+    target.write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
+    return len(blocks)
+
+
+def run_child(kind: str, spec: dict) -> dict:
+    """Run one configuration in a fresh interpreter; returns its JSON result."""
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", json.dumps({"kind": kind, **spec})],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    if out.returncode != 0:
+        sys.stderr.write(out.stderr[-4000:])
+        raise SystemExit(f"{kind} run failed")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["wall_seconds"] = time.perf_counter() - started
+    return result
+
+
+def bench_dataset(name: str, folder: Path, args: argparse.Namespace, tmp: Path) -> dict:
+    files, sizes = {}, {}
+    for split, limit in (("train", args.train_limit), ("dev", args.dev_limit), ("test", None)):
+        files[split] = tmp / f"{name}-{split}.conll"
+        limit = args.test_limit if split == "test" else limit
+        sizes[split] = subset(folder / f"{split}.conll", files[split], limit)
+    spec = {k: str(v) for k, v in files.items()} | {"epochs": args.epochs[name]}
+    if args.lr:
+        spec["options"] = {"learning_rate": args.lr}
+    print(f"[{name}] sizes {sizes}, epochs {spec['epochs']}", flush=True)
+    results = {"sizes": sizes, "epochs": spec["epochs"]}
+    for kind in ("reference", "axonlab"):
+        results[kind] = run_child(kind, spec)
+        print(f"[{name}] {kind}: {json.dumps(results[kind])}", flush=True)
+    return results
+
+
+def table(all_results: dict, args: argparse.Namespace) -> str:
+    lines = [
+        "Named-entity recognition, all-MiniLM-L6-v2, "
+        f"{THREADS} threads; test F1 is entity micro-F1 (seqeval default / conlleval mode).",
+        "",
+        "| data | train / dev / test sentences | epochs | run | train sent/s | train s | "
+        "test F1 (every word) | test F1 as run_ner reports it | words dropped |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in all_results.items():
+        sizes = f"{r['sizes']['train']} / {r['sizes']['dev']} / {r['sizes']['test']}"
+        ref, ax = r["reference"], r["axonlab"]
+        lines.append(
+            f"| {name} | {sizes} | {r['epochs']} | reference (run_ner.py) | "
+            f"{ref['sentences_per_second']:.1f} | {ref['train_seconds']:.0f} | "
+            f"{ref['test_f1']:.4f} | {ref['test_f1_reported']:.4f} | {ref['dropped_words']} |"
+        )
+        lines.append(
+            f"| {name} | {sizes} | {r['epochs']} | axonlab | {ax['sentences_per_second']:.1f} | "
+            f"{ax['train_seconds']:.0f} | {ax['test_f1']:.4f} | – | 0 |"
+        )
+    lines += [
+        "",
+        "| data | speed ratio (axonlab / reference) | target >= 1.3 | F1 axonlab >= "
+        "reference | quality target | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in all_results.items():
+        ref, ax = r["reference"], r["axonlab"]
+        ratio = ax["sentences_per_second"] / ref["sentences_per_second"]
+        floor = {"wikiann-en": 0.80, "wnut17": 0.40}.get(name)
+        quality = "–" if floor is None else f"F1 >= {floor:.2f}: {ax['test_f1'] >= floor}"
+        budget = ax["train_seconds"] + ax["dev_eval_seconds"]
+        lines.append(
+            f"| {name} | {ratio:.2f} | {ratio >= 1.3} | {ax['test_f1'] >= ref['test_f1']} | "
+            f"{quality} (axonlab training {budget / 60:.1f} min incl. dev evals) | "
+            f"{ratio >= 1.3 and ax['test_f1'] >= ref['test_f1']} |"
+        )
+    lines += [
+        "",
+        f"Learning rate: axonlab {args.lr or 'default'}, reference 5e-5. "
+        "Reference F1 'every word' counts the words run_ner.py truncates or cannot "
+        "tokenise (WNUT-17's U+FE0F/U+FEFF tokens) as predicted O.",
+    ]
+    return "\n".join(lines)
+
+
+def parse_epochs(items: list[str]) -> dict[str, float]:
+    return {k: float(v) for k, v in (item.split("=") for item in items)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "ner")
+    parser.add_argument("--datasets", nargs="+", default=["wikiann-en", "wnut17"])
+    parser.add_argument(
+        "--epochs",
+        nargs="+",
+        default=["wikiann-en=1", "wnut17=5"],
+        help="NAME=EPOCHS per data set (both runs use the same)",
+    )
+    parser.add_argument("--train-limit", type=int, help="random training subset (sentences)")
+    parser.add_argument("--dev-limit", type=int, default=1000, help="axonlab dev subset")
+    parser.add_argument("--test-limit", type=int, help="random test subset (sentences)")
+    parser.add_argument("--lr", type=float, help="axonlab learning rate [default: axonlab's]")
+    parser.add_argument("--no-report", action="store_true", help="do not write docs/benchmarks.md")
+    args = parser.parse_args()
+    if args.child:
+        spec = json.loads(args.child)
+        runner = reference_train if spec["kind"] == "reference" else axonlab_train
+        print(json.dumps(runner(spec)))
+        return
+    args.epochs = parse_epochs(args.epochs)
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.datasets:
+            results[name] = bench_dataset(name, args.data / name, args, Path(tmp))
+    markdown = table(results, args)
+    print(markdown)
+    if not args.no_report:
+        from report import write_section
+
+        write_section("ner", markdown)
+
+
+if __name__ == "__main__":
+    main()
