@@ -80,8 +80,12 @@ def train(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
     bf16: Annotated[
-        bool, typer.Option("--bf16", help="bfloat16 autocast (CPUs with AVX512-BF16/AMX).")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--bf16/--no-bf16",
+            help="bfloat16 autocast [default: on where the CPU has AVX512-BF16/AMX].",
+        ),
+    ] = None,
     max_steps: Annotated[
         int | None, typer.Option(help="Stop after this many steps (overrides epochs).")
     ] = None,

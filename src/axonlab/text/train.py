@@ -58,7 +58,7 @@ class TrainConfig:
     class_weights: bool = False
     seed: int = 13
     threads: int | None = None
-    bf16: bool = False
+    bf16: bool | None = None  # None: on where the CPU multiplies bfloat16 natively
     max_steps: int | None = None
     lora: LoraSettings | None = None
     keep_checkpoints: bool = False
@@ -89,7 +89,9 @@ class FitResult:
     best_dev: dict[str, float]
     history: list[dict[str, float]]
     train_seconds: float
+    eval_seconds: float
     train_examples_per_second: float
+    bf16: bool
     trainable_parameters: int
     total_parameters: int
 
@@ -98,11 +100,23 @@ class FitResult:
         return {
             "best_dev": self.best_dev,
             "train_seconds": self.train_seconds,
+            "eval_seconds": self.eval_seconds,
+            "bf16": self.bf16,
             "train_examples_per_second": self.train_examples_per_second,
             "trainable_parameters": self.trainable_parameters,
             "total_parameters": self.total_parameters,
             "history": self.history,
         }
+
+
+def cpu_has_native_bf16() -> bool:
+    """True on CPUs with bfloat16 matrix instructions (AVX512-BF16 or AMX), where bf16 autocast
+    speeds training up; elsewhere it is emulated and slower, so it stays off."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def parameter_counts(model: torch.nn.Module) -> tuple[int, int]:
@@ -202,7 +216,7 @@ def fit(
         logging_steps=config.log_every,
         report_to="none",
         use_cpu=not torch.cuda.is_available(),
-        bf16=config.bf16,
+        bf16=_use_bf16(config),
         seed=config.seed,
         data_seed=config.seed,
         dataloader_num_workers=0,
@@ -228,15 +242,27 @@ def fit(
     model = trainer.model
     if config.lora is not None:
         model = model.merge_and_unload()
+    # Trainer's runtime includes the per-epoch dev evaluations; throughput is over training alone.
+    seconds = float(output.metrics.get("train_runtime", math.nan))
+    eval_seconds = sum(h.get("eval_runtime", 0.0) for h in history)
+    examples = float(output.metrics.get("train_samples_per_second", math.nan)) * seconds
     return FitResult(
         model=model,
         best_dev=best,
         history=history,
-        train_seconds=float(output.metrics.get("train_runtime", math.nan)),
-        train_examples_per_second=float(output.metrics.get("train_samples_per_second", math.nan)),
+        train_seconds=seconds,
+        eval_seconds=eval_seconds,
+        train_examples_per_second=examples / max(seconds - eval_seconds, 1e-9),
+        bf16=args.bf16,
         trainable_parameters=trainable,
         total_parameters=total,
     )
+
+
+def _use_bf16(config: TrainConfig) -> bool:
+    if config.bf16 is not None:
+        return config.bf16
+    return not torch.cuda.is_available() and cpu_has_native_bf16()
 
 
 def _warmup_steps(config: TrainConfig, n_train: int) -> int:
