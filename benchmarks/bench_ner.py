@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -199,19 +200,37 @@ def run_child(kind: str, spec: dict) -> dict:
 
 def bench_dataset(name: str, folder: Path, args: argparse.Namespace, tmp: Path) -> dict:
     files, sizes = {}, {}
-    for split, limit in (("train", args.train_limit), ("dev", args.dev_limit), ("test", None)):
+    limits = {"train": args.train_limit, "dev": args.dev_limit, "test": args.test_limit}
+    for split, limit in limits.items():
         files[split] = tmp / f"{name}-{split}.conll"
-        limit = args.test_limit if split == "test" else limit
         sizes[split] = subset(folder / f"{split}.conll", files[split], limit)
     spec = {k: str(v) for k, v in files.items()} | {"epochs": args.epochs[name]}
     if args.lr:
         spec["options"] = {"learning_rate": args.lr}
     print(f"[{name}] sizes {sizes}, epochs {spec['epochs']}", flush=True)
-    results = {"sizes": sizes, "epochs": spec["epochs"]}
+    results = {"sizes": sizes, "epochs": spec["epochs"], "speed": speed_runs(name, spec, args, tmp)}
     for kind in ("reference", "axonlab"):
         results[kind] = run_child(kind, spec)
         print(f"[{name}] {kind}: {json.dumps(results[kind])}", flush=True)
     return results
+
+
+def speed_runs(name: str, spec: dict, args: argparse.Namespace, tmp: Path) -> dict:
+    """Training throughput on a small subset, the two runs alternating, ``repeats`` times each:
+    the machine is shared, so alternation and medians keep a busy neighbour from favouring one."""
+    if not args.speed_repeats:
+        return {}
+    small = dict(spec, epochs=1)
+    small["train"] = str(tmp / f"{name}-speed.conll")
+    subset(Path(spec["train"]), Path(small["train"]), args.speed_subset, seed=11)
+    small["test"] = small["dev"] = str(tmp / f"{name}-speed-eval.conll")
+    subset(Path(spec["dev"]), Path(small["dev"]), 64, seed=11)
+    rates: dict[str, list[float]] = {"reference": [], "axonlab": []}
+    for _ in range(args.speed_repeats):
+        for kind in rates:
+            rates[kind].append(run_child(kind, small)["sentences_per_second"])
+    print(f"[{name}] speed: {rates}", flush=True)
+    return {kind: statistics.median(r) for kind, r in rates.items()} | {"runs": rates}
 
 
 def table(all_results: dict, args: argparse.Namespace) -> str:
@@ -243,7 +262,8 @@ def table(all_results: dict, args: argparse.Namespace) -> str:
     ]
     for name, r in all_results.items():
         ref, ax = r["reference"], r["axonlab"]
-        ratio = ax["sentences_per_second"] / ref["sentences_per_second"]
+        speed = r["speed"] or {k: r[k]["sentences_per_second"] for k in ("reference", "axonlab")}
+        ratio = speed["axonlab"] / speed["reference"]
         floor = {"wikiann-en": 0.80, "wnut17": 0.40}.get(name)
         quality = "–" if floor is None else f"F1 >= {floor:.2f}: {ax['test_f1'] >= floor}"
         budget = ax["train_seconds"] + ax["dev_eval_seconds"]
@@ -279,6 +299,8 @@ def main() -> None:
     parser.add_argument("--train-limit", type=int, help="random training subset (sentences)")
     parser.add_argument("--dev-limit", type=int, default=1000, help="axonlab dev subset")
     parser.add_argument("--test-limit", type=int, help="random test subset (sentences)")
+    parser.add_argument("--speed-subset", type=int, default=1000, help="sentences per speed run")
+    parser.add_argument("--speed-repeats", type=int, default=3, help="speed runs per side (0: off)")
     parser.add_argument("--lr", type=float, help="axonlab learning rate [default: axonlab's]")
     parser.add_argument("--no-report", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args()

@@ -97,3 +97,12 @@ def test_bad_settings_rejected(tokenizer):
         WordAligner(tokenizer, max_length=3)
     with pytest.raises(ValueError):
         WordAligner(tokenizer, max_length=32, stride=40)
+
+
+def test_a_word_longer_than_the_window_is_still_predicted_once(tokenizer):
+    giant = "qzxv" * 40  # one word, far more sub-tokens than the 16-token window holds
+    words = ["Paris", "is", giant, "big", "Reykjavik", "too"]
+    aligner = WordAligner(tokenizer, max_length=16, stride=4)
+    windows = aligner.windows([words])
+    assert all(len(w.input_ids) <= 16 for w in windows)
+    assert owned_words(windows, 0) == list(range(6))
