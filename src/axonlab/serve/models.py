@@ -1,0 +1,138 @@
+"""The models a server holds: what they must offer, loading them from run directories, and the
+registry that keeps one :class:`~axonlab.serve.batcher.MicroBatcher` (or one lock) per model.
+
+Two kinds of model are served. *Predictors* (text classifiers and NER taggers from
+:func:`axonlab.text.load`) answer ``predict(texts)``; their requests are micro-batched.
+*Generators* (language models from :func:`axonlab.lm.load`) answer ``generate``/``stream``; a
+generation is one long sequential loop, so requests to one generator take turns.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from axonlab.errors import InputError, RunDirectoryError
+from axonlab.runs import RunDirectory
+from axonlab.serve.batcher import MicroBatcher
+
+TEXT_TASKS = ("classify", "ner")
+
+
+@runtime_checkable
+class Predictor(Protocol):
+    """A text classifier or tagger, e.g. :class:`axonlab.text.TextModel`."""
+
+    task: str
+    labels: list[str]
+    backbone: str
+
+    def predict(self, texts: list[str]) -> list[dict[str, Any]]: ...
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """A language model, e.g. the one :func:`axonlab.lm.load` returns."""
+
+    def generate(self, prompt: str, tokens: int, **sampling: Any) -> str: ...
+
+    def stream(self, prompt: str, tokens: int, **sampling: Any) -> Iterator[str]: ...
+
+
+def load_run(run_dir: str | Path, *, backend: str = "torch", quantize: bool = False) -> Any:
+    """Load the model in ``run_dir``; its ``config.json`` ``task`` says which library loads it."""
+    run = RunDirectory(run_dir)
+    run.require_complete()
+    task = run.config().get("task")
+    if task in TEXT_TASKS:
+        from axonlab import text
+
+        model = text.load(run.path)
+        if backend == "onnx":
+            from axonlab.serve.onnx import use_onnx
+
+            use_onnx(model, quantize=quantize)
+        return model
+    try:
+        from axonlab import lm
+    except ImportError as err:
+        raise RunDirectoryError(f"{run.path} holds a {task!r} run, which cannot be served") from err
+    return lm.load(run.path)
+
+
+@dataclass
+class Served:
+    """One loaded model under its public name, with what keeps its requests in order."""
+
+    name: str
+    model: Any
+    batcher: MicroBatcher | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def kind(self) -> str:
+        return "predict" if isinstance(self.model, Predictor) else "generate"
+
+    def info(self) -> dict[str, Any]:
+        model = self.model
+        return {
+            "name": self.name,
+            "task": getattr(model, "task", "generate"),
+            "kind": self.kind,
+            "labels": list(getattr(model, "labels", []) if self.kind == "predict" else []),
+            "backbone": str(getattr(model, "backbone", "") or ""),
+            "backend": str(getattr(model, "backend", "torch")),
+        }
+
+    def predict(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+        if self.batcher is None:
+            raise InputError(f"model {self.name!r} is a language model; use its generate endpoint")
+        return self.batcher.submit(texts)
+
+
+class ModelRegistry:
+    """The models of one server, by name. Only models handed over at start are ever held."""
+
+    def __init__(
+        self, models: dict[str, Any], *, max_batch_size: int = 32, max_wait_ms: float = 5.0
+    ):
+        self.models: dict[str, Served] = {}
+        for name, model in models.items():
+            if not isinstance(model, Predictor | Generator):
+                raise TypeError(f"{name}: {type(model).__name__} has neither predict nor generate")
+            served = Served(name, model)
+            if served.kind == "predict":
+                served.batcher = MicroBatcher(
+                    model.predict,
+                    max_batch_size=max_batch_size,
+                    max_wait_ms=max_wait_ms,
+                    name=name,
+                )
+            self.models[name] = served
+
+    @classmethod
+    def from_run_dirs(cls, run_dirs: Sequence[str | Path], **options: Any) -> ModelRegistry:
+        """Load every run directory; each model is named after its directory."""
+        backend = options.pop("backend", "torch")
+        quantize = options.pop("quantize", False)
+        models: dict[str, Any] = {}
+        for run_dir in run_dirs:
+            name = Path(run_dir).resolve().name
+            if name in models:
+                raise InputError(f"two run directories are named {name!r}; rename one")
+            models[name] = load_run(run_dir, backend=backend, quantize=quantize)
+        return cls(models, **options)
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    def get(self, name: str) -> Served | None:
+        return self.models.get(name)
+
+    def close(self) -> None:
+        for served in self.models.values():
+            if served.batcher is not None:
+                served.batcher.close()

@@ -1,0 +1,78 @@
+"""Request and response bodies of the HTTP API (they also make the OpenAPI page at ``/docs``).
+
+Inputs follow the Hugging Face Inference API convention: ``{"inputs": "text"}`` or
+``{"inputs": ["text", ...]}``; predict answers ``{"predictions": [...]}`` with one item per input.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class PredictRequest(BaseModel):
+    inputs: str | list[str] = Field(
+        description="One text, or a list of texts.", examples=["Free entry! Txt WIN to 80082"]
+    )
+
+    def texts(self) -> list[str]:
+        return [self.inputs] if isinstance(self.inputs, str) else list(self.inputs)
+
+
+class ClassPrediction(BaseModel):
+    label: str = Field(description="The most probable class.")
+    score: float = Field(description="Its probability.")
+    scores: dict[str, float] = Field(description="Probability of every class.")
+
+
+class Entity(BaseModel):
+    type: str = Field(description="Entity type, e.g. PER, LOC.")
+    text: str = Field(description="The entity as written: ``input[start:end]``.")
+    start: int = Field(description="Offset of its first character in the input.")
+    end: int = Field(description="Offset one past its last character.")
+    score: float = Field(description="Mean tag probability over its words.")
+
+
+class EntityPrediction(BaseModel):
+    entities: list[Entity]
+
+
+class PredictResponse(BaseModel):
+    predictions: list[ClassPrediction | EntityPrediction]
+
+
+class GenerateParameters(BaseModel):
+    max_new_tokens: int = Field(100, ge=1, description="Tokens to generate.")
+    temperature: float = Field(1.0, ge=0.0, description="Sampling temperature (0: greedy).")
+    top_k: int | None = Field(None, ge=1, description="Sample among the k most probable tokens.")
+    top_p: float | None = Field(None, gt=0.0, le=1.0, description="Nucleus sampling mass.")
+    seed: int | None = Field(None, description="Seed for a reproducible sample.")
+
+
+class GenerateRequest(BaseModel):
+    inputs: str = Field(description="The prompt.", examples=["ROMEO:"])
+    parameters: GenerateParameters = Field(default_factory=GenerateParameters)
+    stream: bool = Field(False, description="Send the text piece by piece as it is generated.")
+
+
+class GenerateResponse(BaseModel):
+    generated_text: str = Field(description="The continuation (the prompt not repeated).")
+
+
+class ModelInfo(BaseModel):
+    name: str
+    task: str = Field(description="classify, ner, or a language-model task.")
+    kind: Literal["predict", "generate"] = Field(description="Which endpoint the model answers.")
+    labels: list[str] = Field(description="Classes (classify) or tags (ner); empty for LMs.")
+    backbone: str = Field(description="The pretrained model it was built from, if any.")
+    backend: str = Field(description="torch or onnx.")
+
+
+class ModelList(BaseModel):
+    models: list[ModelInfo]
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    models: int = Field(description="Models loaded.")

@@ -1,0 +1,35 @@
+"""Server settings: defaults, overridden by ``AXONLAB_SERVE_*`` environment variables, then by
+the command line (``axonlab serve --max-batch-size 64`` ...)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """What to serve, where, and the limits every request is held to."""
+
+    model_config = SettingsConfigDict(env_prefix="AXONLAB_SERVE_")
+
+    run_dirs: list[Path] = Field(
+        default_factory=list,
+        description="Run directories to load at start; nothing else is ever read from disk.",
+    )
+    host: str = Field("127.0.0.1", description="Interface to bind; loopback only by default.")
+    port: int = Field(8000, ge=0, le=65535)
+    max_batch_size: int = Field(32, ge=1, description="Most texts per forward pass.")
+    max_wait_ms: float = Field(
+        5.0, ge=0, description="Longest wait (ms) for a batch to fill before it runs."
+    )
+    max_body_bytes: int = Field(1_000_000, ge=1, description="Largest request body (bytes).")
+    max_text_chars: int = Field(10_000, ge=1, description="Longest single input text (chars).")
+    max_inputs: int = Field(256, ge=1, description="Most texts in one predict request.")
+    max_new_tokens: int = Field(1_000, ge=1, description="Most tokens one generate request asks.")
+    backend: Literal["torch", "onnx"] = Field(
+        "torch", description="Run text models with PyTorch, or exported to ONNX Runtime."
+    )
+    quantize: bool = Field(False, description="With the onnx backend: int8 dynamic quantisation.")

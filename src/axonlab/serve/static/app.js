@@ -1,0 +1,142 @@
+// The try-it page: list the models, send the text, draw the answer. Plain DOM, no libraries.
+// User text is only ever set through textContent, never parsed as HTML.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+let models = [];
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function current() {
+  return models.find((m) => m.name === $("model").value);
+}
+
+function showModelInfo() {
+  const model = current();
+  if (!model) return;
+  const labels = model.labels.length ? ` · labels: ${model.labels.join(", ")}` : "";
+  $("model-info").textContent = `${model.task} · ${model.backend}${labels}`;
+  $("generate-options").hidden = model.kind !== "generate";
+}
+
+async function loadModels() {
+  const response = await fetch("/v1/models");
+  models = (await response.json()).models;
+  for (const model of models) {
+    const option = el("option", null, `${model.name} (${model.task})`);
+    option.value = model.name;
+    $("model").append(option);
+  }
+  showModelInfo();
+}
+
+function showError(message) {
+  $("error").textContent = message;
+  $("error").hidden = false;
+}
+
+async function errorMessage(response) {
+  try {
+    const body = await response.json();
+    return typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
+  } catch {
+    return `${response.status} ${response.statusText}`;
+  }
+}
+
+function drawLabels(prediction) {
+  const rows = Object.entries(prediction.scores).sort((a, b) => b[1] - a[1]);
+  const box = el("div", "labels");
+  for (const [label, score] of rows) {
+    const row = el("div", label === prediction.label ? "bar-row top" : "bar-row");
+    row.dataset.label = label;
+    const bar = el("div", "bar");
+    const fill = el("span");
+    fill.style.width = `${(score * 100).toFixed(1)}%`;
+    bar.append(fill);
+    row.append(el("span", "name", label), bar, el("span", "value", score.toFixed(3)));
+    box.append(row);
+  }
+  return box;
+}
+
+function drawEntities(text, prediction) {
+  const box = el("p", "entities");
+  let at = 0;
+  for (const entity of prediction.entities) {
+    box.append(document.createTextNode(text.slice(at, entity.start)));
+    const mark = el("mark", null, text.slice(entity.start, entity.end));
+    mark.dataset.type = entity.type;
+    mark.title = `${entity.type} ${entity.score.toFixed(3)}`;
+    mark.append(el("small", null, entity.type));
+    box.append(mark);
+    at = entity.end;
+  }
+  box.append(document.createTextNode(text.slice(at)));
+  if (!prediction.entities.length) box.append(el("span", "muted", "  (no entities)"));
+  return box;
+}
+
+async function predict(model, text) {
+  const response = await fetch(`/v1/models/${encodeURIComponent(model.name)}/predict`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ inputs: text }),
+  });
+  if (!response.ok) return showError(await errorMessage(response));
+  const prediction = (await response.json()).predictions[0];
+  $("result").append("scores" in prediction ? drawLabels(prediction) : drawEntities(text, prediction));
+}
+
+async function generate(model, text) {
+  const parameters = {
+    max_new_tokens: Number($("tokens").value),
+    temperature: Number($("temperature").value),
+  };
+  const response = await fetch(`/v1/models/${encodeURIComponent(model.name)}/generate`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ inputs: text, parameters, stream: true }),
+  });
+  if (!response.ok) return showError(await errorMessage(response));
+  const box = el("p", "generated");
+  box.append(el("span", "prompt", text));
+  const output = el("span", "continuation");
+  box.append(output);
+  $("result").append(box);
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    output.textContent += decoder.decode(value, { stream: true });
+  }
+  box.dataset.done = "true";
+}
+
+async function run(event) {
+  event.preventDefault();
+  const model = current();
+  const text = $("text").value;
+  $("error").hidden = true;
+  $("result").replaceChildren();
+  if (!model) return showError("no model is loaded");
+  if (!text.trim()) return showError("type some text first");
+  $("run").disabled = true;
+  try {
+    await (model.kind === "generate" ? generate(model, text) : predict(model, text));
+  } catch (err) {
+    showError(String(err));
+  } finally {
+    $("run").disabled = false;
+  }
+}
+
+$("model").addEventListener("change", showModelInfo);
+$("form").addEventListener("submit", run);
+loadModels().catch((err) => showError(`could not list the models: ${err}`));

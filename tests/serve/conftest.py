@@ -1,0 +1,133 @@
+"""Small stand-in models (deterministic, instant) and tiny real run directories for the serve
+tests. The real ones are random-weight 2-layer BERTs: plumbing, never accuracy."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from axonlab.errors import InputError
+
+
+class FakeClassifier:
+    """Labels a text ``spam`` when it contains "free", else ``ham``; records its batches."""
+
+    task = "classify"
+    labels = ["ham", "spam"]
+    backbone = "fake-bert"
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self._lock = threading.Lock()
+
+    def predict(self, texts: list[str]) -> list[dict]:
+        with self._lock:
+            self.batches.append(list(texts))
+        out = []
+        for text in texts:
+            spam = 0.9 if "free" in text.lower() else 0.2
+            label = "spam" if spam > 0.5 else "ham"
+            out.append(
+                {
+                    "label": label,
+                    "score": max(spam, 1 - spam),
+                    "scores": {"ham": 1 - spam, "spam": spam},
+                }
+            )
+        return out
+
+
+class FakeTagger:
+    """Tags every capitalised word as a LOC entity, with character offsets."""
+
+    task = "ner"
+    labels = ["O", "B-LOC", "I-LOC"]
+    backbone = "fake-bert"
+
+    def predict(self, texts: list[str]) -> list[dict]:
+        return [
+            {
+                "entities": [
+                    {
+                        "type": "LOC",
+                        "text": m.group(),
+                        "start": m.start(),
+                        "end": m.end(),
+                        "score": 0.8,
+                    }
+                    for m in re.finditer(r"\b[A-Z]\w+", text)
+                ]
+            }
+            for text in texts
+        ]
+
+
+class FakeLM:
+    """Continues any prompt with `` la`` repeated; refuses prompts containing ``~``."""
+
+    task = "lm"
+
+    def stream(self, prompt: str, tokens: int, **sampling) -> Iterator[str]:
+        if "~" in prompt:
+            raise InputError("prompt has characters outside the vocabulary: '~'")
+        for _ in range(tokens):
+            yield " la"
+
+    def generate(self, prompt: str, tokens: int, **sampling) -> str:
+        return "".join(self.stream(prompt, tokens, **sampling))
+
+
+@pytest.fixture()
+def fake_models() -> dict:
+    return {"spam": FakeClassifier(), "places": FakeTagger(), "poet": FakeLM()}
+
+
+def _tiny_run(folder: Path, task: str, labels: list[str]) -> Path:
+    """A finished run directory holding a random tiny BERT for ``task`` with ``labels``."""
+    import torch
+    from transformers import (
+        AutoTokenizer,
+        BertConfig,
+        BertForSequenceClassification,
+        BertForTokenClassification,
+    )
+
+    from axonlab.runs import RunDirectory
+    from axonlab.text.backbones import default_backbone
+
+    tokenizer = AutoTokenizer.from_pretrained(default_backbone())
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+    model_class = (
+        BertForSequenceClassification if task == "classify" else BertForTokenClassification
+    )
+    run = RunDirectory(folder)
+    run.start({"backbone": "tiny-bert", "labels": labels, "train": {"max_length": 64}}, task=task)
+    model_class(config).save_pretrained(folder / "model")
+    tokenizer.save_pretrained(folder / "model")
+    run.mark_complete()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_runs(tmp_path_factory) -> dict[str, Path]:
+    """``{"spam": classify run, "ner": ner run}``, built once per session."""
+    root = tmp_path_factory.mktemp("runs")
+    return {
+        "spam": _tiny_run(root / "spam", "classify", ["ham", "spam"]),
+        "ner": _tiny_run(root / "ner", "ner", ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]),
+    }

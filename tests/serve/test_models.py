@@ -1,0 +1,62 @@
+"""Serving real run directories: loading by task, naming, and the API end to end."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from fastapi.testclient import TestClient
+
+from axonlab.errors import InputError, RunDirectoryError
+from axonlab.serve import ModelRegistry, Settings, create_app, load_run
+
+
+def test_run_directories_served_end_to_end(tiny_runs):
+    settings = Settings(run_dirs=[tiny_runs["spam"], tiny_runs["ner"]])
+    with TestClient(create_app(settings)) as client:
+        models = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
+        assert set(models) == {"spam", "ner"}
+        assert models["spam"]["task"] == "classify" and models["spam"]["labels"] == ["ham", "spam"]
+        assert models["ner"]["task"] == "ner" and "B-PER" in models["ner"]["labels"]
+        assert models["spam"]["backbone"] == "tiny-bert"
+
+        texts = ["Win a free prize now", "see you at lunch", "ok"]
+        answer = client.post("/v1/models/spam/predict", json={"inputs": texts}).json()
+        assert len(answer["predictions"]) == 3
+        for item in answer["predictions"]:
+            assert item["label"] in ("ham", "spam")
+            assert sum(item["scores"].values()) == pytest.approx(1.0, abs=1e-5)
+
+        text = "Angela Merkel visited Paris in May."
+        answer = client.post("/v1/models/ner/predict", json={"inputs": text}).json()
+        for entity in answer["predictions"][0]["entities"]:
+            assert text[entity["start"] : entity["end"]] == entity["text"]
+            assert entity["type"] in ("PER", "LOC")
+
+
+def test_batched_predictions_equal_one_at_a_time(tiny_runs):
+    """Padding in a shared batch must not change any text's answer."""
+    model = load_run(tiny_runs["spam"])
+    texts = ["short", "a much longer message about a free prize and a phone number 0800", "hi"]
+    alone = [model.predict([t])[0]["scores"]["spam"] for t in texts]
+    registry = ModelRegistry({"spam": model}, max_batch_size=8, max_wait_ms=0)
+    together = [p["scores"]["spam"] for p in registry.get("spam").predict(texts)]
+    registry.close()
+    assert together == pytest.approx(alone, abs=1e-5)
+
+
+def test_loading_refuses_what_is_not_a_finished_run(tiny_runs, tmp_path):
+    with pytest.raises(RunDirectoryError, match="not an axonlab run directory"):
+        load_run(tmp_path)
+    unfinished = tmp_path / "spam"
+    shutil.copytree(tiny_runs["spam"], unfinished)
+    (unfinished / "INCOMPLETE").write_text("")
+    with pytest.raises(RunDirectoryError, match="unfinished"):
+        ModelRegistry.from_run_dirs([unfinished])
+
+
+def test_two_runs_with_one_name_are_refused(tiny_runs, tmp_path):
+    twin = tmp_path / "spam"
+    shutil.copytree(tiny_runs["spam"], twin)
+    with pytest.raises(InputError, match="two run directories are named 'spam'"):
+        ModelRegistry.from_run_dirs([tiny_runs["spam"], twin])
