@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -131,3 +133,33 @@ def tiny_runs(tmp_path_factory) -> dict[str, Path]:
         "spam": _tiny_run(root / "spam", "classify", ["ham", "spam"]),
         "ner": _tiny_run(root / "ner", "ner", ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]),
     }
+
+
+@contextmanager
+def running(app) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port in a thread; yields its base URL."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture()
+def live_fakes(fake_models) -> Iterator[str]:
+    """Base URL of a real HTTP server (uvicorn, loopback) serving the stand-in models."""
+    from axonlab.serve import Settings, create_app
+
+    with running(create_app(Settings(max_text_chars=200), models=fake_models)) as url:
+        yield url

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from axonlab.errors import InputError, RunDirectoryError
-from axonlab.serve import ModelRegistry, Settings, create_app, load_run
+from axonlab.serve import ModelRegistry, Settings, create_app, load_run, load_runs
 
 
 def test_run_directories_served_end_to_end(tiny_runs):
@@ -52,11 +52,11 @@ def test_loading_refuses_what_is_not_a_finished_run(tiny_runs, tmp_path):
     shutil.copytree(tiny_runs["spam"], unfinished)
     (unfinished / "INCOMPLETE").write_text("")
     with pytest.raises(RunDirectoryError, match="unfinished"):
-        ModelRegistry.from_run_dirs([unfinished])
+        load_runs([unfinished])
 
 
 def test_two_runs_with_one_name_are_refused(tiny_runs, tmp_path):
     twin = tmp_path / "spam"
     shutil.copytree(tiny_runs["spam"], twin)
     with pytest.raises(InputError, match="two run directories are named 'spam'"):
-        ModelRegistry.from_run_dirs([tiny_runs["spam"], twin])
+        load_runs([tiny_runs["spam"], twin])

@@ -8,7 +8,7 @@ or from the shell: ``axonlab serve runs/spam runs/ner --port 8000``.
 
 from axonlab.serve.app import create_app
 from axonlab.serve.batcher import MicroBatcher
-from axonlab.serve.models import Generator, ModelRegistry, Predictor, load_run
+from axonlab.serve.models import Generator, ModelRegistry, Predictor, load_run, load_runs
 from axonlab.serve.settings import Settings
 
 __all__ = [
@@ -19,4 +19,5 @@ __all__ = [
     "Settings",
     "create_app",
     "load_run",
+    "load_runs",
 ]

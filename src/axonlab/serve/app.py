@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from axonlab import __version__
 from axonlab.errors import InputError
 from axonlab.serve.limits import BodySizeLimit
-from axonlab.serve.models import ModelRegistry, Served
+from axonlab.serve.models import ModelRegistry, Served, load_runs
 from axonlab.serve.schemas import (
     GenerateRequest,
     GenerateResponse,
@@ -40,13 +40,14 @@ def create_app(settings: Settings, models: dict[str, Any] | None = None) -> Fast
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        batching = {"max_batch_size": settings.max_batch_size, "max_wait_ms": settings.max_wait_ms}
-        if models is not None:
-            registry = ModelRegistry(models, **batching)
-        else:
-            registry = ModelRegistry.from_run_dirs(
-                settings.run_dirs, backend=settings.backend, quantize=settings.quantize, **batching
+        loaded = models
+        if loaded is None:
+            loaded = load_runs(
+                settings.run_dirs, backend=settings.backend, quantize=settings.quantize
             )
+        registry = ModelRegistry(
+            loaded, max_batch_size=settings.max_batch_size, max_wait_ms=settings.max_wait_ms
+        )
         app.state.registry = registry
         try:
             yield

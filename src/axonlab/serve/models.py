@@ -63,6 +63,19 @@ def load_run(run_dir: str | Path, *, backend: str = "torch", quantize: bool = Fa
     return lm.load(run.path)
 
 
+def load_runs(
+    run_dirs: Sequence[str | Path], *, backend: str = "torch", quantize: bool = False
+) -> dict[str, Any]:
+    """Load every run directory, each named after its directory (names must differ)."""
+    models: dict[str, Any] = {}
+    for run_dir in run_dirs:
+        name = Path(run_dir).resolve().name
+        if name in models:
+            raise InputError(f"two run directories are named {name!r}; rename one")
+        models[name] = load_run(run_dir, backend=backend, quantize=quantize)
+    return models
+
+
 @dataclass
 class Served:
     """One loaded model under its public name, with what keeps its requests in order."""
@@ -112,19 +125,6 @@ class ModelRegistry:
                     name=name,
                 )
             self.models[name] = served
-
-    @classmethod
-    def from_run_dirs(cls, run_dirs: Sequence[str | Path], **options: Any) -> ModelRegistry:
-        """Load every run directory; each model is named after its directory."""
-        backend = options.pop("backend", "torch")
-        quantize = options.pop("quantize", False)
-        models: dict[str, Any] = {}
-        for run_dir in run_dirs:
-            name = Path(run_dir).resolve().name
-            if name in models:
-                raise InputError(f"two run directories are named {name!r}; rename one")
-            models[name] = load_run(run_dir, backend=backend, quantize=quantize)
-        return cls(models, **options)
 
     def __len__(self) -> int:
         return len(self.models)
