@@ -277,6 +277,7 @@ def main() -> None:
     parser.add_argument("--sst-limit", type=int, default=None, help="SST-2 sentences (all)")
     parser.add_argument("--sst-epochs", type=float, default=1.0)
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -284,14 +285,13 @@ def main() -> None:
         return
     from report import write_section
 
-    speed, _ = speed_table(args.data, args.speed_limit, args.repeats)
-    sections = [speed]
+    title = "## Text classification (`axonlab text train classify`)\n\n"
+    if not args.skip_speed:
+        speed, _ = speed_table(args.data, args.speed_limit, args.repeats)
+        write_section("classify-speed", title + speed)
     if not args.skip_quality:
-        sections.append(quality_table(args.data, args.sst_limit, args.sst_epochs)[0])
-    write_section(
-        "classify",
-        "## Text classification (`axonlab text train classify`)\n\n" + "\n\n".join(sections),
-    )
+        quality, _ = quality_table(args.data, args.sst_limit, args.sst_epochs)
+        write_section("classify-quality", quality)
 
 
 if __name__ == "__main__":
