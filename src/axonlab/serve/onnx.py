@@ -1,0 +1,131 @@
+"""Run a text model with ONNX Runtime instead of PyTorch, optionally int8-quantised.
+
+The model is exported once with ``torch.onnx.export`` (the dynamo exporter: the TorchScript
+tracer bakes transformers' mask arithmetic in for the example's sequence length) into the run
+directory's ``onnx/`` folder, and quantised there with ONNX Runtime's ``quantize_dynamic``
+(int8 weights, activations quantised on the fly). optimum's exporter is not used: its ONNX
+package (optimum-onnx 0.1) pins transformers < 4.58, and axonlab runs transformers 5.
+
+The task modules call ``model(**batch).logits`` and read ``model.config``; :class:`OnnxModule`
+offers exactly that, so classification and NER (windows, offsets, label maps) run unchanged.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import torch
+
+from axonlab.runs import atomic_path
+
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+ONNX_DIR = "onnx"
+
+
+class OnnxModule:
+    """An ONNX Runtime session that answers like a transformers model: ``(**batch).logits``."""
+
+    def __init__(self, path: str | Path, config: Any, *, threads: int | None = None):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or torch.get_num_threads()
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.input_names = [i.name for i in self.session.get_inputs()]
+        self.config = config
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"OnnxModule({str(self.path)!r})"
+
+    def eval(self) -> OnnxModule:
+        return self
+
+    def __call__(self, **batch: Any) -> SimpleNamespace:
+        ids = batch["input_ids"]
+        feed = {}
+        for name in self.input_names:
+            value = batch.get(name)
+            if value is None:  # NER batches carry no token types: all zeros, as BERT assumes
+                value = torch.zeros_like(ids) if name == "token_type_ids" else torch.ones_like(ids)
+            feed[name] = value.numpy().astype(np.int64)
+        (logits,) = self.session.run(["logits"], feed)
+        return SimpleNamespace(logits=torch.from_numpy(logits))
+
+
+class LogitsOnly(torch.nn.Module):
+    """The model as the exporter wants it: positional tensors in, logits out."""
+
+    def __init__(self, model: torch.nn.Module, names: tuple[str, ...]):
+        super().__init__()
+        self.model = model
+        self.names = names
+
+    def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
+        return self.model(**dict(zip(self.names, tensors, strict=True))).logits
+
+
+def export(model: Any, tokenizer: Any, path: str | Path) -> Path:
+    """Export ``model`` (a transformers encoder with a head) to ONNX at ``path``, atomically.
+
+    Batch size and sequence length stay dynamic; the graph takes the tokenizer's inputs
+    (``input_ids``, ``attention_mask``, and ``token_type_ids`` where it makes them).
+    """
+    example = tokenizer(
+        ["an example", "a second, longer example text"], padding=True, return_tensors="pt"
+    )
+    names = tuple(name for name in INPUTS if name in example)
+    dims = {0: torch.export.Dim("batch"), 1: torch.export.Dim("sequence")}
+    model.eval()
+    with atomic_path(path) as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporter's deprecation chatter
+        program = torch.onnx.export(
+            LogitsOnly(model, names),
+            tuple(example[name] for name in names),
+            input_names=list(names),
+            output_names=["logits"],
+            # one spec per positional tensor: dimension 0 is the batch, 1 the sequence
+            dynamic_shapes={"tensors": tuple(dims for _ in names)},
+            dynamo=True,
+            verbose=False,
+        )
+        program.save(str(tmp), external_data=False)
+    return Path(path)
+
+
+def quantize(source: str | Path, path: str | Path) -> Path:
+    """int8 dynamic quantisation (weights int8, activations quantised per batch) of ``source``."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with atomic_path(path) as tmp:
+        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8)
+    return Path(path)
+
+
+def onnx_files(run_dir: str | Path, model: Any, tokenizer: Any, *, int8: bool) -> Path:
+    """The run's exported model (``onnx/model.onnx`` or ``onnx/model.int8.onnx``), made once."""
+    folder = Path(run_dir) / ONNX_DIR
+    fp32 = folder / "model.onnx"
+    if not fp32.exists():
+        export(model, tokenizer, fp32)
+    if not int8:
+        return fp32
+    quantized = folder / "model.int8.onnx"
+    if not quantized.exists():
+        quantize(fp32, quantized)
+    return quantized
+
+
+def use_onnx(text_model: Any, *, quantize: bool = False) -> Any:
+    """Switch a loaded :class:`~axonlab.text.TextModel` to ONNX Runtime (in place); returns it.
+
+    Its ``predict`` and ``evaluate`` then run the exported (and, with ``quantize``, int8) graph.
+    """
+    path = onnx_files(text_model.run_dir, text_model.model, text_model.tokenizer, int8=quantize)
+    text_model.model = OnnxModule(path, text_model.model.config)
+    text_model.backend = "onnx-int8" if quantize else "onnx"
+    return text_model

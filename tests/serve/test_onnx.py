@@ -1,0 +1,68 @@
+"""The ONNX Runtime backend: same answers as PyTorch, exported once, served end to end."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from fastapi.testclient import TestClient
+
+from axonlab.serve import Settings, create_app, load_run
+
+pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
+
+TEXTS = [
+    "ok",
+    "Angela Merkel visited Paris in May and met the mayor.",
+    "free entry in a weekly competition to win cup final tickets, text FA to 87121",
+    "see you",
+]
+
+
+@pytest.fixture(scope="module")
+def runs(tiny_runs, tmp_path_factory):
+    """Copies of the tiny runs (exporting writes into the run directory), shared by this
+    module's tests so each model is exported once."""
+    root = tmp_path_factory.mktemp("onnx-runs")
+    return {name: shutil.copytree(path, root / name) for name, path in tiny_runs.items()}
+
+
+@pytest.mark.parametrize("name", ["spam", "ner"])
+def test_onnx_fp32_matches_torch(runs, name):
+    torch_model = load_run(runs[name])
+    onnx_model = load_run(runs[name], backend="onnx")
+    assert onnx_model.backend == "onnx" and (runs[name] / "onnx" / "model.onnx").exists()
+    for batch_size in (1, 3):
+        expected = torch_model.predict(TEXTS, batch_size=batch_size)
+        got = onnx_model.predict(TEXTS, batch_size=batch_size)
+        if name == "spam":
+            for e, g in zip(expected, got, strict=True):
+                assert g["label"] == e["label"]
+                assert g["scores"] == pytest.approx(e["scores"], abs=1e-4)
+        else:
+            strip = [
+                [{k: v for k, v in x.items() if k != "score"} for x in p["entities"]]
+                for p in expected
+            ]
+            assert [
+                [{k: v for k, v in x.items() if k != "score"} for x in p["entities"]] for p in got
+            ] == strip
+
+
+def test_int8_is_close_and_export_is_reused(runs):
+    fp32 = load_run(runs["spam"], backend="onnx")
+    exported = runs["spam"] / "onnx" / "model.onnx"
+    stamp = exported.stat().st_mtime_ns
+    int8 = load_run(runs["spam"], backend="onnx", quantize=True)
+    assert int8.backend == "onnx-int8" and (runs["spam"] / "onnx" / "model.int8.onnx").exists()
+    assert exported.stat().st_mtime_ns == stamp  # the fp32 export was reused, not redone
+    for a, b in zip(fp32.predict(TEXTS), int8.predict(TEXTS), strict=True):
+        assert b["scores"] == pytest.approx(a["scores"], abs=0.05)
+
+
+def test_server_with_onnx_backend(runs):
+    settings = Settings(run_dirs=[runs["spam"]], backend="onnx", quantize=True)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/v1/models").json()["models"][0]["backend"] == "onnx-int8"
+        answer = client.post("/v1/models/spam/predict", json={"inputs": TEXTS}).json()
+        assert len(answer["predictions"]) == len(TEXTS)
