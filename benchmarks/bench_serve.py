@@ -1,0 +1,296 @@
+"""Serving benchmark: the axonlab server against a naive reference server, same model, loopback.
+
+1. **HTTP under load.** ``axonlab serve RUN`` (micro-batching) and a reference FastAPI app whose
+   ``def`` endpoint calls a transformers ``pipeline`` once per request (model loaded once at
+   start-up) each serve the same run directory on 127.0.0.1, one after the other, in child
+   processes with the same torch thread count. A load generator keeps ``--concurrency`` requests
+   in flight until ``--requests`` have been answered (one SMS message per request, bounded by
+   ``--time-limit`` seconds per server) and records every latency and failure.
+2. **Batch prediction backends.** ``axonlab.text.batch.predict_file`` over the SMS dev texts
+   with PyTorch fp32, ONNX Runtime fp32 and ONNX Runtime int8 (alternating rounds, medians), and
+   each backend's dev accuracy.
+
+    python benchmarks/bench_serve.py --run /tmp/runs/spam \
+        --dev ../shared/data/classify/sms-spam/dev.tsv
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pydantic import BaseModel
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+AXONLAB = [sys.executable, "-c", "from axonlab.cli import main; main()"]
+
+
+# --- the reference server ------------------------------------------------------------------
+
+
+class ReferenceRequest(BaseModel):
+    inputs: str
+
+
+def reference_app(run_dir: Path):
+    """FastAPI + a transformers pipeline called once per request: the common naive deployment."""
+    from fastapi import FastAPI
+    from transformers import pipeline
+
+    classifier = pipeline("text-classification", model=str(run_dir / "model"), device=-1)
+    app = FastAPI()
+
+    @app.get("/health")
+    def health() -> dict:
+        return {"status": "ok"}
+
+    @app.post("/v1/models/{name}/predict")
+    def predict(name: str, body: ReferenceRequest) -> dict:
+        scores = classifier(body.inputs, top_k=None)
+        best = max(scores, key=lambda s: s["score"])
+        return {"predictions": [{"label": best["label"], "score": best["score"]}]}
+
+    return app
+
+
+def serve_reference(run_dir: Path, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(reference_app(run_dir), host="127.0.0.1", port=port, log_level="warning")
+
+
+# --- load generation -----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(url + "/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"server at {url} did not come up in {timeout:.0f} s")
+
+
+async def load(url: str, texts: list[str], *, requests: int, concurrency: int, limit_s: float):
+    """Keep ``concurrency`` requests in flight until ``requests`` are done or time runs out."""
+    import httpx
+
+    latencies: list[float] = []
+    failures = 0
+    issued = 0
+    deadline = time.perf_counter() + limit_s
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal issued, failures
+        while issued < requests and time.perf_counter() < deadline:
+            text = texts[issued % len(texts)]
+            issued += 1
+            start = time.perf_counter()
+            try:
+                response = await client.post(url, json={"inputs": text})
+                ok = response.status_code == 200 and "predictions" in response.json()
+            except httpx.HTTPError:
+                ok = False
+            latencies.append(time.perf_counter() - start)
+            failures += not ok
+
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        wall = time.perf_counter() - start
+    return latencies, failures, wall
+
+
+def measure_server(command: list[str], port: int, texts: list[str], args) -> dict:
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        wait_until_up(base, process)
+        url = f"{base}/v1/models/{args.run.name}/predict"
+        asyncio.run(load(url, texts, requests=32, concurrency=4, limit_s=60))  # warm-up
+        latencies, failures, wall = asyncio.run(
+            load(
+                url,
+                texts,
+                requests=args.requests,
+                concurrency=args.concurrency,
+                limit_s=args.time_limit,
+            )
+        )
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+    ordered = sorted(latencies)
+    return {
+        "completed": len(latencies),
+        "failures": failures,
+        "throughput": len(latencies) / wall,
+        "p50_ms": 1000 * ordered[len(ordered) // 2],
+        "p99_ms": 1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
+        "wall_s": wall,
+    }
+
+
+def http_section(args, texts: list[str]) -> str:
+    port = free_port()
+    runs = {
+        "reference (pipeline per request)": [
+            sys.executable,
+            __file__,
+            "--serve-reference",
+            str(args.run),
+            "--port",
+            str(port),
+        ],
+        "axonlab serve": [*AXONLAB, "serve", str(args.run), "--port", str(port)],
+    }
+    results = {}
+    for name, command in runs.items():
+        print(f"[serve] {name} ...", flush=True)
+        results[name] = measure_server(command, port, texts, args)
+        print(f"[serve] {name}: {results[name]}", flush=True)
+    ref = results["reference (pipeline per request)"]
+    ours = results["axonlab serve"]
+    rows = [
+        "| server | requests answered | failures | requests/s | vs reference | p50 ms | p99 ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, r in results.items():
+        rows.append(
+            f"| {name} | {r['completed']} | {r['failures']} | {r['throughput']:.1f} | "
+            f"{r['throughput'] / ref['throughput']:.2f}x | {r['p50_ms']:.0f} | {r['p99_ms']:.0f} |"
+        )
+    speedup = ours["throughput"] / ref["throughput"]
+    verdicts = [
+        f"throughput >= 3x the reference: **{'met' if speedup >= 3 else 'MISSED'}** "
+        f"({speedup:.2f}x)",
+        f"p99 below the reference's: **{'met' if ours['p99_ms'] < ref['p99_ms'] else 'MISSED'}** "
+        f"({ours['p99_ms']:.0f} vs {ref['p99_ms']:.0f} ms)",
+        f"zero failures over {args.requests}: **"
+        f"{'met' if ours['failures'] == 0 and ours['completed'] == args.requests else 'MISSED'}**"
+        f" ({ours['failures']} failed, {ours['completed']} answered)",
+    ]
+    return (
+        f"### HTTP at concurrency {args.concurrency}, {args.requests} requests, one SMS message "
+        "per request, 127.0.0.1\n\n"
+        + "\n".join(rows)
+        + "\n\n"
+        + "\n".join(f"- {v}" for v in verdicts)
+    )
+
+
+# --- batch prediction backends -------------------------------------------------------------
+
+
+def backend_section(args) -> str:
+    from axonlab import text
+    from axonlab.serve.onnx import use_onnx
+    from axonlab.text.batch import predict_file
+
+    work = Path(tempfile.mkdtemp(prefix="bench-serve-"))
+    run = work / args.run.name
+    shutil.copytree(args.run, run, ignore=shutil.ignore_patterns("onnx", "checkpoints"))
+    models = {
+        "PyTorch fp32": text.load(run),
+        "ONNX Runtime fp32": use_onnx(text.load(run)),
+        "ONNX Runtime int8": use_onnx(text.load(run), quantize=True),
+    }
+    seconds: dict[str, list[float]] = {name: [] for name in models}
+    for round_ in range(args.rounds):
+        for name, model in models.items():  # alternating, so drift in machine load is shared
+            out = work / f"{round_}-{name.replace(' ', '_')}.jsonl"
+            summary = predict_file(model, args.dev, out, batch_size=32, progress=False)
+            seconds[name].append(summary["seconds"])
+    rows_n = summary["rows"]
+    accuracy = {
+        name: model.evaluate(args.dev).metrics["accuracy"] for name, model in models.items()
+    }
+    shutil.rmtree(work)
+    base = statistics.median(seconds["PyTorch fp32"])
+    table = [
+        "| backend | texts/s (median of "
+        f"{args.rounds}) | vs PyTorch fp32 | dev accuracy | accuracy change (points) |",
+        "|---|---|---|---|---|",
+    ]
+    for name in models:
+        median = statistics.median(seconds[name])
+        table.append(
+            f"| {name} | {rows_n / median:.1f} | {base / median:.2f}x | {accuracy[name]:.4f} | "
+            f"{100 * (accuracy[name] - accuracy['PyTorch fp32']):+.2f} |"
+        )
+    speedup = base / statistics.median(seconds["ONNX Runtime int8"])
+    drop = 100 * abs(accuracy["ONNX Runtime int8"] - accuracy["PyTorch fp32"])
+    verdicts = [
+        f"int8 >= 2x fp32 throughput: **{'met' if speedup >= 2 else 'MISSED'}** ({speedup:.2f}x)",
+        f"int8 accuracy within 0.5 points: **{'met' if drop <= 0.5 else 'MISSED'}** "
+        f"({drop:.2f} points)",
+    ]
+    return (
+        f"### Batch prediction (`predict_file`, batch 32) over the SMS dev set ({rows_n} texts)"
+        "\n\n" + "\n".join(table) + "\n\n" + "\n".join(f"- {v}" for v in verdicts)
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", type=Path, help="A trained classify run directory (SMS spam).")
+    parser.add_argument("--dev", type=Path, help="The SMS spam dev file (TSV).")
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--time-limit", type=float, default=300.0, help="Seconds per server.")
+    parser.add_argument("--rounds", type=int, default=3, help="Batch-prediction rounds.")
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-backends", action="store_true")
+    parser.add_argument("--serve-reference", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=8000, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_reference:
+        serve_reference(args.serve_reference, args.port)
+        return
+    if args.run is None or args.dev is None:
+        parser.error("--run and --dev are required")
+    from axonlab.text import iter_rows
+    from report import machine_line, write_section
+
+    texts = [row.text for row in iter_rows(args.dev, require_labels=False)]
+    model = f"`{args.run.name}` (all-MiniLM-L6-v2 fine-tuned on SMS spam)"
+    parts = [
+        f"## Serving (`axonlab serve`, `predict_file`, `--backend onnx`)\n\nModel: {model}; "
+        f"{machine_line()}, torch default threads.\n"
+    ]
+    if not args.skip_http:
+        parts.append(http_section(args, texts))
+    if not args.skip_backends:
+        parts.append(backend_section(args))
+    body = "\n\n".join(parts)
+    print(body)
+    write_section("serve", body)
+
+
+if __name__ == "__main__":
+    main()
