@@ -60,3 +60,14 @@ def test_two_runs_with_one_name_are_refused(tiny_runs, tmp_path):
     shutil.copytree(tiny_runs["spam"], twin)
     with pytest.raises(InputError, match="two run directories are named 'spam'"):
         load_runs([tiny_runs["spam"], twin])
+
+
+def test_a_run_of_another_kind_is_refused(tmp_path):
+    from axonlab.errors import AxonlabError
+    from axonlab.runs import RunDirectory
+
+    run = RunDirectory(tmp_path / "sim")
+    run.start({}, task="simulate")
+    run.mark_complete()
+    with pytest.raises(AxonlabError, match="sim"):
+        load_run(run.path)

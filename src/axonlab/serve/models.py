@@ -58,9 +58,14 @@ def load_run(run_dir: str | Path, *, backend: str = "torch", quantize: bool = Fa
         return model
     try:
         from axonlab import lm
-    except ImportError as err:
-        raise RunDirectoryError(f"{run.path} holds a {task!r} run, which cannot be served") from err
-    return lm.load(run.path)
+
+        load_lm = lm.load
+    except (ImportError, AttributeError) as err:
+        raise RunDirectoryError(
+            f"{run.path} holds a {task!r} run; axonlab serves text models "
+            f"({', '.join(TEXT_TASKS)}) and language models"
+        ) from err
+    return load_lm(run.path)  # the language-model library checks its own tasks
 
 
 def load_runs(
