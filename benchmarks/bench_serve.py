@@ -3,9 +3,10 @@
 1. **HTTP under load.** ``axonlab serve RUN`` (micro-batching) and a reference FastAPI app whose
    ``def`` endpoint calls a transformers ``pipeline`` once per request (model loaded once at
    start-up) each serve the same run directory on 127.0.0.1, one after the other, in child
-   processes with the same torch thread count. A load generator keeps ``--concurrency`` requests
-   in flight until ``--requests`` have been answered (one SMS message per request, bounded by
-   ``--time-limit`` seconds per server) and records every latency and failure.
+   processes, at each ``--threads`` torch thread count. A load generator keeps
+   ``--concurrency`` requests in flight until ``--requests`` have been answered (one SMS message
+   per request, bounded by ``--time-limit`` seconds per server) and records every latency and
+   failure.
 2. **Batch prediction backends.** ``axonlab.text.batch.predict_file`` over the SMS dev texts
    with PyTorch fp32, ONNX Runtime fp32 and ONNX Runtime int8 (alternating rounds, medians), and
    each backend's dev accuracy.
@@ -62,9 +63,11 @@ def reference_app(run_dir: Path):
     return app
 
 
-def serve_reference(run_dir: Path, port: int) -> None:
+def serve_reference(run_dir: Path, port: int, threads: int) -> None:
+    import torch
     import uvicorn
 
+    torch.set_num_threads(threads)
     uvicorn.run(reference_app(run_dir), host="127.0.0.1", port=port, log_level="warning")
 
 
@@ -156,26 +159,20 @@ def measure_server(command: list[str], port: int, texts: list[str], args) -> dic
     }
 
 
-def http_section(args, texts: list[str]) -> str:
+def http_section(args, texts: list[str], threads: int) -> str:
+    """Both servers with ``threads`` torch threads; a table and the verdicts on the targets."""
     port = free_port()
+    reference = [sys.executable, __file__, "--serve-reference", str(args.run)]
     runs = {
-        "reference (pipeline per request)": [
-            sys.executable,
-            __file__,
-            "--serve-reference",
-            str(args.run),
-            "--port",
-            str(port),
-        ],
-        "axonlab serve": [*AXONLAB, "serve", str(args.run), "--port", str(port)],
+        "reference (pipeline per request)": [*reference, "--threads", str(threads)],
+        "axonlab serve": [*AXONLAB, "serve", str(args.run), "--threads", str(threads)],
     }
     results = {}
     for name, command in runs.items():
-        print(f"[serve] {name} ...", flush=True)
-        results[name] = measure_server(command, port, texts, args)
+        print(f"[serve] {name}, {threads} thread(s) ...", flush=True)
+        results[name] = measure_server([*command, "--port", str(port)], port, texts, args)
         print(f"[serve] {name}: {results[name]}", flush=True)
-    ref = results["reference (pipeline per request)"]
-    ours = results["axonlab serve"]
+    ref, ours = results["reference (pipeline per request)"], results["axonlab serve"]
     rows = [
         "| server | requests answered | failures | requests/s | vs reference | p50 ms | p99 ms |",
         "|---|---|---|---|---|---|---|",
@@ -186,21 +183,19 @@ def http_section(args, texts: list[str]) -> str:
             f"{r['throughput'] / ref['throughput']:.2f}x | {r['p50_ms']:.0f} | {r['p99_ms']:.0f} |"
         )
     speedup = ours["throughput"] / ref["throughput"]
+    all_answered = ours["failures"] == 0 and ours["completed"] == args.requests
     verdicts = [
         f"throughput >= 3x the reference: **{'met' if speedup >= 3 else 'MISSED'}** "
         f"({speedup:.2f}x)",
         f"p99 below the reference's: **{'met' if ours['p99_ms'] < ref['p99_ms'] else 'MISSED'}** "
         f"({ours['p99_ms']:.0f} vs {ref['p99_ms']:.0f} ms)",
-        f"zero failures over {args.requests}: **"
-        f"{'met' if ours['failures'] == 0 and ours['completed'] == args.requests else 'MISSED'}**"
-        f" ({ours['failures']} failed, {ours['completed']} answered)",
+        f"zero failures over {args.requests}: **{'met' if all_answered else 'MISSED'}** "
+        f"({ours['failures']} failed, {ours['completed']} answered)",
     ]
     return (
-        f"### HTTP at concurrency {args.concurrency}, {args.requests} requests, one SMS message "
-        "per request, 127.0.0.1\n\n"
-        + "\n".join(rows)
-        + "\n\n"
-        + "\n".join(f"- {v}" for v in verdicts)
+        f"### HTTP, torch threads {threads}: concurrency {args.concurrency}, {args.requests} "
+        f"requests (at most {args.time_limit:.0f} s per server), one SMS message per request, "
+        "127.0.0.1\n\n" + "\n".join(rows) + "\n\n" + "\n".join(f"- {v}" for v in verdicts)
     )
 
 
@@ -262,7 +257,10 @@ def main() -> None:
     parser.add_argument("--dev", type=Path, help="The SMS spam dev file (TSV).")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--time-limit", type=float, default=300.0, help="Seconds per server.")
+    parser.add_argument("--time-limit", type=float, default=150.0, help="Seconds per server.")
+    parser.add_argument(
+        "--threads", type=int, nargs="+", default=[1, 2], help="torch thread counts to compare."
+    )
     parser.add_argument("--rounds", type=int, default=3, help="Batch-prediction rounds.")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-backends", action="store_true")
@@ -270,7 +268,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_reference:
-        serve_reference(args.serve_reference, args.port)
+        serve_reference(args.serve_reference, args.port, args.threads[0])
         return
     if args.run is None or args.dev is None:
         parser.error("--run and --dev are required")
@@ -281,10 +279,10 @@ def main() -> None:
     model = f"`{args.run.name}` (all-MiniLM-L6-v2 fine-tuned on SMS spam)"
     parts = [
         f"## Serving (`axonlab serve`, `predict_file`, `--backend onnx`)\n\nModel: {model}; "
-        f"{machine_line()}, torch default threads.\n"
+        f"{machine_line()}; the load generator runs on the same cores.\n"
     ]
     if not args.skip_http:
-        parts.append(http_section(args, texts))
+        parts.extend(http_section(args, texts, threads) for threads in args.threads)
     if not args.skip_backends:
         parts.append(backend_section(args))
     body = "\n\n".join(parts)

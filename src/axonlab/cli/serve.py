@@ -32,6 +32,9 @@ def serve(
     max_text_chars: Annotated[int, typer.Option(help="Longest input text (characters).")] = 10_000,
     max_inputs: Annotated[int, typer.Option(help="Most texts in one request.")] = 256,
     max_new_tokens: Annotated[int, typer.Option(help="Most tokens one generation asks.")] = 1_000,
+    threads: Annotated[
+        int | None, typer.Option(help="torch threads per forward pass [default: torch's].")
+    ] = None,
     backend: Annotated[
         Backend, typer.Option(help="Run text models with torch, or exported to ONNX Runtime.")
     ] = Backend.torch,
@@ -61,6 +64,7 @@ def serve(
             max_text_chars=max_text_chars,
             max_inputs=max_inputs,
             max_new_tokens=max_new_tokens,
+            threads=threads,
             backend=backend.value,
             quantize=quantize,
         )

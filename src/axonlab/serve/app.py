@@ -40,6 +40,12 @@ def create_app(settings: Settings, models: dict[str, Any] | None = None) -> Fast
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if settings.threads is not None:
+            import torch
+
+            # Process-wide: on a small machine one thread per forward pass can beat two, as the
+            # event loop and the request threads need a core too (see docs/serve.md).
+            torch.set_num_threads(settings.threads)
         loaded = models
         if loaded is None:
             loaded = load_runs(

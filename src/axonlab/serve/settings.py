@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(10_000, ge=1, description="Longest single input text (chars).")
     max_inputs: int = Field(256, ge=1, description="Most texts in one predict request.")
     max_new_tokens: int = Field(1_000, ge=1, description="Most tokens one generate request asks.")
+    threads: int | None = Field(
+        None, ge=1, description="torch threads per forward pass (default: torch's choice)."
+    )
     backend: Literal["torch", "onnx"] = Field(
         "torch", description="Run text models with PyTorch, or exported to ONNX Runtime."
     )
