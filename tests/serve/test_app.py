@@ -176,3 +176,14 @@ def test_settings_read_the_environment(monkeypatch):
     settings = Settings()
     assert settings.max_batch_size == 7 and settings.port == 8123
     assert settings.host == "127.0.0.1"
+
+
+def test_threads_setting_sets_torch_threads(fake_models):
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        with TestClient(create_app(Settings(threads=1), models=fake_models)):
+            assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
