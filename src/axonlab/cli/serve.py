@@ -49,6 +49,7 @@ def serve(
     from axonlab.cli.text import quiet_transformers
     from axonlab.errors import InputError
     from axonlab.serve import Settings, create_app, load_runs
+    from axonlab.serve.app import set_threads
 
     quiet_transformers()
     if quantize and backend is not Backend.onnx:
@@ -73,6 +74,7 @@ def serve(
         option = "--" + str(first["loc"][0]).replace("_", "-")
         raise InputError(f"{option}: {first['msg']}") from err
     # Load before binding the port: a bad run directory is a one-line error, not a crashed worker.
+    set_threads(settings.threads)  # before loading: ONNX Runtime sessions take the count too
     models = load_runs(settings.run_dirs, backend=settings.backend, quantize=settings.quantize)
     app = create_app(settings, models=models)
     names = ", ".join(models)

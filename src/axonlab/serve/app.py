@@ -40,12 +40,7 @@ def create_app(settings: Settings, models: dict[str, Any] | None = None) -> Fast
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if settings.threads is not None:
-            import torch
-
-            # Process-wide: on a small machine one thread per forward pass can beat two, as the
-            # event loop and the request threads need a core too (see docs/serve.md).
-            torch.set_num_threads(settings.threads)
+        set_threads(settings.threads)
         loaded = models
         if loaded is None:
             loaded = load_runs(
@@ -71,6 +66,16 @@ def create_app(settings: Settings, models: dict[str, Any] | None = None) -> Fast
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_routes(app)
     return app
+
+
+def set_threads(threads: int | None) -> None:
+    """torch threads per forward pass, for every thread that starts using torch from now on
+    (the batchers' workers). On a small machine one can beat two: the event loop and the
+    request threads need a core too (see docs/serve.md)."""
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
 
 
 def get_registry(request: Request) -> ModelRegistry:
