@@ -15,6 +15,7 @@ from rich.text import Text
 
 from axonlab import __version__
 from axonlab.cli.common import err_console
+from axonlab.cli.lm import app as lm_app
 from axonlab.cli.serve import serve
 from axonlab.cli.text import app as text_app
 from axonlab.errors import AxonlabError
@@ -27,6 +28,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(text_app, name="text")
+app.add_typer(lm_app, name="lm")
 app.command("serve")(serve)
 
 

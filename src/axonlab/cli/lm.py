@@ -1,0 +1,184 @@
+"""``axonlab lm``: train language models from scratch, evaluate them and generate text."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from axonlab.cli.common import console, err_console, print_json
+
+app = typer.Typer(help="Language models from scratch: LSTM and GPT.", no_args_is_help=True)
+
+
+class Arch(StrEnum):
+    lstm = "lstm"
+    gpt = "gpt"
+
+
+class TokenizerKind(StrEnum):
+    char = "char"
+    bpe = "bpe"
+
+
+def _model_overrides(values: dict[str, object], model_json: str | None) -> dict[str, object]:
+    from axonlab.errors import InputError
+
+    overrides = {k: v for k, v in values.items() if v is not None}
+    if model_json:
+        try:
+            extra = json.loads(model_json)
+        except json.JSONDecodeError as err:
+            raise InputError(f"--model is not a JSON object: {err}") from err
+        if not isinstance(extra, dict):
+            raise InputError("--model must be a JSON object, e.g. '{\"n_head\": 6}'")
+        overrides.update(extra)
+    return overrides
+
+
+@app.command()
+def train(
+    source: Annotated[Path, typer.Argument(help="Text file, or folder of text files.")],
+    out: Annotated[Path, typer.Option("--out", help="Run directory to create (or resume).")],
+    arch: Annotated[Arch, typer.Option(help="Architecture.")] = Arch.gpt,
+    minutes: Annotated[
+        float | None, typer.Option(help="Budget in minutes of training (evaluation excluded).")
+    ] = None,
+    steps: Annotated[int | None, typer.Option(help="Budget in optimizer steps.")] = None,
+    tokenizer: Annotated[TokenizerKind, typer.Option(help="Characters or byte-level BPE.")] = (
+        TokenizerKind.char
+    ),
+    vocab_size: Annotated[int, typer.Option(help="BPE vocabulary size.")] = 1024,
+    preset: Annotated[str, typer.Option(help="Size preset: baby, small or medium.")] = "small",
+    n_layer: Annotated[int | None, typer.Option(help="Layers [default: preset's].")] = None,
+    n_embd: Annotated[int | None, typer.Option(help="Embedding width [default: preset's].")] = None,
+    block_size: Annotated[
+        int | None, typer.Option(help="Context / training window, tokens [default: preset's].")
+    ] = None,
+    dropout: Annotated[float | None, typer.Option(help="Dropout [default: preset's].")] = None,
+    model: Annotated[
+        str | None, typer.Option(help='More model settings as JSON, e.g. \'{"n_head": 6}\'.')
+    ] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Windows per step.")] = None,
+    lr: Annotated[float | None, typer.Option(help="Peak learning rate.")] = None,
+    eval_interval: Annotated[int | None, typer.Option(help="Steps between validations.")] = None,
+    bf16: Annotated[
+        bool | None, typer.Option("--bf16/--no-bf16", help="bfloat16 autocast on CPU.")
+    ] = None,
+    threads: Annotated[int | None, typer.Option(help="CPU threads [default: torch's].")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1337,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the run in --out from its checkpoint.")
+    ] = False,
+) -> None:
+    """Train a language model on SOURCE; the last 10% of the text is held out for validation."""
+    import torch
+
+    from axonlab.lm.train import TrainConfig
+    from axonlab.lm.train import train as run_training
+
+    if threads:
+        torch.set_num_threads(threads)
+    if steps is None and minutes is None:
+        minutes = 5.0
+    sizes = dict(n_layer=n_layer, n_embd=n_embd, block_size=block_size, dropout=dropout)
+    settings = dict(batch_size=batch_size, lr=lr, eval_interval=eval_interval, bf16=bf16)
+    config = TrainConfig(
+        arch=arch.value, preset=preset, model=_model_overrides(sizes, model),
+        tokenizer=tokenizer.value, vocab_size=vocab_size, max_steps=steps, minutes=minutes,
+        seed=seed, **{k: v for k, v in settings.items() if v is not None},
+    )
+    with _progress_bar() as callback:
+        result = run_training(source, out, config, resume=resume, callbacks=[callback])
+    metrics = json.loads((out / "metrics.json").read_text())
+    console.print(
+        f"{result.model!r}\nbest validation loss {metrics['best_val_loss']:.4f} nats/token "
+        f"(perplexity {metrics['best_val_perplexity']:.2f}) at step {metrics['best_step']}; "
+        f"{metrics['tokens_per_second']:.0f} tokens/s; run in {out}"
+    )
+
+
+class _progress_bar:
+    """A rich progress bar fed by training callbacks, shown only on a terminal."""
+
+    def __enter__(self):
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = None
+        if err_console.is_terminal:
+            self.bar = Progress(
+                TextColumn("step {task.fields[step]}"), BarColumn(),
+                TextColumn("loss {task.fields[loss]:.3f} val {task.fields[val]} "
+                           "{task.fields[tps]:.0f} tok/s"),
+                TimeElapsedColumn(), console=err_console,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("train", total=1.0, step=0, loss=0.0, val="-", tps=0.0)
+        return self._update
+
+    def _update(self, p) -> None:
+        if self.bar is None:
+            return
+        fields = dict(step=p.step, loss=p.train_loss, tps=p.tokens_per_s)
+        if p.val_loss is not None:
+            fields["val"] = f"{p.val_loss:.3f}"
+        self.bar.update(self.task, completed=p.fraction, **fields)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@app.command("eval")
+def evaluate(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory of `axonlab lm train`.")],
+    file: Annotated[Path, typer.Argument(help="Text file to score.")],
+    window: Annotated[
+        int | None,
+        typer.Option(help="Score consecutive N-token windows, each from an empty context."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Loss (nats per token; per character for char models), perplexity and bits per character
+    of FILE. By default every token is scored once, with the model's context window sliding."""
+    from axonlab import lm
+
+    result = lm.load(run_dir).evaluate(file, window=window)
+    if as_json:
+        print_json(result)
+        return
+    console.print(
+        f"loss {result['loss']:.4f} nats/token  perplexity {result['perplexity']:.3f}  "
+        f"bits/char {result['bits_per_char']:.4f}  ({result['tokens']} tokens scored)"
+    )
+
+
+@app.command()
+def generate(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory of `axonlab lm train`.")],
+    prompt: Annotated[str, typer.Option(help="Text to continue.")] = "\n",
+    tokens: Annotated[int, typer.Option(help="Tokens to generate (characters for char).")] = 300,
+    temperature: Annotated[float, typer.Option(help="Softmax temperature (> 0).")] = 1.0,
+    top_k: Annotated[int | None, typer.Option(help="Sample from the k likeliest only.")] = None,
+    top_p: Annotated[float | None, typer.Option(help="Nucleus: smallest set with mass p.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed: same seed, same text.")] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="GPT: re-read the context every step.")
+    ] = False,
+) -> None:
+    """Print PROMPT and its continuation, streamed as it is sampled."""
+    from axonlab import lm
+
+    model = lm.load(run_dir)
+    pieces = model.stream(prompt, tokens, temperature=temperature, top_k=top_k, top_p=top_p,
+                          seed=seed, use_cache=not no_cache)
+    first = next(pieces, "")  # validates the prompt before anything is printed
+    sys.stdout.write(prompt + first)
+    for piece in pieces:
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+    sys.stdout.write("\n")
