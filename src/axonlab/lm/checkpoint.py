@@ -32,12 +32,12 @@ ARCHS: dict[str, tuple[type, type[nn.Module]]] = {
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "gpt": {
         "baby": dict(n_layer=4, n_head=4, n_embd=128, block_size=64, dropout=0.0),
-        "small": dict(n_layer=4, n_head=4, n_embd=192, block_size=128, dropout=0.0),
+        "small": dict(n_layer=4, n_head=4, n_embd=128, block_size=128, dropout=0.0),
         "medium": dict(n_layer=6, n_head=6, n_embd=384, block_size=256, dropout=0.2),
     },
     "lstm": {
         "baby": dict(n_layer=2, n_embd=128, hidden_size=256, block_size=64, dropout=0.0),
-        "small": dict(n_layer=2, n_embd=128, hidden_size=512, block_size=128, dropout=0.0),
+        "small": dict(n_layer=2, n_embd=128, hidden_size=384, block_size=64, dropout=0.1),
         "medium": dict(n_layer=3, n_embd=256, hidden_size=1024, block_size=128, dropout=0.2),
     },
 }

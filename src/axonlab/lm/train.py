@@ -46,10 +46,10 @@ class TrainConfig:
     model: dict[str, Any] = field(default_factory=dict)  # overrides of the preset's sizes
     tokenizer: str = "char"  # "char" or "bpe"
     vocab_size: int = 1024  # BPE vocabulary size
-    batch_size: int = 32  # windows per step
+    batch_size: int | None = None  # windows per step; None: 16 for gpt, 32 for lstm
     lr: float = 2e-3  # peak learning rate
     min_lr_ratio: float = 0.1  # cosine decay ends at lr * min_lr_ratio
-    warmup_steps: int = 100
+    warmup_steps: int = 50
     weight_decay: float = 0.1
     beta2: float = 0.99
     grad_clip: float = 1.0  # max global gradient norm
@@ -62,6 +62,8 @@ class TrainConfig:
     seed: int = 1337
 
     def __post_init__(self) -> None:
+        if self.batch_size is None:
+            self.batch_size = 32 if self.arch == "lstm" else 16
         if self.max_steps is None and self.minutes is None:
             raise InputError("give a training budget: max_steps and/or minutes")
         if (self.max_steps is not None and self.max_steps < 1) or (
