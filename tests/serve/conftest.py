@@ -135,6 +135,20 @@ def tiny_runs(tmp_path_factory) -> dict[str, Path]:
     }
 
 
+@pytest.fixture(scope="session")
+def tiny_lm(tmp_path_factory) -> Path:
+    """A finished ``lm`` run: a 1-layer character GPT trained for 2 steps (gibberish, fast)."""
+    from axonlab import lm
+
+    root = tmp_path_factory.mktemp("lm")
+    corpus = root / "corpus.txt"
+    corpus.write_text("to be or not to be, that is the question.\n" * 40)
+    run = root / "poet"
+    model = {"n_layer": 1, "n_head": 2, "n_embd": 16, "block_size": 32}
+    lm.train(corpus, run, arch="gpt", max_steps=2, eval_interval=1, model=model)
+    return run
+
+
 @contextmanager
 def running(app) -> Iterator[str]:
     """Serve ``app`` with uvicorn on a free loopback port in a thread; yields its base URL."""

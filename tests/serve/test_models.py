@@ -71,3 +71,28 @@ def test_a_run_of_another_kind_is_refused(tmp_path):
     run.mark_complete()
     with pytest.raises(AxonlabError, match="sim"):
         load_run(run.path)
+
+
+def test_language_model_run_served_end_to_end(tiny_lm):
+    from axonlab import lm
+
+    with TestClient(create_app(Settings(run_dirs=[tiny_lm]))) as client:
+        (info,) = client.get("/v1/models").json()["models"]
+        assert info == {
+            "name": "poet",
+            "task": "lm",
+            "kind": "generate",
+            "labels": [],
+            "backbone": "gpt",
+            "backend": "torch",
+        }
+        body = {"inputs": "to be", "parameters": {"max_new_tokens": 12, "seed": 3}}
+        text = client.post("/v1/models/poet/generate", json=body).json()["generated_text"]
+        assert text == lm.load(tiny_lm).generate("to be", 12, seed=3)
+        with client.stream("POST", "/v1/models/poet/generate", json={**body, "stream": True}) as r:
+            assert "".join(r.iter_text()) == text
+        unknown = {"inputs": "Zebra!", "parameters": {"max_new_tokens": 3}}
+        response = client.post("/v1/models/poet/generate", json=unknown)
+        assert response.status_code == 422 and "Z" in response.json()["detail"]
+        zero = {"inputs": "to", "parameters": {"temperature": 0}}
+        assert client.post("/v1/models/poet/generate", json=zero).status_code == 422

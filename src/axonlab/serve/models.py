@@ -98,10 +98,10 @@ class Served:
         model = self.model
         return {
             "name": self.name,
-            "task": getattr(model, "task", "generate"),
+            "task": getattr(model, "task", "lm"),  # language models are the "lm" task
             "kind": self.kind,
             "labels": list(getattr(model, "labels", []) if self.kind == "predict" else []),
-            "backbone": str(getattr(model, "backbone", "") or ""),
+            "backbone": str(getattr(model, "backbone", None) or getattr(model, "arch", "")),
             "backend": str(getattr(model, "backend", "torch")),
         }
 

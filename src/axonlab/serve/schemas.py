@@ -44,7 +44,7 @@ class PredictResponse(BaseModel):
 
 class GenerateParameters(BaseModel):
     max_new_tokens: int = Field(100, ge=1, description="Tokens to generate.")
-    temperature: float = Field(1.0, ge=0.0, description="Sampling temperature (0: greedy).")
+    temperature: float = Field(1.0, gt=0.0, description="Sampling temperature (> 0).")
     top_k: int | None = Field(None, ge=1, description="Sample among the k most probable tokens.")
     top_p: float | None = Field(None, gt=0.0, le=1.0, description="Nucleus sampling mass.")
     seed: int | None = Field(None, description="Seed for a reproducible sample.")
@@ -65,7 +65,7 @@ class ModelInfo(BaseModel):
     task: str = Field(description="classify, ner, or a language-model task.")
     kind: Literal["predict", "generate"] = Field(description="Which endpoint the model answers.")
     labels: list[str] = Field(description="Classes (classify) or tags (ner); empty for LMs.")
-    backbone: str = Field(description="The pretrained model it was built from, if any.")
+    backbone: str = Field(description="The pretrained encoder it was built from, or the LM's arch.")
     backend: str = Field(description="torch or onnx.")
 
 
