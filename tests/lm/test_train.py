@@ -92,3 +92,5 @@ def test_schedule_warms_up_then_decays_to_the_floor():
     assert lr_at(100, 1.0, config) == pytest.approx(0.1)
     with pytest.raises(InputError, match="budget"):
         TrainConfig()
+    with pytest.raises(InputError, match="did you mean 'lr'"):
+        lm.train("unused.txt", "unused", lrr=1e-3, max_steps=1)

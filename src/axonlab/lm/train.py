@@ -9,6 +9,7 @@ checkpoints. Progress goes to callbacks (the CLI draws a progress bar from them)
 
 from __future__ import annotations
 
+import difflib
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -252,6 +253,11 @@ def train(source: str | Path, out: str | Path, config: TrainConfig | None = None
     minutes=5)``). With ``resume=True`` the run in ``out`` continues from its last checkpoint
     to the (possibly extended) budget given here. Returns the best model, ready to generate.
     """
+    unknown = sorted(set(overrides) - set(TrainConfig.__dataclass_fields__))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], TrainConfig.__dataclass_fields__, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError(f"unknown training setting {unknown[0]!r}{hint}")
     if config is None or overrides:
         config = TrainConfig(**{**(asdict(config) if config else {}), **overrides})
     Trainer(source, out, config, resume=resume, callbacks=callbacks).fit()
