@@ -162,7 +162,7 @@ class GPT(nn.Module):
         return logits, loss, present
 
     def param_groups(self, weight_decay: float) -> list[dict]:
-        """AdamW groups: decay matrices, not biases, norms or position/token vectors' scale."""
+        """AdamW groups: decay the matrices (embeddings included), not biases or norm gains."""
         decay = [p for p in self.parameters() if p.dim() >= 2]
         rest = [p for p in self.parameters() if p.dim() < 2]
         return [
