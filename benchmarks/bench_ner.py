@@ -339,6 +339,7 @@ def main() -> None:
     parser.add_argument("--speed-repeats", type=int, default=3, help="speed runs per side (0: off)")
     parser.add_argument("--lr", type=float, help="axonlab learning rate [default: axonlab's]")
     parser.add_argument("--replay", type=Path, help="re-render the table from a run's output")
+    parser.add_argument("--note", help="a sentence on the conditions, added under the table")
     parser.add_argument("--no-report", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args()
     if args.child:
@@ -352,6 +353,13 @@ def main() -> None:
         for name in [] if args.replay else args.datasets:
             results[name] = bench_dataset(name, args.data / name, args, Path(tmp))
     markdown = table(results, args)
+    if args.replay:
+        markdown += (
+            "\n\nRe-rendered with --replay from the printed output of one earlier invocation "
+            "of this script with the flags below (both runs of each data set in that one run)."
+        )
+    if args.note:
+        markdown += "\n\n" + args.note
     print(markdown)
     if not args.no_report:
         from report import write_section
