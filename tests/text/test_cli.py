@@ -20,7 +20,7 @@ def test_train_eval_predict_json(tiny_backbone, spam_files, tmp_path):
                                  str(dev), "--out", str(out), "--epochs", "1", "--backbone",
                                  tiny_backbone, "--json"])
     assert result.exit_code == 0, result.output
-    assert "accuracy" in json.loads(result.stdout.strip().splitlines()[-1])
+    assert "accuracy" in json.loads(result.stdout)  # stdout holds the JSON object alone
 
     result = runner.invoke(app, ["text", "eval", str(out), str(dev), "--json"])
     assert result.exit_code == 0, result.output
@@ -34,6 +34,23 @@ def test_train_eval_predict_json(tiny_backbone, spam_files, tmp_path):
     assert [p["text"] for p in predictions] == ["win a prize", "hello"]
     assert all(p["label"] in {"ham", "spam"} and set(p["scores"]) == {"ham", "spam"}
                for p in predictions)
+
+
+def test_predict_file_resumes(tiny_backbone, spam_files, tmp_path):
+    train, dev = spam_files
+    out = tmp_path / "run"
+    from axonlab import text
+
+    text.finetune("classify", train=train, dev=dev, out=out, backbone=tiny_backbone, epochs=1)
+    predictions = tmp_path / "predictions.jsonl"
+    args = ["text", "predict", str(out), "--input", str(dev), "--output", str(predictions)]
+    assert runner.invoke(app, [*args, "--json"]).exit_code == 0
+    complete = predictions.read_text().splitlines()
+    assert len(complete) == 32 and json.loads(complete[0])["label"] in {"ham", "spam"}
+    predictions.write_text("\n".join(complete[:5]) + "\n" + complete[5][:10])  # torn line
+    result = runner.invoke(app, [*args, "--json"])
+    assert json.loads(result.stdout)["resumed_rows"] == 5
+    assert predictions.read_text().splitlines() == complete
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -129,17 +131,19 @@ def train(
         else False
     )
     columns = {"text_column": text_column, "label_column": label_column}
-    model = text.finetune(
-        task.value,
-        train=train_file,
-        dev=dev_file,
-        out=out,
-        backbone=backbone,
-        lora=lora_settings,
-        resume=resume,
-        **columns,
-        **options,
-    )
+    # With --json, stdout carries the one JSON object only: the Trainer's log lines go to stderr.
+    with contextlib.redirect_stdout(sys.stderr if json_output else sys.stdout):
+        model = text.finetune(
+            task.value,
+            train=train_file,
+            dev=dev_file,
+            out=out,
+            backbone=backbone,
+            lora=lora_settings,
+            resume=resume,
+            **columns,
+            **options,
+        )
     metrics = model.run_metrics()["dev"]
     if json_output:
         print_json(metrics)
