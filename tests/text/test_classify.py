@@ -100,6 +100,11 @@ def test_lora_trains_few_weights_and_saves_the_head(tiny_backbone, spam_files, t
     assert model.evaluate(dev).metrics["accuracy"] == pytest.approx(best["accuracy"], abs=1e-9)
     names = {n for n, _ in model.model.named_modules()}
     assert not any("lora" in n for n in names)  # adapters merged: a plain BERT classifier
+    from transformers import BertModel
+
+    before = BertModel.from_pretrained(tiny_backbone).pooler.dense.weight
+    after = model.model.bert.pooler.dense.weight
+    assert not torch.allclose(before, after)  # the pooler is trained and saved with the head
 
 
 def test_unknown_lora_target_is_an_error(tiny_backbone, spam_files, tmp_path):

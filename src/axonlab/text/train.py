@@ -132,12 +132,18 @@ def _wrap_lora(model: torch.nn.Module, lora: LoraSettings, task_type: str) -> to
     missing = [m for m in lora.target_modules if m not in names]
     if missing:  # peft only complains when *none* match (peft#1959); we want every one to
         raise InputError(f"LoRA target modules {missing} are not in the backbone")
+    # BERT's sequence classifier reads the [CLS] vector through the pooler (dense + tanh). A
+    # sentence-embedding backbone such as all-MiniLM-L6-v2 was trained with mean pooling, so its
+    # pooler is untuned: frozen, it left LoRA at chance on SST-2. It is trained in full, like the
+    # head (384 x 384 for MiniLM, ~1% of the weights together with the adapters).
+    trained_whole = ["pooler"] if task_type == "SEQ_CLS" and "pooler" in names else None
     config = LoraConfig(
         task_type=task_type,
         r=lora.r,
         lora_alpha=lora.alpha,
         lora_dropout=lora.dropout,
         target_modules=list(lora.target_modules),
+        modules_to_save=trained_whole,
     )
     return get_peft_model(model, config)
 
