@@ -70,8 +70,7 @@ def create_app(settings: Settings, models: dict[str, Any] | None = None) -> Fast
 
 def set_threads(threads: int | None) -> None:
     """torch threads per forward pass, for every thread that starts using torch from now on
-    (the batchers' workers). On a small machine one can beat two: the event loop and the
-    request threads need a core too (see docs/serve.md)."""
+    (the batchers' workers); the event loop and request threads share the same cores."""
     if threads is not None:
         import torch
 
