@@ -268,6 +268,9 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=3, help="Batch-prediction rounds.")
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument(
+        "--no-write", action="store_true", help="Print the tables; leave docs/benchmarks.md."
+    )
     parser.add_argument("--skip-backends", action="store_true")
     parser.add_argument("--serve-reference", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=8000, help=argparse.SUPPRESS)
@@ -292,7 +295,8 @@ def main() -> None:
         parts.append(backend_section(args))
     body = "\n\n".join(parts)
     print(body)
-    write_section("serve", body)
+    if not args.no_write:
+        write_section("serve", body)
 
 
 if __name__ == "__main__":
