@@ -1,0 +1,30 @@
+"""Neurons, synapses with transmitter kinetics, networks, energy (units in DESIGN.md: ms, mV,
+uA/cm2, mS/cm2, uF/cm2, mM).
+
+    from axonlab import neuro
+    net = neuro.Network(dt=0.01)
+    pre = net.add("pre", neuro.HodgkinHuxley(), n=1)
+    post = net.add("post", neuro.HodgkinHuxley(), n=1)
+    net.connect(pre, post, neuro.ChemicalSynapse(transmitter="glutamate", receptor="AMPA", g_max=0.5))
+    net.stimulate(pre, current=10.0, start=5, stop=6)
+    result = net.run(50.0)
+"""
+
+from axonlab.neuro.connect import Normal, Uniform
+from axonlab.neuro.energy import Energy
+from axonlab.neuro.models import LIF, AdEx, HodgkinHuxley, Izhikevich
+from axonlab.neuro.network import Network, Population, Projection
+from axonlab.neuro.result import Result, Spikes, Trace
+from axonlab.neuro.spec import load_spec, network_from_spec
+from axonlab.neuro.synapses import (
+    ChemicalSynapse,
+    ExpConductanceSynapse,
+    ExpCurrentSynapse,
+    GapJunction,
+)
+
+__all__ = [
+    "LIF", "AdEx", "ChemicalSynapse", "Energy", "ExpConductanceSynapse", "ExpCurrentSynapse",
+    "GapJunction", "HodgkinHuxley", "Izhikevich", "Network", "Normal", "Population",
+    "Projection", "Result", "Spikes", "Trace", "Uniform", "load_spec", "network_from_spec",
+]

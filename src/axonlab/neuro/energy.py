@@ -1,0 +1,82 @@
+"""Metabolic cost of activity, in ATP molecules (Attwell & Laughlin 2001, J Cereb Blood Flow
+Metab 21:1133).
+
+The Na+/K+ pump exports 3 Na+ per ATP, so ATP = (Na+ charge that entered) / (3 e).
+- Action potentials: for Hodgkin–Huxley neurons the Na+ charge is the integral of the inward
+  Na+ current; models without a Na+ current are charged Attwell & Laughlin's minimum for one
+  spike, the charge that depolarises the membrane by 100 mV (c_m * 100 mV per spike).
+- Synapses: the inward (depolarising) synaptic current is counted as Na+ charge, as Attwell &
+  Laughlin do for glutamatergic currents.
+Charges are integrated per cm2 (uA/cm2 * ms = nC/cm2) and scaled by a membrane area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from axonlab.neuro.models import KIND_HH
+
+ELEMENTARY_CHARGE = 1.602176634e-19  # C
+NA_PER_ATP = 3.0
+SPIKE_DEPOLARISATION_MV = 100.0
+
+
+@dataclass(frozen=True)
+class Energy:
+    """ATP used during a run. Per-neuron arrays (n,), totals per population, per spike."""
+
+    area_um2: float
+    spike_atp: dict[str, np.ndarray]
+    synaptic_atp: dict[str, np.ndarray]
+    n_spikes: dict[str, int]
+
+    def per_neuron(self, population: str) -> np.ndarray:
+        """(n,) ATP molecules per neuron (action potentials + synapses)."""
+        return self.spike_atp[population] + self.synaptic_atp[population]
+
+    def per_population(self) -> dict[str, float]:
+        """Total ATP molecules per population."""
+        return {p: float(self.per_neuron(p).sum()) for p in self.spike_atp}
+
+    def per_spike(self) -> dict[str, float | None]:
+        """Total ATP per spike fired, per population (None if it did not fire)."""
+        return {p: (float(self.per_neuron(p).sum() / k) if k else None)
+                for p, k in self.n_spikes.items()}
+
+    def as_dict(self) -> dict:
+        return {
+            "area_um2": self.area_um2,
+            "populations": {
+                p: {"atp_total": float(self.per_neuron(p).sum()),
+                    "atp_action_potentials": float(self.spike_atp[p].sum()),
+                    "atp_synaptic": float(self.synaptic_atp[p].sum()),
+                    "atp_per_spike": self.per_spike()[p]}
+                for p in self.spike_atp
+            },
+        }
+
+
+def atp_from_charge(charge_nc_per_cm2: np.ndarray, area_um2: float) -> np.ndarray:
+    """ATP molecules needed to pump out a Na+ charge (nC/cm2 over ``area_um2``)."""
+    coulombs = np.asarray(charge_nc_per_cm2) * 1e-9 * area_um2 * 1e-8
+    return coulombs / ELEMENTARY_CHARGE / NA_PER_ATP
+
+
+def energy_report(result, area_um2: float) -> Energy:
+    """Energy account of a :class:`axonlab.neuro.result.Result`."""
+    arrays, raw = result._arrays, result._raw
+    spike_atp, syn_atp, counts = {}, {}, {}
+    for pop in result.network.populations.values():
+        sl = slice(arrays.offsets[pop.name], arrays.offsets[pop.name] + pop.n)
+        sp = result.spikes(pop.name)
+        if pop.model.kind == KIND_HH:
+            na = raw.na_charge[sl]
+        else:
+            per_neuron = np.bincount(sp.neurons, minlength=pop.n)
+            na = per_neuron * arrays.c_m[sl] * SPIKE_DEPOLARISATION_MV
+        spike_atp[pop.name] = atp_from_charge(na, area_um2)
+        syn_atp[pop.name] = atp_from_charge(raw.syn_charge[sl], area_um2)
+        counts[pop.name] = len(sp)
+    return Energy(area_um2, spike_atp, syn_atp, counts)

@@ -1,0 +1,199 @@
+"""Clock-driven engine: one numba loop advances the whole network step by step.
+
+Per step s (time t = s*dt -> t + dt):
+1. chemical synapses and gap junctions turn the potentials at t into currents (held over the step);
+   external current steps, noise;
+2. every population is advanced by its model kernel; spikes are flagged;
+3. spikes are pushed into delay ring buffers: exponential synapses add their weight to slot
+   (s + d) of their channel, chemical synapses see the spike d steps later and release transmitter;
+4. channels decay and take this step's arrivals (delay 0 = effect from the next step, as in Brian2);
+   Poisson inputs arrive; the cleft concentration T and bound fraction r are advanced.
+
+A spike at the end of step s (time (s+1)*dt) with delay d ms is therefore delivered at exactly
+t_spike + d. Everything is a flat numpy array (see :class:`axonlab.neuro.build.Arrays`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+from axonlab.neuro.kernels import step_adex, step_hh, step_izhikevich, step_lif
+from axonlab.neuro.models import KIND_ADEX, KIND_HH, KIND_IZHIKEVICH, KIND_LIF
+
+jit = nb.njit(cache=True, nogil=True)
+OK, BUFFER_FULL, UNSTABLE = 0, 1, 2
+
+
+@jit
+def seed_numba(seed):
+    np.random.seed(seed)
+
+
+@jit
+def _inputs(s, dt, a_state, cur, stim_idx, stim_on, stim_off, stim_amp, stim_sd,
+            gap_a, gap_b, gap_g, chem_pre, chem_post, chem_par, chem_tr):
+    cur[:, :] = 0.0
+    for k in range(stim_idx.size):
+        if stim_on[k] <= s < stim_off[k]:
+            noise = stim_sd[k] * np.random.standard_normal() if stim_sd[k] > 0.0 else 0.0
+            cur[0, stim_idx[k]] += stim_amp[k] + noise
+    for k in range(gap_a.size):
+        i_ab = gap_g[k] * (a_state[0, gap_b[k]] - a_state[0, gap_a[k]])  # into a
+        cur[1, gap_a[k]] += i_ab
+        cur[1, gap_b[k]] -= i_ab
+    for j in range(chem_pre.size):
+        v = a_state[0, chem_post[j]]
+        block = 1.0
+        if chem_par[5, j] > 0.0:  # Mg2+ block (Jahr & Stevens 1990)
+            block = 1.0 / (1.0 + chem_par[5, j] / 3.57 * math.exp(-0.062 * v))
+        cur[2, chem_post[j]] += chem_par[0, j] * chem_tr[1, j] * (chem_par[4, j] - v) * block
+
+
+@jit
+def _deliver(s, n_ring, spiked, out_ptr, out_post, out_ch, out_w, out_d, ring):
+    for i in range(spiked.size):
+        if spiked[i]:
+            for k in range(out_ptr[i], out_ptr[i + 1]):
+                ring[(s + out_d[k]) % n_ring, out_ch[k], out_post[k]] += out_w[k]
+
+
+@jit
+def _advance_channels(s, n_ring, ch_val, ch_decay, ring, pois_idx, pois_lam, pois_ch, pois_w):
+    slot = s % n_ring
+    for k in range(pois_idx.size):
+        ring[slot, pois_ch[k], pois_idx[k]] += pois_w[k] * np.random.poisson(pois_lam[k])
+    for c in range(ch_val.shape[0]):
+        d = ch_decay[c]
+        for i in range(ch_val.shape[1]):
+            ch_val[c, i] = ch_val[c, i] * d + ring[slot, c, i]
+            ring[slot, c, i] = 0.0
+
+
+@jit
+def _advance_chemical(s, dt, n_hist, spike_hist, chem_pre, chem_d, chem_par, chem_tr):
+    # chem_par rows: g_max, release, alpha, beta, e_rev, mg, exp(-k dt), exp(-k dt/2)
+    for j in range(chem_pre.size):
+        t_mid = chem_tr[0, j] * chem_par[7, j]  # T at mid-step drives binding
+        rate = chem_par[2, j] * t_mid + chem_par[3, j]
+        r_inf = chem_par[2, j] * t_mid / rate
+        chem_tr[1, j] = r_inf + (chem_tr[1, j] - r_inf) * math.exp(-dt * rate)
+        chem_tr[0, j] *= chem_par[6, j]
+        if spike_hist[(s - chem_d[j]) % n_hist, chem_pre[j]]:
+            chem_tr[0, j] += chem_par[1, j]
+
+
+@jit
+def _record(s, ch_val, state, cur, chem_tr, rec_src, rec_row, rec_idx, rec_every, rec_buf):
+    for col in range(rec_src.size):
+        if (s + 1) % rec_every[col] != 0:
+            continue
+        row, idx, src = rec_row[col], rec_idx[col], rec_src[col]
+        if src == 0:
+            val = state[row, idx]
+        elif src == 1:
+            val = ch_val[row, idx]
+        elif src == 2:
+            val = chem_tr[row, idx]
+        else:
+            val = cur[row, idx]
+        rec_buf[(s + 1) // rec_every[col], col] = val
+
+
+@jit
+def run_steps(s0, s1, dt, seg_kind, seg_lo, seg_hi, state, params, cur,
+              ch_val, ch_decay, ch_is_cond, ch_erev, ch_prop, ring,
+              out_ptr, out_post, out_ch, out_w, out_d,
+              chem_pre, chem_post, chem_d, chem_par, chem_tr, spike_hist,
+              gap_a, gap_b, gap_g, stim_idx, stim_on, stim_off, stim_amp, stim_sd,
+              pois_idx, pois_lam, pois_ch, pois_w, na_charge, syn_charge,
+              rec_src, rec_row, rec_idx, rec_every, rec_buf, spk_idx, spk_t, status):
+    """Advance steps s0..s1-1. status: [code, step reached, spikes stored, bad neuron]."""
+    n = state.shape[1]
+    spiked = np.zeros(n, dtype=np.bool_)
+    spike_t = np.zeros(n)
+    n_ring, n_hist = ring.shape[0], spike_hist.shape[0]
+    n_spk = status[2]
+    for s in range(s0, s1):
+        if n_spk + n > spk_idx.size:
+            status[0], status[1], status[2] = BUFFER_FULL, s, n_spk
+            return
+        t = s * dt
+        _inputs(s, dt, state, cur, stim_idx, stim_on, stim_off, stim_amp, stim_sd,
+                gap_a, gap_b, gap_g, chem_pre, chem_post, chem_par, chem_tr)
+        spiked[:] = False
+        for g in range(seg_kind.size):
+            lo, hi, kind = seg_lo[g], seg_hi[g], seg_kind[g]
+            if kind == KIND_HH:
+                step_hh(lo, hi, t, dt, state, params, cur, ch_val, ch_is_cond, ch_erev,
+                        spiked, spike_t, na_charge, syn_charge)
+            elif kind == KIND_LIF:
+                step_lif(lo, hi, t, dt, state, params, cur, ch_val, ch_is_cond, ch_erev,
+                         ch_prop, spiked, spike_t, syn_charge)
+            elif kind == KIND_IZHIKEVICH:
+                step_izhikevich(lo, hi, t, dt, state, params, cur, ch_val, ch_is_cond,
+                                ch_erev, spiked, spike_t, syn_charge)
+            elif kind == KIND_ADEX:
+                step_adex(lo, hi, t, dt, state, params, cur, ch_val, ch_is_cond, ch_erev,
+                          spiked, spike_t, syn_charge)
+        for i in range(n):
+            if not (abs(state[0, i]) < 1e6):  # also catches NaN
+                status[0], status[1], status[2], status[3] = UNSTABLE, s, n_spk, i
+                return
+            spike_hist[s % n_hist, i] = spiked[i]
+            if spiked[i]:
+                spk_idx[n_spk] = i
+                spk_t[n_spk] = spike_t[i]
+                n_spk += 1
+        _deliver(s, n_ring, spiked, out_ptr, out_post, out_ch, out_w, out_d, ring)
+        _advance_channels(s, n_ring, ch_val, ch_decay, ring, pois_idx, pois_lam, pois_ch, pois_w)
+        _advance_chemical(s, dt, n_hist, spike_hist, chem_pre, chem_d, chem_par, chem_tr)
+        _record(s, ch_val, state, cur, chem_tr, rec_src, rec_row, rec_idx, rec_every, rec_buf)
+    status[0], status[1], status[2] = OK, s1, n_spk
+
+
+@dataclass
+class RawOutput:
+    """What the loop produced: spikes (global index, ms), recordings, energy accumulators."""
+
+    spike_index: np.ndarray
+    spike_time: np.ndarray
+    recordings: np.ndarray
+    na_charge: np.ndarray
+    syn_charge: np.ndarray
+    sim_seconds: float
+
+
+class Unstable(Exception):
+    """Raised by :func:`simulate` with the step and global neuron index that blew up."""
+
+    def __init__(self, step: int, neuron: int):
+        super().__init__(step, neuron)
+        self.step, self.neuron = step, neuron
+
+
+def simulate(a, n_steps: int, seed: int) -> RawOutput:
+    """Run the loop for ``n_steps`` on the arrays ``a`` (an :class:`Arrays`); time the loop only."""
+    seed_numba(seed)
+    status = np.zeros(4, dtype=np.int64)
+    capacity = max(a.state.shape[1] * 64, 4096)
+    spk_idx, spk_t = np.empty(capacity, np.int64), np.empty(capacity)
+    s, elapsed = 0, 0.0
+    while True:
+        start = time.perf_counter()
+        run_steps(s, n_steps, a.dt, *a.loop_arguments(), spk_idx, spk_t, status)
+        elapsed += time.perf_counter() - start
+        if status[0] == UNSTABLE:
+            raise Unstable(int(status[1]), int(status[3]))
+        if status[0] == OK:
+            break
+        s = int(status[1])  # buffer full: grow and resume where it stopped
+        spk_idx = np.concatenate([spk_idx, np.empty_like(spk_idx)])
+        spk_t = np.concatenate([spk_t, np.empty_like(spk_t)])
+    n_spk = int(status[2])
+    return RawOutput(spk_idx[:n_spk], spk_t[:n_spk], a.rec_buf, a.na_charge, a.syn_charge,
+                     elapsed)

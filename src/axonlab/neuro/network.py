@@ -1,0 +1,197 @@
+"""The network description: populations, projections, stimuli, monitors (no stepping here).
+
+    net = Network(dt=0.01)                                   # ms
+    pre = net.add("pre", HodgkinHuxley(), n=1)
+    post = net.add("post", HodgkinHuxley(), n=1)
+    net.connect(pre, post, ChemicalSynapse("glutamate", "AMPA", g_max=0.5))
+    net.stimulate(pre, current=10.0, start=5, stop=6)        # uA/cm2, ms
+    result = net.run(50.0)                                   # ms
+
+:meth:`Network.run` hands the description to :mod:`axonlab.neuro.build` (flat arrays) and
+:mod:`axonlab.neuro.engine` (the numba loop) and wraps what comes back in a :class:`Result`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from axonlab.errors import InputError, SimulationError
+from axonlab.neuro.connect import Value
+from axonlab.neuro.models import NeuronModel
+from axonlab.neuro.synapses import ChemicalSynapse, GapJunction, Synapse
+
+DEFAULT_TRACE_LIMIT = 16  # populations/projections up to this size record everything by default
+
+
+@dataclass
+class Population:
+    """``n`` neurons of one model; ``v_init`` mV (scalar, n values or a distribution)."""
+
+    name: str
+    model: NeuronModel
+    n: int
+    v_init: Value | None = None
+
+    def __repr__(self) -> str:
+        return f"Population({self.name!r}, {type(self.model).__name__}, n={self.n})"
+
+
+@dataclass
+class Projection:
+    """Synapses from ``pre`` to ``post`` made by a connection rule."""
+
+    name: str
+    pre: Population
+    post: Population
+    synapse: Synapse
+    rule: str
+    p: float | None = None
+    k: int | None = None
+    pairs: Sequence[tuple[int, int]] | None = None
+    weight: Value | None = None
+    delay: Value = 0.0
+    allow_self: bool = True
+
+
+@dataclass
+class Stimulus:
+    """Current step (uA/cm2) from ``start`` to ``stop`` ms, with Gaussian noise of std ``noise``
+    uA/cm2 redrawn every step; ``current`` may hold one value per neuron."""
+
+    population: Population
+    current: Value
+    start: float = 0.0
+    stop: float | None = None
+    noise: float = 0.0
+
+
+@dataclass
+class PoissonInput:
+    """``n_sources`` independent Poisson sources at ``rate_hz`` per neuron, each event adding
+    ``synapse.weight`` to an exponential synapse channel of the target."""
+
+    population: Population
+    rate_hz: float
+    n_sources: int
+    synapse: Synapse
+
+
+@dataclass
+class Monitor:
+    """Record ``variables`` of ``neurons`` of a population (or synapses of a projection) every
+    ``every`` ms (default: each step)."""
+
+    target: str
+    variables: tuple[str, ...]
+    neurons: Sequence[int] | None = None
+    every: float | None = None
+
+
+@dataclass
+class Network:
+    """A network to simulate with time step ``dt`` (ms) and random ``seed``."""
+
+    dt: float = 0.1
+    seed: int | None = None
+    populations: dict[str, Population] = field(default_factory=dict)
+    projections: dict[str, Projection] = field(default_factory=dict)
+    stimuli: list[Stimulus] = field(default_factory=list)
+    poisson_inputs: list[PoissonInput] = field(default_factory=list)
+    monitors: list[Monitor] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.dt > 0:
+            raise InputError(f"dt must be > 0 ms, got {self.dt}")
+
+    def __repr__(self) -> str:
+        n = sum(p.n for p in self.populations.values())
+        chem = sum(isinstance(p.synapse, ChemicalSynapse) for p in self.projections.values())
+        gap = sum(isinstance(p.synapse, GapJunction) for p in self.projections.values())
+        return (f"Network({len(self.populations)} populations / {n:,} neurons, "
+                f"{len(self.projections)} projections ({chem} chemical, {gap} gap), dt={self.dt} ms)")
+
+    def add(self, name: str, model: NeuronModel, n: int = 1, *,
+            v_init: Value | None = None) -> Population:
+        """Add ``n`` neurons of ``model`` named ``name``; returns the population."""
+        if name in self.populations or name in self.projections:
+            raise InputError(f"name {name!r} is already used in this network")
+        if n < 1:
+            raise InputError(f"population {name!r}: n must be >= 1, got {n}")
+        pop = Population(name, model, int(n), v_init)
+        self.populations[name] = pop
+        return pop
+
+    def connect(self, pre: Population | str, post: Population | str, synapse: Synapse, *,
+                rule: str = "all_to_all", p: float | None = None, k: int | None = None,
+                pairs: Sequence[tuple[int, int]] | None = None, weight: Value | None = None,
+                delay: Value = 0.0, allow_self: bool = True, name: str | None = None) -> Projection:
+        """Connect two populations by ``rule`` (see :mod:`axonlab.neuro.connect`).
+
+        ``weight`` overrides the synapse's own weight (uA/cm2 or mS/cm2, scalar, per-synapse
+        values or a distribution); ``delay`` is the axonal delay in ms (rounded to whole steps).
+        """
+        pre_pop, post_pop = self._population(pre), self._population(post)
+        name = name or f"{pre_pop.name}->{post_pop.name}"
+        if name in self.projections or name in self.populations:
+            raise InputError(f"name {name!r} is already used in this network; pass name=")
+        proj = Projection(name, pre_pop, post_pop, synapse, rule, p, k, pairs, weight, delay,
+                          allow_self)
+        self.projections[name] = proj
+        return proj
+
+    def stimulate(self, population: Population | str, current: Value, start: float = 0.0,
+                  stop: float | None = None, noise: float = 0.0) -> Stimulus:
+        """Inject ``current`` uA/cm2 (+ Gaussian ``noise`` std) from ``start`` to ``stop`` ms."""
+        stim = Stimulus(self._population(population), current, start, stop, noise)
+        self.stimuli.append(stim)
+        return stim
+
+    def poisson(self, population: Population | str, rate_hz: float, synapse: Synapse,
+                n_sources: int = 1) -> PoissonInput:
+        """Drive every neuron with ``n_sources`` Poisson trains at ``rate_hz`` through ``synapse``
+        (an exponential current or conductance synapse)."""
+        if rate_hz < 0 or n_sources < 1:
+            raise InputError("poisson input needs rate_hz >= 0 and n_sources >= 1")
+        item = PoissonInput(self._population(population), rate_hz, n_sources, synapse)
+        self.poisson_inputs.append(item)
+        return item
+
+    def monitor(self, target: Population | Projection | str, variables: Sequence[str] = ("v",),
+                neurons: Sequence[int] | None = None, every: float | None = None) -> Monitor:
+        """Record state ``variables`` (population: v, m, h, n, u, w, i_syn, i_gap, i_ext, and
+        channel names; projection: T, r) of ``neurons`` every ``every`` ms."""
+        name = target if isinstance(target, str) else target.name
+        if name not in self.populations and name not in self.projections:
+            raise InputError(f"monitor: no population or projection named {name!r}")
+        mon = Monitor(name, tuple(variables), neurons, every)
+        self.monitors.append(mon)
+        return mon
+
+    def run(self, duration: float, *, progress: bool = False):
+        """Simulate ``duration`` ms and return a :class:`axonlab.neuro.result.Result`."""
+        from axonlab.neuro.build import build
+        from axonlab.neuro.engine import Unstable, simulate
+        from axonlab.neuro.result import Result
+
+        if not duration > 0:
+            raise InputError(f"duration must be > 0 ms, got {duration}")
+        if not self.populations:
+            raise InputError("the network has no populations; add one with net.add(...)")
+        n_steps = int(round(duration / self.dt))
+        arrays = build(self, n_steps)
+        try:
+            raw = simulate(arrays, n_steps, arrays.seed)
+        except Unstable as err:
+            pop = arrays.population_of(err.neuron)
+            raise SimulationError(
+                f"population {pop!r} went numerically unstable at t = {err.step * self.dt:g} ms "
+                f"(membrane potential not finite); try a smaller dt than {self.dt} ms"
+            ) from None
+        return Result(self, arrays, raw, duration)
+
+    def _population(self, pop: Population | str) -> Population:
+        name = pop if isinstance(pop, str) else pop.name
+        if name not in self.populations:
+            raise InputError(f"no population named {name!r}; have {sorted(self.populations)}")
+        return self.populations[name]

@@ -1,0 +1,139 @@
+"""What a run returns: spike times, recorded traces, rates, energy; saved to .npz, plotted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from axonlab.errors import InputError
+from axonlab.neuro.energy import Energy, energy_report
+from axonlab.runs import atomic_path
+
+
+@dataclass(frozen=True)
+class Spikes:
+    """Spikes of one population: ``times`` (ms, ascending) and the ``neurons`` that fired them.
+
+    Iterating, indexing and ``len`` act on the times, so for a population of one neuron a
+    ``Spikes`` reads as the flat sequence of its spike times.
+    """
+
+    times: np.ndarray
+    neurons: np.ndarray
+    n: int
+    duration: float
+
+    def __len__(self) -> int:
+        return self.times.size
+
+    def __iter__(self) -> Iterator[float]:
+        return iter(self.times.tolist())
+
+    def __getitem__(self, i):
+        return self.times[i]
+
+    def __array__(self, dtype=None, copy=None):
+        return self.times if dtype is None else self.times.astype(dtype)
+
+    def train(self, neuron: int) -> np.ndarray:
+        """Spike times (ms) of one neuron."""
+        return self.times[self.neurons == neuron]
+
+    @property
+    def rate_hz(self) -> float:
+        """Mean firing rate over neurons and the whole run (Hz)."""
+        return float(self.times.size / self.n / (self.duration * 1e-3))
+
+
+class Trace(np.ndarray):
+    """A recorded variable: values (n_samples,) or (n_samples, n_recorded), ``.t`` in ms."""
+
+    t: np.ndarray
+
+    def __array_finalize__(self, obj) -> None:
+        self.t = getattr(obj, "t", None)
+
+
+class Result:
+    """Output of :meth:`Network.run`. ``sim_seconds`` is the wall time of the simulation loop."""
+
+    def __init__(self, net, arrays, raw, duration: float):
+        self.network, self.duration, self.dt = net, float(duration), net.dt
+        self.sim_seconds = raw.sim_seconds
+        self.seed = arrays.seed
+        self._arrays, self._raw = arrays, raw
+        order = np.argsort(raw.spike_time, kind="stable")
+        self._spk_idx, self._spk_t = raw.spike_index[order], raw.spike_time[order]
+
+    def __repr__(self) -> str:
+        rates = ", ".join(f"{k}: {v['rate_hz']:.2f} Hz" for k, v in self.summary()["populations"].items())
+        return f"Result({self.duration:g} ms, {rates})"
+
+    def spikes(self, population: str) -> Spikes:
+        """Spike times (ms) of ``population``; see :class:`Spikes`."""
+        pop = self._population(population)
+        lo = self._arrays.offsets[pop.name]
+        keep = (self._spk_idx >= lo) & (self._spk_idx < lo + pop.n)
+        return Spikes(self._spk_t[keep], self._spk_idx[keep] - lo, pop.n, self.duration)
+
+    def trace(self, target: str, var: str = "v") -> Trace:
+        """Recorded ``var`` of a population (or T/r of a chemical projection); ``.t`` in ms.
+
+        Shape (n_samples,) for one recorded element, else (n_samples, n_elements).
+        """
+        cols = [c for c, rc in enumerate(self._arrays.columns) if rc.target == target and rc.var == var]
+        if not cols:
+            have = sorted({f"{c.target}.{c.var}" for c in self._arrays.columns})
+            raise InputError(f"nothing recorded for {target}.{var}; recorded: {have}. "
+                             f"Add net.monitor({target!r}, [{var!r}]) before run()")
+        every = self._arrays.columns[cols[0]].every
+        n_rows = int(round(self.duration / self.dt)) // every + 1
+        values = self._raw.recordings[:n_rows, cols]
+        out = (values[:, 0] if len(cols) == 1 else values).copy().view(Trace)
+        out.t = np.arange(n_rows) * every * self.dt
+        return out
+
+    def recorded(self) -> list[tuple[str, str]]:
+        """The (target, variable) pairs that can be passed to :meth:`trace`."""
+        return sorted({(c.target, c.var) for c in self._arrays.columns})
+
+    def energy(self, area_um2: float = 1000.0) -> Energy:
+        """ATP used per neuron, population and spike (see :mod:`axonlab.neuro.energy`)."""
+        return energy_report(self, area_um2)
+
+    def summary(self) -> dict:
+        """Spike counts and mean rates per population, and the loop time (JSON-ready)."""
+        pops = {}
+        for name in self.network.populations:
+            sp = self.spikes(name)
+            pops[name] = {"n": sp.n, "n_spikes": len(sp), "rate_hz": sp.rate_hz}
+        return {"duration_ms": self.duration, "dt_ms": self.dt, "seed": self.seed,
+                "sim_seconds": self.sim_seconds, "populations": pops}
+
+    def save(self, path: str | Path) -> Path:
+        """Write spikes and traces to an ``.npz`` file (atomically)."""
+        path = Path(path)
+        arrays: dict[str, np.ndarray] = {}
+        for name in self.network.populations:
+            sp = self.spikes(name)
+            arrays[f"spikes/{name}/times"], arrays[f"spikes/{name}/neurons"] = sp.times, sp.neurons
+        for target, var in self.recorded():
+            tr = self.trace(target, var)
+            arrays[f"trace/{target}/{var}"], arrays[f"trace/{target}/{var}/t"] = np.asarray(tr), tr.t
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+        return path
+
+    def plot(self, path: str | Path) -> Path:
+        """Save a figure: voltage traces, raster, transmitter/receptor traces, rate histogram."""
+        from axonlab.neuro.plot import plot_result
+
+        return plot_result(self, Path(path))
+
+    def _population(self, name: str):
+        if name not in self.network.populations:
+            raise InputError(f"no population named {name!r}; have {sorted(self.network.populations)}")
+        return self.network.populations[name]

@@ -1,0 +1,215 @@
+"""YAML network specs, validated with pydantic; every mistake is reported with its key path.
+
+    dt: 0.1            # ms
+    duration: 1000     # ms
+    seed: 1234
+    populations:
+      exc: {model: lif, n: 3200, params: {tau_m: 20}, v_init: {uniform: [-60, -50]}}
+    connections:
+      - {pre: exc, post: exc, rule: fixed_probability, p: 0.02,
+         synapse: {type: exp_current, weight: 0.081, tau: 5}}
+    stimuli:  [{population: exc, current: 1.0, start: 0, stop: 100, noise: 0.0}]
+    poisson:  [{population: exc, rate_hz: 5, n_sources: 10, synapse: {type: exp_current}}]
+    monitors: [{target: exc, variables: [v], neurons: [0, 1], every: 0.5}]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from axonlab.errors import InputError
+from axonlab.neuro import connect as rules
+from axonlab.neuro import synapses as syn
+from axonlab.neuro.models import IZHIKEVICH_PRESETS, MODELS, Izhikevich
+from axonlab.neuro.network import Network
+
+Number = float | list[float]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UniformSpec(_Strict):
+    uniform: tuple[float, float]
+
+
+class NormalSpec(_Strict):
+    normal: tuple[float, float]
+
+
+ValueSpec = float | list[float] | UniformSpec | NormalSpec
+
+
+class PopulationSpec(_Strict):
+    model: Literal["hh", "lif", "izhikevich", "adex"]
+    n: int = Field(1, ge=1)
+    preset: Literal[IZHIKEVICH_PRESETS] | None = None  # type: ignore[valid-type]
+    params: dict[str, Number] = {}
+    v_init: ValueSpec | None = None
+
+    @model_validator(mode="after")
+    def _check_params(self) -> PopulationSpec:
+        if self.preset is not None and self.model != "izhikevich":
+            raise ValueError("preset is only for model: izhikevich")
+        known = {f.name for f in dataclasses.fields(MODELS[self.model])}
+        unknown = sorted(set(self.params) - known)
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {unknown} for {self.model}; "
+                             f"expected some of {sorted(known)}")
+        return self
+
+
+class ChemicalSpec(_Strict):
+    type: Literal["chemical"]
+    transmitter: str = "glutamate"
+    receptor: str = "AMPA"
+    g_max: float = Field(0.5, ge=0)
+    release: float | None = None
+    k_clear: float | None = None
+    alpha: float | None = None
+    beta: float | None = None
+    e_rev: float | None = None
+    mg: float = 1.0
+
+
+class ExpCurrentSpec(_Strict):
+    type: Literal["exp_current"]
+    weight: float = 0.1
+    tau: float = Field(5.0, gt=0)
+
+
+class ExpConductanceSpec(_Strict):
+    type: Literal["exp_conductance"]
+    weight: float = Field(0.01, ge=0)
+    tau: float = Field(5.0, gt=0)
+    e_rev: float = 0.0
+
+
+class GapSpec(_Strict):
+    type: Literal["gap_junction"]
+    g: float = Field(0.05, ge=0)
+
+
+SynapseSpec = Annotated[ChemicalSpec | ExpCurrentSpec | ExpConductanceSpec | GapSpec,
+                        Field(discriminator="type")]
+_SYNAPSES = {"chemical": syn.ChemicalSynapse, "exp_current": syn.ExpCurrentSynapse,
+             "exp_conductance": syn.ExpConductanceSynapse, "gap_junction": syn.GapJunction}
+
+
+class ConnectionSpec(_Strict):
+    pre: str
+    post: str
+    synapse: SynapseSpec
+    name: str | None = None
+    rule: Literal[rules.RULES] = "all_to_all"  # type: ignore[valid-type]
+    p: float | None = Field(None, ge=0, le=1)
+    k: int | None = Field(None, ge=0)
+    pairs: list[tuple[int, int]] | None = None
+    weight: ValueSpec | None = None
+    delay: ValueSpec = 0.0
+    allow_self: bool = True
+
+
+class StimulusSpec(_Strict):
+    population: str
+    current: Number
+    start: float = Field(0.0, ge=0)
+    stop: float | None = None
+    noise: float = Field(0.0, ge=0)
+
+
+class PoissonSpec(_Strict):
+    population: str
+    rate_hz: float = Field(ge=0)
+    n_sources: int = Field(1, ge=1)
+    synapse: Annotated[ExpCurrentSpec | ExpConductanceSpec, Field(discriminator="type")]
+
+
+class MonitorSpec(_Strict):
+    target: str
+    variables: list[str] = ["v"]
+    neurons: list[int] | None = None
+    every: float | None = Field(None, gt=0)
+
+
+class NetworkSpec(_Strict):
+    name: str = "network"
+    description: str = ""
+    dt: float = Field(0.1, gt=0)
+    duration: float = Field(gt=0)
+    seed: int | None = None
+    populations: dict[str, PopulationSpec] = Field(min_length=1)
+    connections: list[ConnectionSpec] = []
+    stimuli: list[StimulusSpec] = []
+    poisson: list[PoissonSpec] = []
+    monitors: list[MonitorSpec] = []
+
+    @model_validator(mode="after")
+    def _check_names(self) -> NetworkSpec:
+        pops = set(self.populations)
+        refs = [(f"connections.{i}.{end}", getattr(c, end))
+                for i, c in enumerate(self.connections) for end in ("pre", "post")]
+        refs += [(f"stimuli.{i}.population", s.population) for i, s in enumerate(self.stimuli)]
+        refs += [(f"poisson.{i}.population", s.population) for i, s in enumerate(self.poisson)]
+        for where, name in refs:
+            if name not in pops:
+                raise ValueError(f"{where}: no population named {name!r}; have {sorted(pops)}")
+        return self
+
+
+def _value(v: ValueSpec | None):
+    if isinstance(v, UniformSpec):
+        return rules.Uniform(*v.uniform)
+    if isinstance(v, NormalSpec):
+        return rules.Normal(*v.normal)
+    return v
+
+
+def load_spec(path: str | Path) -> NetworkSpec:
+    """Read and validate a YAML spec; raises :class:`InputError` naming the file and key path."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise InputError(f"cannot read spec: {err.strerror}", path=path) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise InputError(f"not valid YAML: {getattr(err, 'problem', err)}", path=path,
+                         line=None if mark is None else mark.line + 1) from None
+    if not isinstance(data, dict):
+        raise InputError("expected a mapping with dt, duration, populations, ...", path=path)
+    try:
+        return NetworkSpec.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"] if not str(p).endswith("Spec")) or "(top)"
+        more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
+        raise InputError(f"{where}: {first['msg']}{more}", path=path) from None
+
+
+def network_from_spec(spec: NetworkSpec) -> Network:
+    """Build the :class:`Network` a validated spec describes."""
+    net = Network(dt=spec.dt, seed=spec.seed)
+    for name, p in spec.populations.items():
+        model = (getattr(Izhikevich, p.preset)() if p.preset else MODELS[p.model]())
+        model = dataclasses.replace(model, **p.params)
+        net.add(name, model, n=p.n, v_init=_value(p.v_init))
+    for c in spec.connections:
+        fields = c.synapse.model_dump(exclude={"type"})
+        net.connect(c.pre, c.post, _SYNAPSES[c.synapse.type](**fields), rule=c.rule, p=c.p,
+                    k=c.k, pairs=c.pairs, weight=_value(c.weight), delay=_value(c.delay),
+                    allow_self=c.allow_self, name=c.name)
+    for s in spec.stimuli:
+        net.stimulate(s.population, s.current, s.start, s.stop, s.noise)
+    for s in spec.poisson:
+        fields = s.synapse.model_dump(exclude={"type"})
+        net.poisson(s.population, s.rate_hz, _SYNAPSES[s.synapse.type](**fields), s.n_sources)
+    for m in spec.monitors:
+        net.monitor(m.target, m.variables, m.neurons, m.every)
+    return net
