@@ -17,6 +17,7 @@ from axonlab import __version__
 from axonlab.cli.common import err_console
 from axonlab.cli.lm import app as lm_app
 from axonlab.cli.serve import serve
+from axonlab.cli.sim import app as sim_app
 from axonlab.cli.text import app as text_app
 from axonlab.errors import AxonlabError
 
@@ -28,6 +29,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(text_app, name="text")
+app.add_typer(sim_app, name="sim")
 app.add_typer(lm_app, name="lm")
 app.command("serve")(serve)
 
