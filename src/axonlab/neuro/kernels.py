@@ -162,7 +162,10 @@ def step_izhikevich(lo, hi, t, dt, state, p, cur, ch_val, ch_is_cond, ch_erev,
 
 @jit
 def _adex_rhs(v, w, p, i, i_in, g_in, ge_in):
-    arg = min((v - p[3, i]) / p[4, i], 30.0)  # capped: the upswing ends at v_peak anyway
+    # RK4 stages beyond v_peak are clamped to it: the upswing ends there (reset) and the
+    # exponential would otherwise throw w (driven by v) far off within one step
+    v = min(v, p[9, i])
+    arg = (v - p[3, i]) / p[4, i]
     dv = (-p[1, i] * (v - p[2, i]) + p[1, i] * p[4, i] * math.exp(arg) - w
           + i_in + ge_in - g_in * v) / p[0, i]
     return dv, (p[6, i] * (v - p[2, i]) - w) / p[5, i]
