@@ -1,7 +1,7 @@
 """axonlab.neuro against its anchors: HH spike times vs NEURON CVODE / NEST RKF45 (stored figures),
 CUBA speed and rate vs Brian2's numpy target (live, in a separate venv, if it can be run).
 
-    flock /tmp/cpu.lock python benchmarks/bench_neuro.py [--brian2-python /tmp/brian2-venv/bin/python]
+    flock /tmp/cpu.lock python benchmarks/bench_neuro.py [--brian2-python PYTHON]
 """
 
 from __future__ import annotations
@@ -101,7 +101,8 @@ def main() -> None:
     t0 = time.perf_counter()
     sims, rate = cuba_axonlab(args.repeats)
     lines.append(f"| axonlab (numba) | {len(sims)} | {statistics.median(sims):.3f} | {rate:.2f} |")
-    b2 = cuba_brian2(args.brian2_python, args.repeats) if Path(args.brian2_python).exists() else None
+    have_b2 = Path(args.brian2_python).exists()
+    b2 = cuba_brian2(args.brian2_python, args.repeats) if have_b2 else None
     if b2 is not None:
         lines.append(f"| Brian2 numpy (live, same run) | {len(b2[0])} | "
                      f"{statistics.median(b2[0]):.3f} | {b2[1]:.2f} |")

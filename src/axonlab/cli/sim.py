@@ -12,10 +12,10 @@ app = typer.Typer(help="Simulate networks of neurons from YAML specs.", no_args_
 
 @app.command("run")
 def run(
-    spec: Annotated[Path, typer.Argument(help="YAML network spec, e.g. examples/neuro/cuba.yaml.")],
-    plot: Annotated[Path | None, typer.Option(help="Write a figure (traces, raster, rates).")] = None,
-    save: Annotated[Path | None, typer.Option(help="Write spikes and traces to an .npz file.")] = None,
-    duration: Annotated[float | None, typer.Option(help="Override the spec's duration (ms).")] = None,
+    spec: Annotated[Path, typer.Argument(help="YAML network spec (examples/neuro/*.yaml).")],
+    plot: Annotated[Path | None, typer.Option(help="Write a figure (traces, raster).")] = None,
+    save: Annotated[Path | None, typer.Option(help="Write spikes and traces (.npz).")] = None,
+    duration: Annotated[float | None, typer.Option(help="Override the duration (ms).")] = None,
     json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
 ) -> None:
     """Simulate SPEC and report spike counts and rates per population."""

@@ -5,7 +5,8 @@ uA/cm2, mS/cm2, uF/cm2, mM).
     net = neuro.Network(dt=0.01)
     pre = net.add("pre", neuro.HodgkinHuxley(), n=1)
     post = net.add("post", neuro.HodgkinHuxley(), n=1)
-    net.connect(pre, post, neuro.ChemicalSynapse(transmitter="glutamate", receptor="AMPA", g_max=0.5))
+    syn = neuro.ChemicalSynapse(transmitter="glutamate", receptor="AMPA", g_max=0.5)
+    net.connect(pre, post, syn)
     net.stimulate(pre, current=10.0, start=5, stop=6)
     result = net.run(50.0)
 """

@@ -109,7 +109,8 @@ class Network:
         chem = sum(isinstance(p.synapse, ChemicalSynapse) for p in self.projections.values())
         gap = sum(isinstance(p.synapse, GapJunction) for p in self.projections.values())
         return (f"Network({len(self.populations)} populations / {n:,} neurons, "
-                f"{len(self.projections)} projections ({chem} chemical, {gap} gap), dt={self.dt} ms)")
+                f"{len(self.projections)} projections ({chem} chemical, {gap} gap), "
+                f"dt={self.dt} ms)")
 
     def add(self, name: str, model: NeuronModel, n: int = 1, *,
             v_init: Value | None = None) -> Population:

@@ -69,7 +69,8 @@ class Result:
         self._spk_idx, self._spk_t = raw.spike_index[order], raw.spike_time[order]
 
     def __repr__(self) -> str:
-        rates = ", ".join(f"{k}: {v['rate_hz']:.2f} Hz" for k, v in self.summary()["populations"].items())
+        pops = self.summary()["populations"]
+        rates = ", ".join(f"{k}: {v['rate_hz']:.2f} Hz" for k, v in pops.items())
         return f"Result({self.duration:g} ms, {rates})"
 
     def spikes(self, population: str) -> Spikes:
@@ -84,7 +85,8 @@ class Result:
 
         Shape (n_samples,) for one recorded element, else (n_samples, n_elements).
         """
-        cols = [c for c, rc in enumerate(self._arrays.columns) if rc.target == target and rc.var == var]
+        cols = [c for c, rc in enumerate(self._arrays.columns)
+                if rc.target == target and rc.var == var]
         if not cols:
             have = sorted({f"{c.target}.{c.var}" for c in self._arrays.columns})
             raise InputError(f"nothing recorded for {target}.{var}; recorded: {have}. "
@@ -122,7 +124,8 @@ class Result:
             arrays[f"spikes/{name}/times"], arrays[f"spikes/{name}/neurons"] = sp.times, sp.neurons
         for target, var in self.recorded():
             tr = self.trace(target, var)
-            arrays[f"trace/{target}/{var}"], arrays[f"trace/{target}/{var}/t"] = np.asarray(tr), tr.t
+            arrays[f"trace/{target}/{var}"] = np.asarray(tr)
+            arrays[f"trace/{target}/{var}/t"] = tr.t
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez(fh, **arrays)
         return path
@@ -135,5 +138,6 @@ class Result:
 
     def _population(self, name: str):
         if name not in self.network.populations:
-            raise InputError(f"no population named {name!r}; have {sorted(self.network.populations)}")
+            have = sorted(self.network.populations)
+            raise InputError(f"no population named {name!r}; have {have}")
         return self.network.populations[name]

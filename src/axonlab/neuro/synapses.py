@@ -28,7 +28,8 @@ class ChemicalSynapse(Synapse):
 
     transmitter/receptor: preset names ("glutamate"/"AMPA", "glutamate"/"NMDA", "GABA"/"GABA_A",
     "GABA"/"GABA_B", "acetylcholine"/"nicotinic"). g_max mS/cm2. Any of release (mM per spike),
-    k_clear (1/ms), alpha (1/(mM ms)), beta (1/ms), e_rev (mV), mg (mM, NMDA only) overrides the preset.
+    k_clear (1/ms), alpha (1/(mM ms)), beta (1/ms), e_rev (mV), mg (mM, NMDA only) overrides
+    the preset.
     """
 
     transmitter: str = "glutamate"

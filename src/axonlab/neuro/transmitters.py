@@ -69,7 +69,7 @@ def transmitter(name: str) -> Transmitter:
     try:
         return TRANSMITTERS[_key(name)]
     except KeyError:
-        raise KeyError(f"unknown transmitter {name!r}; expected one of {sorted(TRANSMITTERS)}")
+        raise KeyError(f"unknown transmitter {name!r}; expected one of {sorted(TRANSMITTERS)}") from None
 
 
 def receptor(name: str) -> Receptor:
@@ -77,4 +77,4 @@ def receptor(name: str) -> Receptor:
     try:
         return RECEPTORS[_key(name)]
     except KeyError:
-        raise KeyError(f"unknown receptor {name!r}; expected one of {sorted(RECEPTORS)}")
+        raise KeyError(f"unknown receptor {name!r}; expected one of {sorted(RECEPTORS)}") from None
