@@ -69,7 +69,8 @@ def transmitter(name: str) -> Transmitter:
     try:
         return TRANSMITTERS[_key(name)]
     except KeyError:
-        raise KeyError(f"unknown transmitter {name!r}; expected one of {sorted(TRANSMITTERS)}") from None
+        known = sorted(TRANSMITTERS)
+        raise KeyError(f"unknown transmitter {name!r}; expected one of {known}") from None
 
 
 def receptor(name: str) -> Receptor:
