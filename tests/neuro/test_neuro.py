@@ -149,9 +149,10 @@ def test_izhikevich_presets_and_adex_fire():
     for name in ("rs", "fs"):
         net.stimulate(name, current=10.0)
     net.stimulate("adex", current=3.0)  # rheobase ~ g_l*(v_t - e_l - delta_t) = 1.9
-    res = net.run(30.0)
+    res = net.run(200.0)
     assert len(res.spikes("fs")) > len(res.spikes("rs")) > 0
-    assert len(res.spikes("adex")) >= 1
+    isi = np.diff(res.spikes("adex").times)
+    assert isi.size >= 3 and np.all(np.diff(isi) > 0)  # spike-frequency adaptation
 
 
 def test_energy_counts_spikes():

@@ -11,6 +11,9 @@ Per step s (time t = s*dt -> t + dt):
 
 A spike at the end of step s (time (s+1)*dt) with delay d ms is therefore delivered at exactly
 t_spike + d. Everything is a flat numpy array (see :class:`axonlab.neuro.build.Arrays`).
+
+Developer note: numba's on-disk cache of ``run_steps`` is keyed on this file only; after editing
+:mod:`axonlab.neuro.kernels`, delete ``__pycache__/engine.*.nbi/nbc`` (or touch this file).
 """
 
 from __future__ import annotations
