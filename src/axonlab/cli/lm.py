@@ -54,12 +54,12 @@ def train(
     ),
     vocab_size: Annotated[int, typer.Option(help="BPE vocabulary size.")] = 1024,
     preset: Annotated[str, typer.Option(help="Size preset: baby, small or medium.")] = "small",
-    n_layer: Annotated[int | None, typer.Option(help="Layers [default: preset's].")] = None,
-    n_embd: Annotated[int | None, typer.Option(help="Embedding width [default: preset's].")] = None,
+    n_layer: Annotated[int | None, typer.Option(help="Layers (default: the preset's).")] = None,
+    n_embd: Annotated[int | None, typer.Option(help="Embedding width (default: preset's).")] = None,
     block_size: Annotated[
-        int | None, typer.Option(help="Context / training window, tokens [default: preset's].")
+        int | None, typer.Option(help="Context / training window, tokens (default: the preset's).")
     ] = None,
-    dropout: Annotated[float | None, typer.Option(help="Dropout [default: preset's].")] = None,
+    dropout: Annotated[float | None, typer.Option(help="Dropout (default: the preset's).")] = None,
     model: Annotated[
         str | None, typer.Option(help='More model settings as JSON, e.g. \'{"n_head": 6}\'.')
     ] = None,
@@ -69,7 +69,7 @@ def train(
     bf16: Annotated[
         bool | None, typer.Option("--bf16/--no-bf16", help="bfloat16 autocast on CPU.")
     ] = None,
-    threads: Annotated[int | None, typer.Option(help="CPU threads [default: torch's].")] = None,
+    threads: Annotated[int | None, typer.Option(help="CPU threads (default: the torch's).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1337,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the run in --out from its checkpoint.")

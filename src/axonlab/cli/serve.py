@@ -33,7 +33,7 @@ def serve(
     max_inputs: Annotated[int, typer.Option(help="Most texts in one request.")] = 256,
     max_new_tokens: Annotated[int, typer.Option(help="Most tokens one generation asks.")] = 1_000,
     threads: Annotated[
-        int | None, typer.Option(help="torch threads per forward pass [default: torch's].")
+        int | None, typer.Option(help="torch threads per forward pass (default: the torch's).")
     ] = None,
     backend: Annotated[
         Backend, typer.Option(help="Run text models with torch, or exported to ONNX Runtime.")

@@ -44,7 +44,7 @@ def train(
     out: Annotated[Path, typer.Option("--out", help="Run directory to create.")],
     epochs: Annotated[float, typer.Option(help="Passes over the training data.")] = 3.0,
     lr: Annotated[
-        float | None, typer.Option("--lr", help="Peak learning rate [default: task's]")
+        float | None, typer.Option("--lr", help="Peak learning rate (default: the task's)")
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Training batch size.")] = 32,
     max_length: Annotated[
@@ -52,7 +52,7 @@ def train(
     ] = None,
     backbone: Annotated[
         str | None,
-        typer.Option(help="Local HF model folder or hub id [default: bundled all-MiniLM-L6-v2]."),
+        typer.Option(help="Local HF model folder or hub id (default: bundled all-MiniLM-L6-v2)."),
     ] = None,
     lora: Annotated[
         bool,
@@ -74,10 +74,10 @@ def train(
         bool, typer.Option("--class-weights", help="Weigh the loss by inverse class frequency.")
     ] = False,
     text_column: Annotated[
-        str | None, typer.Option(help="Text column name [default: detected].")
+        str | None, typer.Option(help="Text column name (default: detected).")
     ] = None,
     label_column: Annotated[
-        str | None, typer.Option(help="Label column name [default: detected].")
+        str | None, typer.Option(help="Label column name (default: detected).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
@@ -85,7 +85,7 @@ def train(
         bool | None,
         typer.Option(
             "--bf16/--no-bf16",
-            help="bfloat16 autocast [default: on where the CPU has AVX512-BF16/AMX].",
+            help="bfloat16 autocast (default: on where the CPU has AVX512-BF16/AMX).",
         ),
     ] = None,
     max_steps: Annotated[
@@ -187,7 +187,7 @@ def predict(
         Path | None, typer.Option("--output", help="JSONL predictions (resumable).")
     ] = None,
     text_column: Annotated[
-        str | None, typer.Option(help="Text column of --input [default: detected].")
+        str | None, typer.Option(help="Text column of --input (default: detected).")
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Texts per forward pass.")] = 64,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
