@@ -14,7 +14,7 @@ import math
 
 import numba as nb
 
-jit = nb.njit(cache=True, fastmath=False, nogil=True)
+jit = nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")
 
 
 @jit
@@ -98,31 +98,68 @@ def step_hh(lo, hi, t, dt, state, p, cur, ch_val, ch_is_cond, ch_erev,
 
 
 @jit
-def step_lif(lo, hi, t, dt, state, p, cur, ch_val, ch_is_cond, ch_erev, ch_prop,
-             spiked, spike_t, syn_charge):
-    """Exact integration for inputs constant over the step and exponential current channels.
+def _lif_channel_inputs(lo, hi, state, cur, ch_val, ch_is_cond, ch_erev, ch_prop, scratch):
+    """Sum the exponential channels of neurons lo:hi into ``scratch`` one channel at a time.
 
-    Rows of p: tau_m, c_m, e_l, v_th, v_reset, t_ref, exp(-dt/tau_m), refractory steps.
+    Channel-major so each pass is a branch-free loop over neurons that LLVM vectorises; the LIF
+    step is cheap enough that a per-neuron loop over channels would dominate it. Rows of scratch:
+    0 voltage jump from current channels (exact propagator), 1 sum g, 2 sum g*E, 3 inward current.
     """
     for i in range(lo, hi):
-        v = state[0, i]
-        i_in, g_in, ge_in, inward = gather_inputs(i, v, cur, ch_val, ch_is_cond, ch_erev, False)
-        syn_charge[i] += inward * dt
+        scratch[0, i] = 0.0
+        scratch[1, i] = 0.0
+        scratch[2, i] = 0.0
+        scratch[3, i] = max(cur[2, i], 0.0)
+    for c in range(ch_val.shape[0]):
+        if ch_is_cond[c]:
+            e_rev = ch_erev[c]
+            for i in range(lo, hi):
+                g = ch_val[c, i]
+                i_syn = g * (e_rev - state[0, i])
+                scratch[1, i] += g
+                scratch[2, i] += g * e_rev
+                scratch[3, i] += max(i_syn, 0.0)
+                cur[2, i] += i_syn
+        else:
+            for i in range(lo, hi):
+                val = ch_val[c, i]
+                scratch[0, i] += val * ch_prop[c, i]
+                scratch[3, i] += max(val, 0.0)
+                cur[2, i] += val
+
+
+@jit
+def step_lif(lo, hi, t, dt, state, p, cur, ch_val, ch_is_cond, ch_erev, ch_prop,
+             spiked, spike_t, syn_charge, scratch):
+    """Exact integration for inputs constant over the step and exponential current channels.
+
+    Rows of p: tau_m, c_m, e_l, v_th, v_reset, t_ref, exp(-dt/tau_m), refractory steps,
+    tau_m/c_m (the inverse leak conductance, so the common path has no division).
+    """
+    i_chem = cur[2]  # chemical-synapse current, before the channels are added for recording
+    has_conductance = False
+    for c in range(ch_val.shape[0]):
+        has_conductance |= ch_is_cond[c]
+    for i in range(lo, hi):
+        scratch[4, i] = cur[0, i] + cur[1, i] + i_chem[i]
+    _lif_channel_inputs(lo, hi, state, cur, ch_val, ch_is_cond, ch_erev, ch_prop, scratch)
+    for i in range(lo, hi):
+        syn_charge[i] += scratch[3, i] * dt
         if state[1, i] > 0.0:  # refractory: clamped at v_reset
             state[1, i] -= 1.0
             continue
-        c_m = p[1, i]
-        g_l = c_m / p[0, i]
+        v = state[0, i]
+        g_in = scratch[1, i] if has_conductance else 0.0
         if g_in == 0.0:
-            v_inf = p[2, i] + i_in / g_l
+            v_inf = p[2, i] + scratch[4, i] * p[8, i]
             v = v_inf + (v - v_inf) * p[6, i]
         else:
+            c_m = p[1, i]
+            g_l = c_m / p[0, i]
             g_tot = g_l + g_in
-            v_inf = (g_l * p[2, i] + ge_in + i_in) / g_tot
+            v_inf = (g_l * p[2, i] + scratch[2, i] + scratch[4, i]) / g_tot
             v = v_inf + (v - v_inf) * math.exp(-dt * g_tot / c_m)
-        for c in range(ch_val.shape[0]):
-            if not ch_is_cond[c]:
-                v += ch_val[c, i] * ch_prop[c, i]
+        v += scratch[0, i]
         if v > p[3, i]:
             spiked[i] = True
             spike_t[i] = t + dt

@@ -14,6 +14,7 @@ References:
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
@@ -27,7 +28,7 @@ N_STATE = 4  # rows of the state matrix: v plus up to three model variables
 N_PARAM = 10  # rows of the parameter matrix
 
 
-class NeuronModel:
+class NeuronModel(ABC):
     """Base class: a dataclass of parameters, a kind code, named state variables."""
 
     kind: ClassVar[int]
@@ -60,9 +61,9 @@ class NeuronModel:
         return state
 
     @property
+    @abstractmethod
     def resting_potential(self) -> float:
         """Default initial membrane potential (mV)."""
-        raise NotImplementedError
 
     def membrane_capacitance(self, n: int) -> np.ndarray:
         """(n,) membrane capacitance in uF/cm2 (used by the energy account)."""
