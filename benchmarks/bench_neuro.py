@@ -126,7 +126,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     t0 = time.perf_counter()
-    lines = ["### HH spike times (dt = 0.01 ms, RK4) vs stored reference figures", "",
+    lines = ["## Neuron simulation (`axonlab.neuro`)", "",
+             "### HH spike times (dt = 0.01 ms, RK4) vs stored reference figures", "",
              "| reference | currents | same spike counts | worst spike-time error (ms) |",
              "|---|---|---|---|", *hh_errors(), "",
              "### CUBA (4000 LIF, p = 0.02, 1 s, dt 0.1 ms): simulation loop, 1 thread", "",
