@@ -12,13 +12,13 @@ Bad input raises :class:`axonlab.errors.InputError` naming the file, the line an
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from axonlab.errors import InputError
+from axonlab.text.data import json_objects
 from axonlab.text.tags import split_tag, to_iob2
 
 DOCSTART = "-DOCSTART-"
@@ -81,15 +81,8 @@ def read_conll(path: str | Path) -> list[TaggedSentence]:
 def read_jsonl(path: str | Path) -> list[TaggedSentence]:
     """Read JSONL, one ``{"tokens": [str, ...], "tags": [str, ...]}`` object per line."""
     sentences: list[TaggedSentence] = []
-    for number, line in _lines(path):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise InputError(f"not valid JSON ({err.msg})", path=path, line=number) from err
-        tokens = record.get("tokens") if isinstance(record, dict) else None
-        tags = record.get("tags") if isinstance(record, dict) else None
+    for number, record in json_objects(_lines(path), path):
+        tokens, tags = record.get("tokens"), record.get("tags")
         if not _is_str_list(tokens) or not _is_str_list(tags):
             raise InputError(
                 'expected an object {"tokens": [str, ...], "tags": [str, ...]}',

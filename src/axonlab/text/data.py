@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,6 +90,22 @@ def _pick_column(
     return found[0] if found else None
 
 
+def json_objects(
+    numbered_lines: Iterable[tuple[int, str]], path: str | Path
+) -> Iterator[tuple[int, dict[str, object]]]:
+    """Yield ``(line, object)`` for each non-blank JSONL line; a non-object is an error."""
+    for number, line in numbered_lines:
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise InputError(f"not valid JSON ({err.msg})", path=path, line=number) from err
+        if not isinstance(record, dict):
+            raise InputError("expected a JSON object per line", path=path, line=number)
+        yield number, record
+
+
 def _table_records(path: Path, content: str) -> Iterator[tuple[int, dict[str, object]]]:
     """Yield ``(line, record)`` for each data row of a CSV/TSV/JSONL file."""
     suffix = path.suffix.lower()
@@ -99,16 +115,7 @@ def _table_records(path: Path, content: str) -> Iterator[tuple[int, dict[str, ob
         )
     dialect = TABLE_SUFFIXES[suffix]
     if dialect is None:
-        for number, line in enumerate(content.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputError(f"not valid JSON ({err.msg})", path=path, line=number) from err
-            if not isinstance(record, dict):
-                raise InputError("expected a JSON object per line", path=path, line=number)
-            yield number, record
+        yield from json_objects(enumerate(content.splitlines(), start=1), path)
         return
     reader = csv.reader(io.StringIO(content), **dialect)
     header = next(reader)
