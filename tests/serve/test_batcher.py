@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,33 @@ def test_concurrent_callers_get_their_own_answers_in_order():
     assert max(sizes) <= 8
     assert len(sizes) < 40, "concurrent requests were not batched together"
     assert batcher.stats.texts == 120 and batcher.stats.largest_batch == max(sizes)
+
+
+def test_coroutines_awaiting_the_batcher_share_batches_and_get_their_own_answers():
+    model = Echo(delay_s=0.01)
+    batcher = MicroBatcher(model, max_batch_size=8, max_wait_ms=20)
+
+    async def main() -> list[list[dict]]:
+        return await asyncio.gather(
+            *(batcher.submit_async([f"r{i}-a", f"r{i}-b"]) for i in range(20))
+        )
+
+    answers = asyncio.run(main())
+    batcher.close()
+    for i, answer in enumerate(answers):
+        assert [a["text"] for a in answer] == [f"r{i}-a", f"r{i}-b"]
+    sizes = [len(b) for b in model.batches]
+    assert sum(sizes) == 40 and max(sizes) <= 8 and len(sizes) < 20
+
+
+def test_a_model_error_reaches_the_awaiting_coroutine():
+    def broken(texts: list[str]) -> list[dict]:
+        raise ValueError("model failed")
+
+    batcher = MicroBatcher(broken, max_batch_size=4, max_wait_ms=1)
+    with pytest.raises(ValueError, match="model failed"):
+        asyncio.run(batcher.submit_async(["x"]))
+    batcher.close()
 
 
 def test_batch_size_is_respected_for_one_large_request():

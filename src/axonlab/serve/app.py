@@ -77,15 +77,15 @@ def set_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
-def get_registry(request: Request) -> ModelRegistry:
+async def get_registry(request: Request) -> ModelRegistry:
     return request.app.state.registry
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_model(name: str, registry: Annotated[ModelRegistry, Depends(get_registry)]) -> Served:
+async def get_model(name: str, registry: Annotated[ModelRegistry, Depends(get_registry)]) -> Served:
     served = registry.get(name)
     if served is None:
         raise HTTPException(404, f"no model named {name!r}; loaded: {sorted(registry.models)}")
@@ -121,22 +121,24 @@ def _add_routes(app: FastAPI) -> None:
         return FileResponse(STATIC / "index.html")
 
     @app.get("/health", response_model=Health)
-    def health(registry: Registry) -> Health:
+    async def health(registry: Registry) -> Health:
         return Health(models=len(registry))
 
     @app.get("/v1/models", response_model=ModelList)
-    def list_models(registry: Registry) -> dict[str, Any]:
+    async def list_models(registry: Registry) -> dict[str, Any]:
         return {"models": [served.info() for served in registry.models.values()]}
 
+    # async all the way (dependencies too): a sync endpoint would hop to the thread pool and
+    # park a thread per waiting request; here a request is a coroutine awaiting its batch
     @app.post("/v1/models/{name}/predict", response_model=PredictResponse)
-    def predict(request: PredictRequest, served: Model, settings: Config) -> dict[str, Any]:
+    async def predict(request: PredictRequest, served: Model, settings: Config) -> dict[str, Any]:
         """Label each input: classes with probabilities, or entities with character offsets."""
         if served.kind != "predict":
             raise HTTPException(400, f"{served.name!r} is a language model; POST to .../generate")
         texts = request.texts()
         check_texts(texts, settings)
         try:
-            return {"predictions": served.predict(texts)}
+            return {"predictions": await served.predict_async(texts)}
         except InputError as err:
             raise HTTPException(422, str(err)) from err
 

@@ -10,6 +10,7 @@ hands every caller its own results, in the order it gave its texts.
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 import time
@@ -83,12 +84,20 @@ class MicroBatcher:
 
     def submit(self, texts: Sequence[str], timeout: float | None = None) -> list[dict[str, Any]]:
         """Predictions for ``texts`` (blocks until they are done); re-raises a model error."""
+        return [item.future.result(timeout=timeout) for item in self._enqueue(texts)]
+
+    async def submit_async(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+        """:meth:`submit` for an event loop: awaits the worker without holding a thread."""
+        futures = [asyncio.wrap_future(item.future) for item in self._enqueue(texts)]
+        return list(await asyncio.gather(*futures))
+
+    def _enqueue(self, texts: Sequence[str]) -> list[_Item]:
         if not self._worker.is_alive():
             raise RuntimeError("the batcher is closed")
         items = [_Item(text) for text in texts]
         for item in items:
             self._queue.put(item)
-        return [item.future.result(timeout=timeout) for item in items]
+        return items
 
     def close(self) -> None:
         """Finish the texts already queued, then stop the worker."""

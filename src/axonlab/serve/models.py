@@ -106,9 +106,16 @@ class Served:
         }
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+        return self._batcher().submit(texts)
+
+    async def predict_async(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+        """:meth:`predict` for the server's event loop (no thread waits on the batch)."""
+        return await self._batcher().submit_async(texts)
+
+    def _batcher(self) -> MicroBatcher:
         if self.batcher is None:
             raise InputError(f"model {self.name!r} is a language model; use its generate endpoint")
-        return self.batcher.submit(texts)
+        return self.batcher
 
 
 class ModelRegistry:
