@@ -134,7 +134,8 @@ def step_lif(lo, hi, t, dt, state, p, cur, ch_val, ch_is_cond, ch_erev, ch_prop,
     """Exact integration for inputs constant over the step and exponential current channels.
 
     Rows of p: tau_m, c_m, e_l, v_th, v_reset, t_ref, exp(-dt/tau_m), refractory steps,
-    tau_m/c_m (the inverse leak conductance, so the common path has no division).
+    tau_m/c_m (the inverse leak conductance, so the common path has no division). ``scratch``
+    (5, n): rows 0-3 as in :func:`_lif_channel_inputs`, row 4 the external + gap + chemical current.
     """
     i_chem = cur[2]  # chemical-synapse current, before the channels are added for recording
     has_conductance = False
