@@ -15,6 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from axonlab.errors import InputError
+from axonlab.lm.next_token import NextTokenModel
 
 KVCache = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: keys, values (B, nh, T, hs)
 
@@ -90,7 +91,7 @@ class Block(nn.Module):
         return x + self.mlp(self.ln_2(x)), present
 
 
-class GPT(nn.Module):
+class GPT(NextTokenModel):
     """Decoder-only transformer language model; ``forward`` maps ids (B, T) to logits (B, T, V)."""
 
     recurrent = False  # context is a window of ``block_size`` tokens, not a carried state
@@ -125,12 +126,7 @@ class GPT(nn.Module):
             f"vocab {c.vocab_size}, {self.num_parameters():,} parameters)"
         )
 
-    def num_parameters(self) -> int:
-        return sum(p.numel() for p in self.parameters())
 
-    @property
-    def block_size(self) -> int:
-        return self.config.block_size
 
     def forward(
         self,
@@ -156,16 +152,5 @@ class GPT(nn.Module):
             x, kv = block(x, cache[i] if cache else None)
             present.append(kv)
         logits = self.head(self.ln_f(x))  # (B, T, V)
-        loss = None
-        if targets is not None:
-            loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten())
-        return logits, loss, present
+        return logits, self.next_token_loss(logits, targets), present
 
-    def param_groups(self, weight_decay: float) -> list[dict]:
-        """AdamW groups: decay the matrices (embeddings included), not biases or norm gains."""
-        decay = [p for p in self.parameters() if p.dim() >= 2]
-        rest = [p for p in self.parameters() if p.dim() < 2]
-        return [
-            {"params": decay, "weight_decay": weight_decay},
-            {"params": rest, "weight_decay": 0.0},
-        ]

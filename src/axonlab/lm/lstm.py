@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from axonlab.errors import InputError
+from axonlab.lm.next_token import NextTokenModel
 
 LSTMState = tuple[torch.Tensor, torch.Tensor]  # hidden, cell: (n_layer, B, hidden_size)
 
@@ -35,7 +35,7 @@ class LSTMConfig:
             raise InputError(f"dropout={self.dropout} must be in [0, 1)")
 
 
-class LSTMLM(nn.Module):
+class LSTMLM(NextTokenModel):
     """LSTM language model; ``forward`` maps ids (B, T) to logits (B, T, V) and the new state."""
 
     recurrent = True  # context is the carried (hidden, cell) state
@@ -66,12 +66,7 @@ class LSTMLM(nn.Module):
             f"vocab {c.vocab_size}, {self.num_parameters():,} parameters)"
         )
 
-    def num_parameters(self) -> int:
-        return sum(p.numel() for p in self.parameters())
 
-    @property
-    def block_size(self) -> int:
-        return self.config.block_size
 
     def forward(
         self,
@@ -87,16 +82,5 @@ class LSTMLM(nn.Module):
         if self.proj is not None:
             h = self.proj(h)
         logits = self.head(h)  # (B, T, V)
-        loss = None
-        if targets is not None:
-            loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten())
-        return logits, loss, state
+        return logits, self.next_token_loss(logits, targets), state
 
-    def param_groups(self, weight_decay: float) -> list[dict]:
-        """AdamW groups: decay the weight matrices, not biases."""
-        decay = [p for p in self.parameters() if p.dim() >= 2]
-        rest = [p for p in self.parameters() if p.dim() < 2]
-        return [
-            {"params": decay, "weight_decay": weight_decay},
-            {"params": rest, "weight_decay": 0.0},
-        ]
