@@ -126,8 +126,6 @@ class GPT(NextTokenModel):
             f"vocab {c.vocab_size}, {self.num_parameters():,} parameters)"
         )
 
-
-
     def forward(
         self,
         idx: torch.Tensor,
@@ -153,4 +151,3 @@ class GPT(NextTokenModel):
             present.append(kv)
         logits = self.head(self.ln_f(x))  # (B, T, V)
         return logits, self.next_token_loss(logits, targets), present
-

@@ -66,8 +66,6 @@ class LSTMLM(NextTokenModel):
             f"vocab {c.vocab_size}, {self.num_parameters():,} parameters)"
         )
 
-
-
     def forward(
         self,
         idx: torch.Tensor,
@@ -83,4 +81,3 @@ class LSTMLM(NextTokenModel):
             h = self.proj(h)
         logits = self.head(h)  # (B, T, V)
         return logits, self.next_token_loss(logits, targets), state
-
