@@ -90,26 +90,12 @@ def fake_models() -> dict:
 
 def _tiny_run(folder: Path, task: str, labels: list[str]) -> Path:
     """A finished run directory holding a random tiny BERT for ``task`` with ``labels``."""
-    import torch
-    from transformers import (
-        AutoTokenizer,
-        BertConfig,
-        BertForSequenceClassification,
-        BertForTokenClassification,
-    )
+    from transformers import BertForSequenceClassification, BertForTokenClassification
 
     from axonlab.runs import RunDirectory
-    from axonlab.text.backbones import default_backbone
+    from tests.tiny_bert import tiny_bert
 
-    tokenizer = AutoTokenizer.from_pretrained(default_backbone())
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=512,
+    tokenizer, config = tiny_bert(
         num_labels=len(labels),
         id2label=dict(enumerate(labels)),
         label2id={label: i for i, label in enumerate(labels)},

@@ -16,22 +16,12 @@ def tiny_backbone(tmp_path_factory) -> str:
     Random weights: tests use it for plumbing (shapes, saving, reloading, loss going down),
     never for accuracy. Building it needs no network.
     """
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertModel
+    from transformers import BertModel
 
-    from axonlab.text.backbones import default_backbone
+    from tests.tiny_bert import tiny_bert
 
     folder = tmp_path_factory.mktemp("tiny-bert")
-    tokenizer = AutoTokenizer.from_pretrained(default_backbone())
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=512,
-    )
+    tokenizer, config = tiny_bert()
     BertModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return str(folder)
