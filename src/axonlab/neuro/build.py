@@ -193,8 +193,8 @@ def _pack_exp(a: Arrays, parts, n: int, dt: float) -> None:
     pre, post, ch, w, d = (np.concatenate([p[j] for p in parts]) if parts else np.zeros(0, I64)
                            for j in range(5))
     order = np.argsort(pre, kind="stable")
-    ptr = np.zeros(n + 1, I64)
-    np.cumsum(np.bincount(pre, minlength=n), out=ptr[1:])
+    ptr = np.zeros(n + 1, np.uint64)  # unsigned, like the population bounds (see _neurons)
+    ptr[1:] = np.cumsum(np.bincount(pre, minlength=n))
     n_ring = int(d.max()) + 1 if d.size else 1
     taus = np.array([c[1] for c in a.channels])
     prop = np.zeros((k, n))

@@ -60,8 +60,7 @@ def _inputs(s, dt, a_state, cur, stim_idx, stim_on, stim_off, stim_amp, stim_sd,
 @jit
 def _deliver(s, n_ring, new_spikes, out_ptr, out_post, out_ch, out_w, out_d, ring):
     for i in new_spikes:
-        # unsigned synapse index: no negative-index wraparound in the hot gather
-        for k in range(np.uint64(out_ptr[i]), np.uint64(out_ptr[i + 1])):
+        for k in range(out_ptr[i], out_ptr[i + 1]):  # uint64: no wraparound checks
             ring[(s + out_d[k]) % n_ring, out_ch[k], out_post[k]] += out_w[k]
 
 
