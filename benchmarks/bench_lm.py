@@ -10,9 +10,12 @@ excluded for all three):
   The network is axonlab's GPT at that size (the same GPT-2 block layout as nanoGPT's model).
 - ``gpt`` and ``lstm``: ``axonlab.lm.train`` with the defaults of ``axonlab lm train``.
 
-Validation: the last 10% of the text, consecutive windows of each model's block size (nanoGPT's
-convention), nats/char; the best checkpoint (picked on the first 32k held-out characters) is
-scored on the whole split. Peak memory is the child's maximum resident set size.
+Validation: the last 10% of the text, nats/char, the best checkpoint (picked on the first 32k
+held-out characters) scored on the whole split two ways: with each model's full context
+(``lm eval``'s default: the LSTM reads the split in one pass with its state carried, the GPTs
+slide their window by a quarter block) and in consecutive windows of each model's block size,
+each from an empty context (nanoGPT's convention). Peak memory is the child's maximum resident
+set size.
 
     python benchmarks/bench_lm.py --minutes 5
 """
@@ -43,7 +46,7 @@ def reference_train(spec: dict) -> dict:
 
     from axonlab.lm import GPT, GPTConfig
     from axonlab.lm.data import TokenStream, read_text, split_text
-    from axonlab.lm.evaluate import window_nll
+    from axonlab.lm.evaluate import full_context_nll, window_nll
     from axonlab.lm.tokenize import CharTokenizer
 
     torch.manual_seed(1337)
@@ -88,7 +91,10 @@ def reference_train(spec: dict) -> dict:
                 best = val_loss
                 best_state = {k: v.clone() for k, v in model.state_dict().items()}
     model.load_state_dict(best_state)
-    return {"best_val_loss": validate(val), "steps": step, "train_seconds": elapsed,
+    model.eval()
+    full_context = full_context_nll(model, val) / (len(val) - 1)
+    return {"best_val_loss": full_context, "best_val_loss_windows": validate(val),
+            "steps": step, "train_seconds": elapsed,
             "tokens_per_second": step * 12 * 64 / elapsed, "history": history,
             "parameters": model.num_parameters()}
 
@@ -138,13 +144,15 @@ def table(results: dict[str, dict], minutes: float) -> str:
     ref = results["reference"]["best_val_loss"]
     rows = [
         f"Tiny Shakespeare, character level, {minutes:g} min of training per model, "
-        f"{THREADS} threads. Validation loss in nats/char on the last 10% (windows of each "
-        f"model's block size). Target: <= {TARGET} within 5 minutes; both archs beat the "
-        "reference.",
+        f"{THREADS} threads. Validation loss in nats/char on the last 10%, with each model's "
+        "full context (`lm eval`'s default; the LSTM carries its state through the split) and "
+        "in consecutive windows of each model's block from an empty context (nanoGPT's "
+        f"convention). Target: <= {TARGET} within 5 minutes; both archs beat the reference.",
         "",
-        "| model | parameters | best val loss | vs reference | subset val <= 1.45 at | steps "
-        "| tokens/s | peak RSS (MB) | sample chars/s (KV cache / none) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| model | parameters | best val loss (full context) | vs reference | windows of the "
+        "block | subset val <= 1.45 at | steps | tokens/s | peak RSS (MB) "
+        "| sample chars/s (KV cache / none) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     names = {"reference": "nanoGPT baby (reference)", "gpt": "axonlab gpt (default)",
              "lstm": "axonlab lstm (default)"}
@@ -157,14 +165,17 @@ def table(results: dict[str, dict], minutes: float) -> str:
             sampling = f"{r['sample_chars_per_s_cache']:.0f} (state carried)"
         rows.append(
             f"| {names[kind]} | {r['parameters']:,} | {r['best_val_loss']:.4f} | "
-            f"{r['best_val_loss'] - ref:+.4f} | {first_below(r['history'], TARGET)} | "
+            f"{r['best_val_loss'] - ref:+.4f} | {r['best_val_loss_windows']:.4f} | "
+            f"{first_below(r['history'], TARGET)} | "
             f"{r['steps']} | {r['tokens_per_second']:.0f} | {r['peak_rss_mb']:.0f} | {sampling} |"
         )
-    met = all(r["best_val_loss"] <= TARGET for k, r in results.items() if k != "reference")
-    beat = all(r["best_val_loss"] < ref for k, r in results.items() if k != "reference")
-    rows += ["", f"Target <= {TARGET} nats/char by both archs within {minutes:g} min: "
-             f"**{'met' if met else 'missed'}**. "
-             f"Both beat the reference: **{'yes' if beat else 'no'}**."]
+    met = [k for k, r in results.items() if k != "reference" and r["best_val_loss"] <= TARGET]
+    beat = all(r["best_val_loss"] < ref and r["best_val_loss_windows"] <
+               results["reference"]["best_val_loss_windows"]
+               for k, r in results.items() if k != "reference")
+    rows += ["", f"Target <= {TARGET} nats/char (full context) within {minutes:g} min: "
+             f"**{'met by ' + ', '.join(met) if met else 'missed'}**. "
+             f"Both archs beat the reference (both conventions): **{'yes' if beat else 'no'}**."]
     return "\n".join(rows)
 
 

@@ -40,3 +40,16 @@ def test_windows_are_shifted_targets_and_short_corpus_fails():
     assert x.shape == (4, 8) and torch.equal(y, x + 1)
     with pytest.raises(InputError, match="fewer than one training window"):
         TokenStream(torch.arange(8)).check_window(8)
+
+
+def test_sequential_lanes_continue_window_after_window_and_wrap():
+    stream = TokenStream(torch.arange(101))  # 100 targets: 4 lanes of 25, 3 windows of 8 each
+    x0, y0, fresh0 = stream.sequential_batch(4, 8, step=0)
+    x1, _, fresh1 = stream.sequential_batch(4, 8, step=1)
+    assert fresh0 and not fresh1 and torch.equal(y0, x0 + 1)
+    assert torch.equal(x0[:, 0], torch.tensor([0, 25, 50, 75]))
+    assert torch.equal(x1[:, 0], x0[:, -1] + 1)  # each lane picks up where it stopped
+    x3, _, fresh3 = stream.sequential_batch(4, 8, step=3)  # past the lanes' ends: back to 0
+    assert fresh3 and torch.equal(x3, x0)
+    with pytest.raises(InputError, match="too few for 20 lanes"):
+        stream.sequential_batch(20, 8, step=0)

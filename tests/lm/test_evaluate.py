@@ -9,7 +9,8 @@ import torch
 import torch.nn as nn
 
 from axonlab.errors import InputError
-from axonlab.lm.evaluate import evaluate_ids, sliding_nll, window_nll
+from axonlab.lm import LSTMLM, LSTMConfig
+from axonlab.lm.evaluate import carried_nll, evaluate_ids, sliding_nll, window_nll
 
 
 class Uniform(nn.Module):
@@ -54,3 +55,18 @@ def test_sliding_and_windows_score_each_token_once(n):
 def test_window_longer_than_the_block_is_refused():
     with pytest.raises(InputError, match="block size 10"):
         evaluate_ids(Uniform(5, 10), [1, 2, 3], 3, 1, window=11)
+
+
+@torch.no_grad()
+def test_recurrent_default_reads_the_whole_text_in_one_pass():
+    torch.manual_seed(0)
+    model = LSTMLM(LSTMConfig(vocab_size=9, block_size=4, n_layer=1, n_embd=8,
+                              hidden_size=16)).eval()
+    ids = torch.randint(9, (50,))
+    logits = model(ids[None, :-1])[0][0]  # one call over the whole text
+    expected = float(nn.functional.cross_entropy(logits, ids[1:], reduction="sum"))
+    assert carried_nll(model, ids, chunk=7) == pytest.approx(expected, rel=1e-5)
+    default = evaluate_ids(model, ids.tolist(), 50, 1)["loss"]
+    assert default == pytest.approx(expected / 49, rel=1e-5)
+    # windows of the 4-token block start from an empty state: a different score
+    assert evaluate_ids(model, ids.tolist(), 50, 1, window=4)["loss"] != pytest.approx(default)

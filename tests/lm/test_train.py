@@ -55,8 +55,11 @@ def _stop_at(step: int):
     return callback
 
 
-def test_resume_continues_at_the_same_step_with_the_same_state(tmp_path, sample_text, tiny_gpt):
-    config = TrainConfig(arch="gpt", model={**tiny_gpt, "dropout": 0.1}, max_steps=8,
+@pytest.mark.parametrize("arch", ["gpt", "lstm"])
+def test_resume_continues_at_the_same_step_with_the_same_state(tmp_path, sample_text, arch,
+                                                               tiny_gpt, tiny_lstm):
+    sizes = {"gpt": tiny_gpt, "lstm": tiny_lstm}[arch]  # the LSTM carries its state over too
+    config = TrainConfig(arch=arch, model={**sizes, "dropout": 0.1}, max_steps=8,
                          eval_interval=4, batch_size=4, seed=3)
     Trainer(sample_text, tmp_path / "straight", config).fit()
     with pytest.raises(Interrupt):  # killed after step 6; the last checkpoint is step 4

@@ -63,8 +63,12 @@ def train(
     model: Annotated[
         str | None, typer.Option(help='More model settings as JSON, e.g. \'{"n_head": 6}\'.')
     ] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Windows per step.")] = None,
-    lr: Annotated[float | None, typer.Option(help="Peak learning rate.")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Windows per step (default: 16 gpt, 32 lstm lanes).")
+    ] = None,
+    lr: Annotated[
+        float | None, typer.Option(help="Peak learning rate (default: 2e-3 gpt, 5e-3 lstm).")
+    ] = None,
     eval_interval: Annotated[int | None, typer.Option(help="Steps between validations.")] = None,
     bf16: Annotated[
         bool | None, typer.Option("--bf16/--no-bf16", help="bfloat16 autocast on CPU.")
@@ -144,7 +148,8 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Loss (nats per token; per character for char models), perplexity and bits per character
-    of FILE. By default every token is scored once, with the model's context window sliding."""
+    of FILE. By default every token is scored once with the model's full context: the LSTM reads
+    FILE in one pass, the GPT's context window slides over it."""
     from axonlab import lm
 
     result = lm.load(run_dir).evaluate(file, window=window)

@@ -76,7 +76,29 @@ class TokenStream:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Random windows ``x`` (B, T) and their next-token targets ``y`` (B, T)."""
         starts = torch.randint(len(self.ids) - block_size, (batch_size,), generator=generator)
-        offsets = torch.arange(block_size)
-        x = self.ids[starts[:, None] + offsets]
-        y = self.ids[starts[:, None] + offsets + 1]
-        return x, y
+        return self._windows(starts, block_size)
+
+    def sequential_batch(
+        self, batch_size: int, block_size: int, step: int
+    ) -> tuple[torch.Tensor, torch.Tensor, bool]:
+        """Window ``step`` of ``batch_size`` parallel lanes, for training a recurrent model with
+        its state carried from one step to the next (truncated backpropagation through time).
+
+        The text is cut into ``batch_size`` equal lanes; step k reads tokens [k*T, (k+1)*T) of
+        every lane (wrapping round at the end of a lane). Returns ``x`` (B, T), the targets
+        ``y`` (B, T) and whether this window starts the lanes afresh (the state must be reset).
+        """
+        lane = (len(self.ids) - 1) // batch_size
+        windows_per_lane = lane // block_size
+        if windows_per_lane < 1:
+            raise InputError(
+                f"the {self.name} split has {len(self.ids)} tokens, too few for {batch_size} "
+                f"lanes of one {block_size}-token window; lower the batch size or block size"
+            )
+        position = (step % windows_per_lane) * block_size
+        starts = torch.arange(batch_size) * lane + position
+        return (*self._windows(starts, block_size), position == 0)
+
+    def _windows(self, starts: torch.Tensor, block_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        index = starts[:, None] + torch.arange(block_size)
+        return self.ids[index], self.ids[index + 1]

@@ -5,9 +5,12 @@ Two conventions, both scoring every token after the first exactly once:
 - **windows** (``window=N``): consecutive N-token windows, each read from an empty context, so
   the first token of a window is predicted from one token. nanoGPT reports validation loss this
   way, and so does training here (with the model's block size).
-- **sliding** (default): windows of the model's block size advance by ``stride`` tokens and
-  score only their last ``stride`` tokens, so every token after the first window sees at least
-  ``block_size - stride`` tokens of context (stride = block_size / 4 unless given).
+- **full context** (default): a recurrent model (the LSTM) reads the whole text in one pass
+  with its state carried on, so every token is predicted from everything before it
+  (:func:`carried_nll`); a window model (the GPT) reads sliding windows of its block size that
+  advance by ``stride`` tokens and score only their last ``stride`` tokens, so every token after
+  the first window sees at least ``block_size - stride`` tokens of context (stride = block_size
+  / 4 unless given; :func:`sliding_nll`).
 """
 
 from __future__ import annotations
@@ -70,6 +73,27 @@ def sliding_nll(model: nn.Module, ids: torch.Tensor, block_size: int, stride: in
     return total
 
 
+@torch.no_grad()
+def carried_nll(model: nn.Module, ids: torch.Tensor, chunk: int = 2048) -> float:
+    """Summed NLL of ``ids[1:]`` read by a recurrent model in one pass, ``chunk`` tokens per
+    call, its state carried from each chunk to the next."""
+    total, state = 0.0, None
+    for start in range(0, len(ids) - 1, chunk):
+        x = ids[None, start : start + chunk]
+        y = ids[None, start + 1 : start + chunk + 1]
+        x = x[:, : y.size(1)]
+        logits, _, state = model(x, state=state)
+        total += float(nn.functional.cross_entropy(logits[0].float(), y[0], reduction="sum"))
+    return total
+
+
+def full_context_nll(model: nn.Module, ids: torch.Tensor, stride: int | None = None) -> float:
+    """Summed NLL of ``ids[1:]``, every token with the model's full context (see above)."""
+    if model.recurrent:
+        return carried_nll(model, ids)
+    return sliding_nll(model, ids, model.block_size, stride)
+
+
 def evaluate_ids(model: nn.Module, ids: list[int], text_chars: int, first_chars: int,
                  window: int | None = None, stride: int | None = None) -> dict[str, float]:
     """Loss, perplexity and bits/char of token ``ids`` spanning ``text_chars`` characters, of
@@ -82,7 +106,7 @@ def evaluate_ids(model: nn.Module, ids: list[int], text_chars: int, first_chars:
     was_training = model.training
     model.eval()
     t = torch.tensor(ids, dtype=torch.long)
-    total = (window_nll(model, t, window) if window else sliding_nll(model, t, block, stride))
+    total = window_nll(model, t, window) if window else full_context_nll(model, t, stride)
     model.train(was_training)
     n_tokens = len(ids) - 1
     loss = total / n_tokens

@@ -80,8 +80,9 @@ class LanguageModel:
 
         Returns ``loss`` (nats/token; nats/character for a char model), ``perplexity``
         (exp(loss)), ``bits_per_char``, and the ``tokens``/``characters`` scored. Default:
-        sliding windows of the block size (every token scored once, with context); ``window=N``:
-        consecutive N-token windows each from an empty context. Characters outside a char
+        every token scored once with full context (the LSTM in one pass with its state carried,
+        the GPT in sliding windows of its block); ``window=N``: consecutive N-token windows
+        each from an empty context. Characters outside a char
         vocabulary are read as the unknown symbol.
         """
         is_file = isinstance(path_or_text, Path) or os.path.isfile(path_or_text)

@@ -1,10 +1,16 @@
 """Train a language model from a text file or folder into a run directory.
 
-One explicit loop (:class:`Trainer`): random windows of the training split, AdamW, linear warmup
-then cosine decay, gradient clipping, a budget in steps and/or minutes of training time
-(evaluation time is not counted), periodic validation loss in nats/token on the held-out split
-(consecutive windows of the block size, nanoGPT's convention), best-weights keeping and resumable
+One explicit loop (:class:`Trainer`): AdamW, linear warmup then cosine decay, gradient clipping,
+a budget in steps and/or minutes of training time (evaluation time is not counted), periodic
+validation loss in nats/token on the held-out split, best-weights keeping and resumable
 checkpoints. Progress goes to callbacks (the CLI draws a progress bar from them).
+
+The GPT trains on random windows of the training split. The LSTM reads the split as
+``batch_size`` parallel lanes, window after window, its state carried from each window to the
+next and detached there (truncated backpropagation through time, as in Zaremba et al. 2014), so
+it learns to use context longer than one window. Validation scores every held-out token with the
+model's full context (``lm eval``'s default); the final metrics also give the loss over
+consecutive block-size windows each from an empty context (nanoGPT's convention).
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from axonlab.lm.checkpoint import (
     save_model,
 )
 from axonlab.lm.data import TokenStream, read_text, split_text
-from axonlab.lm.evaluate import window_nll
+from axonlab.lm.evaluate import full_context_nll, window_nll
 from axonlab.lm.model import LanguageModel
 from axonlab.lm.report import plot_losses
 from axonlab.lm.tokenize import TOKENIZER_FILE, load_tokenizer, train_tokenizer
@@ -48,7 +54,7 @@ class TrainConfig:
     tokenizer: str = "char"  # "char" or "bpe"
     vocab_size: int = 1024  # BPE vocabulary size
     batch_size: int | None = None  # windows per step; None: 16 for gpt, 32 for lstm
-    lr: float = 2e-3  # peak learning rate
+    lr: float | None = None  # peak learning rate; None: 2e-3 for gpt, 5e-3 for lstm
     min_lr_ratio: float = 0.1  # cosine decay ends at lr * min_lr_ratio
     warmup_steps: int = 50
     weight_decay: float = 0.1
@@ -65,6 +71,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.batch_size is None:
             self.batch_size = 32 if self.arch == "lstm" else 16
+        if self.lr is None:
+            self.lr = 5e-3 if self.arch == "lstm" else 2e-3
         if self.max_steps is None and self.minutes is None:
             raise InputError("give a training budget: max_steps and/or minutes")
         if (self.max_steps is not None and self.max_steps < 1) or (
@@ -128,6 +136,7 @@ class Trainer:
         )
         self.generator = torch.Generator().manual_seed(config.seed)
         self.step, self.elapsed, self.history = 0, 0.0, []
+        self.state = None  # the LSTM's carried (hidden, cell) state
         self.best_val, self.best_step = math.inf, 0
         if saved is not None:
             self._restore(saved)
@@ -144,6 +153,7 @@ class Trainer:
         self.model.load_state_dict(saved["model"])
         self.optimizer.load_state_dict(saved["optimizer"])
         self.step, self.elapsed = saved["step"], saved["elapsed_s"]
+        self.state = saved.get("recurrent_state")
         self.history, self.best_val, self.best_step = (
             saved["history"], saved["best_val_loss"], saved["best_step"]
         )
@@ -163,9 +173,16 @@ class Trainer:
         lr = lr_at(self.step, self.fraction(), cfg)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        x, y = self.train_data.batch(cfg.batch_size, model.block_size, self.generator)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-            _, loss, _ = model(x, y)
+            if model.recurrent:
+                x, y, fresh = self.train_data.sequential_batch(cfg.batch_size, model.block_size,
+                                                               self.step)
+                state = None if fresh or self.state is None else self.state
+                _, loss, state = model(x, y, state)
+                self.state = tuple(s.detach() for s in state)
+            else:
+                x, y = self.train_data.batch(cfg.batch_size, model.block_size, self.generator)
+                _, loss, _ = model(x, y)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         self.optimizer.step()
@@ -173,12 +190,14 @@ class Trainer:
         self.step += 1
         return loss.item(), lr
 
-    def validate(self, tokens: int | None) -> float:
-        """Mean held-out loss (nats/token) over consecutive block-size windows."""
+    def validate(self, tokens: int | None, windows: bool = False) -> float:
+        """Mean loss (nats/token) of the first ``tokens`` held-out tokens (None: all), each
+        with the model's full context, or with ``windows`` over consecutive block-size windows."""
         ids = self.val_data.ids[: tokens + 1] if tokens else self.val_data.ids
         self.model.eval()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.config.bf16):
-            total = window_nll(self.model, ids, self.model.block_size, batch_size=64)
+            total = (window_nll(self.model, ids, self.model.block_size, batch_size=64)
+                     if windows else full_context_nll(self.model, ids))
         self.model.train()
         return total / (len(ids) - 1)
 
@@ -219,6 +238,7 @@ class Trainer:
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
             "step": self.step, "elapsed_s": self.elapsed, "history": self.history,
             "best_val_loss": self.best_val, "best_step": self.best_step,
+            "recurrent_state": self.state,
             "rng": {"torch": torch.get_rng_state(), "data": self.generator.get_state()},
             "arch": self.config.arch, "model_config": asdict(self.model.config),
             "train_config": asdict(self.config),
@@ -232,7 +252,8 @@ class Trainer:
         tokens = self.step * self.config.batch_size * self.model.block_size
         metrics = {
             "best_step": self.best_step, "best_val_loss": full_val,
-            "best_val_perplexity": math.exp(full_val), "steps": self.step,
+            "best_val_perplexity": math.exp(full_val),
+            "best_val_loss_windows": self.validate(None, windows=True), "steps": self.step,
             "train_seconds": round(self.elapsed, 2),
             "tokens_per_second": tokens / max(self.elapsed, 1e-9),
             "parameters": self.model.num_parameters(), "vocab_size": self.tokenizer.vocab_size,
