@@ -16,6 +16,7 @@ import torch
 
 from axonlab.runs import RunDirectory
 from axonlab.text.backbones import load_tokenizer, resolve_backbone
+from axonlab.text.batching import length_batches
 from axonlab.text.data import LabelledTexts, LabelMap, read_labelled
 from axonlab.text.metrics import classification_metrics, plot_confusion_matrix, report_table
 from axonlab.text.report import EvalReport
@@ -130,14 +131,14 @@ def class_probabilities(
 ) -> np.ndarray:
     """Softmax probabilities, shape ``(len(texts), n_classes)``, in the order of ``texts``.
 
-    Texts are batched by length so each batch pads little; results are put back in order.
+    Texts are batched by length so each batch pads little (:func:`length_batches`); results
+    are put back in order.
     """
     model.eval()
     encoded = encode(tokenizer, texts, max_length)
-    order = sorted(range(len(texts)), key=lambda i: len(encoded[i]["input_ids"]))
+    lengths = [len(e["input_ids"]) for e in encoded]
     probs = np.zeros((len(texts), model.config.num_labels), dtype=np.float32)
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
+    for chunk in length_batches(lengths, batch_size):
         batch = tokenizer.pad([encoded[i] for i in chunk], return_tensors="pt")
         logits = model(**batch).logits
         probs[chunk] = torch.softmax(logits.float(), dim=-1).numpy()
