@@ -97,6 +97,14 @@ def train(
     keep_checkpoints: Annotated[
         bool, typer.Option("--keep-checkpoints", help="Keep intermediate checkpoints.")
     ] = False,
+    casing: Annotated[
+        bool | None,
+        typer.Option(
+            "--casing/--no-casing",
+            help="ner: feed each word's casing (Title, UPPER, mixed) to an uncased backbone as "
+            "its token type (default: on where the backbone has token types).",
+        ),
+    ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the dev metrics as one JSON object.")
     ] = False,
@@ -117,7 +125,8 @@ def train(
         "max_steps": max_steps,
         "keep_checkpoints": keep_checkpoints,
     }
-    for key, value in (("learning_rate", lr), ("max_length", max_length), ("best_metric", metric)):
+    for key, value in (("learning_rate", lr), ("max_length", max_length), ("best_metric", metric),
+                       ("casing", casing)):
         if value is not None:
             options[key] = value
     lora_settings = (

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from axonlab.text.casing import casing_class
+
 IGNORE_INDEX = -100  # label ignored by torch's cross-entropy
 
 
@@ -32,11 +34,20 @@ class Window:
 
     ``input_ids`` include the special tokens; ``owned`` lists ``(position, word)`` pairs: the
     position (into ``input_ids``) of the first sub-token of each word this window predicts.
+    ``token_types`` gives each position its word's casing class (:mod:`~axonlab.text.casing`;
+    0 at special tokens) when the aligner was made with ``casing=True``, else None.
     """
 
     sentence: int
     input_ids: list[int]
     owned: list[tuple[int, int]]
+    token_types: list[int] | None = None
+
+    def features(self) -> dict[str, list[int]]:
+        """The model inputs of this window (before padding)."""
+        if self.token_types is None:  # not every backbone takes token types (DistilBERT)
+            return {"input_ids": self.input_ids}
+        return {"input_ids": self.input_ids, "token_type_ids": self.token_types}
 
 
 class WordAligner:
@@ -44,10 +55,12 @@ class WordAligner:
 
     ``tokenizer`` must be a fast (Rust) Hugging Face tokenizer; ``max_length`` is the window size
     in sub-tokens including special tokens; ``stride`` the overlap between windows in sub-tokens
-    (default: a quarter of a window).
+    (default: a quarter of a window); ``casing``: give each sub-token its word's casing class as
+    token type (for a model trained that way).
     """
 
-    def __init__(self, tokenizer, max_length: int = 512, stride: int | None = None):
+    def __init__(self, tokenizer, max_length: int = 512, stride: int | None = None,
+                 casing: bool = False):
         if tokenizer.unk_token is None:
             raise ValueError("the tokenizer has no unknown token; NER alignment needs one")
         probe = tokenizer(["x"], is_split_into_words=True, return_special_tokens_mask=True)
@@ -61,6 +74,7 @@ class WordAligner:
         if not 0 <= stride < self.capacity:
             raise ValueError(f"stride={stride} must be in [0, {self.capacity})")
         self.tokenizer, self.max_length, self.stride = tokenizer, max_length, stride
+        self.casing = casing
 
     def __repr__(self) -> str:
         return f"WordAligner(max_length={self.max_length}, stride={self.stride})"
@@ -87,23 +101,29 @@ class WordAligner:
         for index, (ids, word_ids) in enumerate(self.tokenize(sentences)):
             spans = self._spans(word_ids)
             owner = self._owners(word_ids, spans)
+            classes = [casing_class(word) for word in sentences[index]] if self.casing else None
             for k, (start, end) in enumerate(spans):
                 offset = len(self.prefix) - start
                 owned = [(p + offset, w) for w, (p, win) in owner.items() if win == k]
                 body = self.prefix + ids[start:end] + self.suffix
-                out.append(Window(index, body, sorted(owned)))
+                types = None
+                if classes is not None:  # special tokens: type 0
+                    types = ([0] * len(self.prefix) + [classes[w] for w in word_ids[start:end]]
+                             + [0] * len(self.suffix))
+                out.append(Window(index, body, sorted(owned), types))
         return out
 
     def training_features(
         self, sentences: Sequence[Sequence[str]], tag_ids: Sequence[Sequence[int]]
     ) -> list[dict[str, list[int]]]:
-        """``{"input_ids", "labels"}`` per window; labels at owned first sub-tokens, else -100."""
+        """``{"input_ids", "labels"}`` per window (and ``token_type_ids`` with casing); labels
+        at owned first sub-tokens, else -100."""
         features = []
         for window in self.windows(sentences):
             labels = [IGNORE_INDEX] * len(window.input_ids)
             for position, word in window.owned:
                 labels[position] = tag_ids[window.sentence][word]
-            features.append({"input_ids": window.input_ids, "labels": labels})
+            features.append({**window.features(), "labels": labels})
         return features
 
     @staticmethod

@@ -21,6 +21,8 @@ from axonlab.errors import InputError
 from axonlab.runs import RunDirectory
 from axonlab.text.alignment import IGNORE_INDEX, WordAligner
 from axonlab.text.backbones import load_tokenizer, resolve_backbone
+from axonlab.text.batching import length_batches
+from axonlab.text.casing import add_casing_types, has_token_types, uses_casing
 from axonlab.text.conll import TaggedSentence, read_ner
 from axonlab.text.entities import decode, split_words
 from axonlab.text.ner_metrics import entity_scores, format_report
@@ -41,7 +43,7 @@ def make_aligner(model: torch.nn.Module, tokenizer: Any, max_length: int) -> Wor
     limits = [max_length, getattr(model.config, "max_position_embeddings", max_length)]
     if 0 < getattr(tokenizer, "model_max_length", 0) < 1_000_000:
         limits.append(tokenizer.model_max_length)
-    return WordAligner(tokenizer, max_length=min(limits))
+    return WordAligner(tokenizer, max_length=min(limits), casing=uses_casing(model))
 
 
 def check_types(sentences: Sequence[TaggedSentence], labels: Sequence[str], path: Path) -> None:
@@ -116,6 +118,8 @@ def finetune(
     model = AutoModelForTokenClassification.from_pretrained(
         backbone, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id
     )
+    if config.casing or (config.casing is None and has_token_types(model)):
+        add_casing_types(model)
     aligner = make_aligner(model, tokenizer, config.max_length)
     result = fit(
         model,
@@ -155,13 +159,9 @@ def word_probabilities(
     model.eval()
     aligner = make_aligner(model, tokenizer, max_length)
     windows = aligner.windows(sentences)
-    order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
     scores: list[np.ndarray | None] = [None] * len(windows)
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
-        batch = tokenizer.pad(
-            [{"input_ids": windows[i].input_ids} for i in chunk], return_tensors="pt"
-        )
+    for chunk in length_batches([len(w.input_ids) for w in windows], batch_size):
+        batch = tokenizer.pad([windows[i].features() for i in chunk], return_tensors="pt")
         probs = torch.softmax(model(**batch).logits.float(), dim=-1).numpy()  # (B, T, labels)
         for row, i in zip(probs, chunk, strict=True):
             scores[i] = row

@@ -62,6 +62,7 @@ class TrainConfig:
     max_steps: int | None = None
     lora: LoraSettings | None = None
     keep_checkpoints: bool = False
+    casing: bool | None = None  # NER: word casing as token types; None: where the backbone can
     log_every: int = 20
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -136,14 +137,16 @@ def _wrap_lora(model: torch.nn.Module, lora: LoraSettings, task_type: str) -> to
     # sentence-embedding backbone such as all-MiniLM-L6-v2 was trained with mean pooling, so its
     # pooler is untuned: frozen, it left LoRA at chance on SST-2. It is trained in full, like the
     # head (384 x 384 for MiniLM, ~1% of the weights together with the adapters).
-    trained_whole = ["pooler"] if task_type == "SEQ_CLS" and "pooler" in names else None
+    trained_whole = ["pooler"] if task_type == "SEQ_CLS" and "pooler" in names else []
+    if getattr(model.config, "axonlab_casing", False):  # new casing rows must learn too
+        trained_whole.append("token_type_embeddings")
     config = LoraConfig(
         task_type=task_type,
         r=lora.r,
         lora_alpha=lora.alpha,
         lora_dropout=lora.dropout,
         target_modules=list(lora.target_modules),
-        modules_to_save=trained_whole,
+        modules_to_save=trained_whole or None,
     )
     return get_peft_model(model, config)
 
