@@ -34,6 +34,10 @@ class OnnxModule:
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()
+        # Idle worker threads sleep instead of spinning: a server's event loop (and, in the
+        # benchmark, the load generator) needs the same cores between batches. Measured at
+        # concurrency 16 on 2 cores: 158 vs 141 requests/s.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.config = config
