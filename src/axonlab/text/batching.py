@@ -4,7 +4,9 @@ An encoder's cost grows with the padded batch (texts x longest text), so one lon
 of short ones multiplies the work of all of them. :func:`length_batches` sorts texts by length and
 closes a batch when adding the next text would pad more than ``max_padding`` of the real tokens.
 A forward pass has a fixed cost of only a few tokens' worth on a CPU, so smaller batches of even
-lengths win: measured on the SMS spam dev set, ... (see docs/benchmarks.md).
+lengths win. Measured with all-MiniLM-L6-v2 (PyTorch, 2 threads) on the SMS spam dev set cut into
+consecutive groups as a server receives them: groups of 16 run at 137 texts/s capped vs 105
+uncapped, groups of 32 at 169 vs 94.
 """
 
 from __future__ import annotations
