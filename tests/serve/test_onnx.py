@@ -66,3 +66,24 @@ def test_server_with_onnx_backend(runs):
         assert client.get("/v1/models").json()["models"][0]["backend"] == "onnx-int8"
         answer = client.post("/v1/models/spam/predict", json={"inputs": TEXTS}).json()
         assert len(answer["predictions"]) == len(TEXTS)
+
+
+def test_cli_batch_prediction_with_the_int8_backend(runs, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from axonlab.cli import app
+
+    texts = tmp_path / "texts.txt"
+    texts.write_text("\n".join(TEXTS) + "\n")
+    out = tmp_path / "out.jsonl"
+    args = ["text", "predict", str(runs["spam"]), "--input", str(texts), "--output", str(out)]
+    result = CliRunner().invoke(app, [*args, "--backend", "onnx", "--quantize", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["rows"] == len(TEXTS)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    int8 = load_run(runs["spam"], backend="onnx", quantize=True).predict(TEXTS)
+    assert [r["label"] for r in rows] == [p["label"] for p in int8]
+    refused = CliRunner().invoke(app, [*args[:3], "ok", "--quantize"])
+    assert "--quantize needs --backend onnx" in str(refused.exception)  # main() prints it

@@ -1,9 +1,10 @@
-"""Output helpers shared by the sub-apps: consoles and ``--json`` printing."""
+"""What the sub-apps share: consoles, ``--json`` printing, the inference backend choice."""
 
 from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
@@ -16,3 +17,17 @@ def print_json(obj: Any) -> None:
     """Print one JSON object on stdout (the ``--json`` contract): nothing else goes to stdout."""
     sys.stdout.write(json.dumps(obj, default=float) + "\n")
     sys.stdout.flush()
+
+
+class Backend(StrEnum):
+    """How text models run: PyTorch, or exported to ONNX Runtime (``--quantize``: int8)."""
+
+    torch = "torch"
+    onnx = "onnx"
+
+
+def check_backend(backend: Backend, quantize: bool) -> None:
+    from axonlab.errors import InputError
+
+    if quantize and backend is not Backend.onnx:
+        raise InputError("--quantize needs --backend onnx")

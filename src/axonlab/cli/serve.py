@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from axonlab.cli.common import console
-
-
-class Backend(StrEnum):
-    torch = "torch"
-    onnx = "onnx"
+from axonlab.cli.common import Backend, check_backend, console
 
 
 def serve(
@@ -52,8 +46,7 @@ def serve(
     from axonlab.serve.app import set_threads
 
     quiet_transformers()
-    if quantize and backend is not Backend.onnx:
-        raise InputError("--quantize needs --backend onnx")
+    check_backend(backend, quantize)
     try:
         settings = Settings(
             run_dirs=run_dirs,

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from axonlab.cli.common import console, print_json
+from axonlab.cli.common import Backend, check_backend, console, print_json
 
 app = typer.Typer(
     help="Fine-tune pretrained encoders: classification and NER.", no_args_is_help=True
@@ -199,6 +199,12 @@ def predict(
         str | None, typer.Option(help="Text column of --input (default: detected).")
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Texts per forward pass.")] = 64,
+    backend: Annotated[
+        Backend, typer.Option(help="Run with torch, or exported to ONNX Runtime (made once).")
+    ] = Backend.torch,
+    quantize: Annotated[
+        bool, typer.Option("--quantize", help="With --backend onnx: int8 dynamic quantisation.")
+    ] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Label texts given on the command line, or a whole file with --input/--output."""
@@ -212,7 +218,12 @@ def predict(
         raise InputError("give texts on the command line or --input, not both")
     if not input_file and not texts:
         raise InputError("nothing to predict: give one or more texts, or --input/--output")
+    check_backend(backend, quantize)
     model = text.load(run_dir)
+    if backend is Backend.onnx:
+        from axonlab.serve.onnx import use_onnx
+
+        use_onnx(model, quantize=quantize)
     if input_file is not None and output_file is not None:
         from axonlab.text.batch import predict_file
 
