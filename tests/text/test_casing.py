@@ -68,3 +68,10 @@ def test_a_backbone_without_token_types_is_refused_by_name():
     config = DistilBertConfig(vocab_size=50, dim=16, n_layers=1, n_heads=2, hidden_dim=32)
     with pytest.raises(InputError, match="no-casing"):
         add_casing_types(DistilBertForTokenClassification(config))
+
+
+def test_casing_is_refused_for_classification():
+    from axonlab import text
+
+    with pytest.raises(InputError, match="casing token types are for ner"):
+        text.finetune("classify", train="unused.tsv", dev="unused.tsv", out="unused", casing=True)

@@ -27,6 +27,7 @@ class Backend(StrEnum):
 
 
 def check_backend(backend: Backend, quantize: bool) -> None:
+    """Raise InputError for ``--quantize`` without ``--backend onnx``."""
     from axonlab.errors import InputError
 
     if quantize and backend is not Backend.onnx:

@@ -101,8 +101,9 @@ def train(
         bool | None,
         typer.Option(
             "--casing/--no-casing",
-            help="ner: feed each word's casing (Title, UPPER, mixed) to an uncased backbone as "
-            "its token type (default: on where the backbone has token types).",
+            help="ner: feed each word's casing (Title, UPPER, mixed) to the model as its token "
+            "type; measured with the uncased default backbone (default: on where the backbone "
+            "has token types).",
         ),
     ] = None,
     json_output: Annotated[

@@ -57,7 +57,8 @@ def split_text(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
 
 @dataclass
 class TokenStream:
-    """One split of the corpus as token ids, sampled in random windows for training."""
+    """One split of the corpus as token ids, read in random windows (:meth:`batch`) or in
+    parallel lanes for a recurrent model (:meth:`sequential_batch`)."""
 
     ids: torch.Tensor  # (N,) int64
     name: str = "train"
@@ -78,6 +79,16 @@ class TokenStream:
         starts = torch.randint(len(self.ids) - block_size, (batch_size,), generator=generator)
         return self._windows(starts, block_size)
 
+    def check_lanes(self, batch_size: int, block_size: int, source: str | Path | None = None
+                    ) -> None:
+        """Raise InputError unless ``batch_size`` lanes each hold one window plus its target."""
+        if (len(self.ids) - 1) // batch_size < block_size:
+            raise InputError(
+                f"the {self.name} split has {len(self.ids)} tokens, too few for {batch_size} "
+                f"lanes of one {block_size}-token window; lower the batch size or block size",
+                path=source,
+            )
+
     def sequential_batch(
         self, batch_size: int, block_size: int, step: int
     ) -> tuple[torch.Tensor, torch.Tensor, bool]:
@@ -88,13 +99,9 @@ class TokenStream:
         every lane (wrapping round at the end of a lane). Returns ``x`` (B, T), the targets
         ``y`` (B, T) and whether this window starts the lanes afresh (the state must be reset).
         """
+        self.check_lanes(batch_size, block_size)
         lane = (len(self.ids) - 1) // batch_size
         windows_per_lane = lane // block_size
-        if windows_per_lane < 1:
-            raise InputError(
-                f"the {self.name} split has {len(self.ids)} tokens, too few for {batch_size} "
-                f"lanes of one {block_size}-token window; lower the batch size or block size"
-            )
         position = (step % windows_per_lane) * block_size
         starts = torch.arange(batch_size) * lane + position
         return (*self._windows(starts, block_size), position == 0)

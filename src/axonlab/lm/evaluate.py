@@ -4,7 +4,7 @@ Two conventions, both scoring every token after the first exactly once:
 
 - **windows** (``window=N``): consecutive N-token windows, each read from an empty context, so
   the first token of a window is predicted from one token. nanoGPT reports validation loss this
-  way, and so does training here (with the model's block size).
+  way.
 - **full context** (default): a recurrent model (the LSTM) reads the whole text in one pass
   with its state carried on, so every token is predicted from everything before it
   (:func:`carried_nll`); a window model (the GPT) reads sliding windows of its block size that
@@ -88,7 +88,8 @@ def carried_nll(model: nn.Module, ids: torch.Tensor, chunk: int = 2048) -> float
 
 
 def full_context_nll(model: nn.Module, ids: torch.Tensor, stride: int | None = None) -> float:
-    """Summed NLL of ``ids[1:]``, every token with the model's full context (see above)."""
+    """Summed NLL of ``ids[1:]``, every token with the model's full context (see above);
+    ``stride`` applies to window models only."""
     if model.recurrent:
         return carried_nll(model, ids)
     return sliding_nll(model, ids, model.block_size, stride)

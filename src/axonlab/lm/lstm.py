@@ -57,11 +57,11 @@ class LSTMLM(NextTokenModel):
         self.head = nn.Linear(out_width, cfg.vocab_size)
         if cfg.tie_weights:
             self.head.weight = self.tok_emb.weight
-        # Untied, the embedding keeps torch's N(0, 1) init: at nanoGPT's std 0.02 the inputs
-        # are swamped by the recurrent weights and the first minute of training goes to waste
-        # (measured at lr 5e-3: val loss 2.06 vs 1.75 after one
-        # minute on Tiny Shakespeare). Tied, it is
-        # also the output layer, where unit-variance rows would start the logits far too large.
+        # Untied, the embedding keeps torch's N(0, 1) init: at nanoGPT's std 0.02 the inputs are
+        # swamped by the recurrent weights and the first minute of training goes to waste
+        # (measured at lr 5e-3: val loss 2.06 vs 1.75 after one minute on Tiny Shakespeare).
+        # Tied, it is also the output layer, where unit-variance rows would start the logits
+        # far too large.
         if cfg.tie_weights:
             nn.init.normal_(self.tok_emb.weight, std=cfg.n_embd ** -0.5)
 

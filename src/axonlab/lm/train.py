@@ -131,6 +131,8 @@ class Trainer:
         self.train_data = self._stream(train_text, "train", source, cfg.block_size)
         self.val_data = self._stream(val_text, "validation", source, cfg.block_size)
         self.model = build_model(config.arch, asdict(cfg))
+        if self.model.recurrent:  # before the run directory exists
+            self.train_data.check_lanes(config.batch_size, cfg.block_size, source)
         self.optimizer = torch.optim.AdamW(
             self.model.param_groups(config.weight_decay), lr=config.lr, betas=(0.9, config.beta2)
         )

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from axonlab.runs import atomic_path
+from axonlab.text.casing import uses_casing
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 ONNX_DIR = "onnx"
@@ -54,7 +55,7 @@ class OnnxModule:
         feed = {}
         for name in self.input_names:
             value = batch.get(name)
-            if value is None:  # NER batches carry no token types: all zeros, as BERT assumes
+            if value is None:  # a batch without token types: all zeros, as BERT assumes
                 value = torch.zeros_like(ids) if name == "token_type_ids" else torch.ones_like(ids)
             feed[name] = value.numpy().astype(np.int64)
         (logits,) = self.session.run(["logits"], feed)
@@ -82,6 +83,8 @@ def export(model: Any, tokenizer: Any, path: str | Path) -> Path:
     example = tokenizer(
         ["an example", "a second, longer example text"], padding=True, return_tensors="pt"
     )
+    if uses_casing(model) and "token_type_ids" not in example:  # casing rides on token types
+        example["token_type_ids"] = torch.zeros_like(example["input_ids"])
     names = tuple(name for name in INPUTS if name in example)
     dims = {0: torch.export.Dim("batch"), 1: torch.export.Dim("sequence")}
     model.eval()

@@ -138,6 +138,8 @@ def finetune(
         # full fine-tuning (1 epoch of SST-2 at 1e-4 left a LoRA model at chance; see benchmarks).
         defaults["learning_rate"] = LORA_LEARNING_RATE
     config = TrainConfig(**{**defaults, **hyperparameters, "lora": lora or None})
+    if config.casing is not None and task != "ner":
+        raise InputError("casing token types are for ner; classification reads raw text")
     readers = (
         {"text_column": text_column, "label_column": label_column} if task == "classify" else {}
     )

@@ -103,6 +103,9 @@ def finetune(
     backbone = resolve_backbone(backbone)
     tokenizer = load_tokenizer(backbone)
     run = RunDirectory(out)
+    if resume and (run.path / "config.json").exists():
+        # the checkpoint's token-type table has the saved run's size (runs before casing: none)
+        config.casing = run.config().get("train", {}).get("casing", False)
     run.start(
         {
             "backbone": backbone,

@@ -24,6 +24,7 @@ import torch
 
 from axonlab.errors import InputError
 from axonlab.runs import RunDirectory
+from axonlab.text.casing import uses_casing
 
 
 @dataclass
@@ -138,7 +139,7 @@ def _wrap_lora(model: torch.nn.Module, lora: LoraSettings, task_type: str) -> to
     # pooler is untuned: frozen, it left LoRA at chance on SST-2. It is trained in full, like the
     # head (384 x 384 for MiniLM, ~1% of the weights together with the adapters).
     trained_whole = ["pooler"] if task_type == "SEQ_CLS" and "pooler" in names else []
-    if getattr(model.config, "axonlab_casing", False):  # new casing rows must learn too
+    if uses_casing(model):  # the new casing rows must learn too
         trained_whole.append("token_type_embeddings")
     config = LoraConfig(
         task_type=task_type,
