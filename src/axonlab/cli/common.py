@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 
 console = Console()
@@ -24,6 +25,16 @@ class Backend(StrEnum):
 
     torch = "torch"
     onnx = "onnx"
+
+
+BackendOption = Annotated[
+    Backend,
+    typer.Option(help="Run text models with torch, or exported to ONNX Runtime (exported once, "
+                 "into the run directory)."),
+]
+QuantizeOption = Annotated[
+    bool, typer.Option("--quantize", help="With --backend onnx: int8 dynamic quantisation.")
+]
 
 
 def check_backend(backend: Backend, quantize: bool) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from axonlab.cli.common import Backend, check_backend, console
+from axonlab.cli.common import Backend, BackendOption, QuantizeOption, check_backend, console
 
 
 def serve(
@@ -29,12 +29,8 @@ def serve(
     threads: Annotated[
         int | None, typer.Option(help="torch threads per forward pass (default: the torch's).")
     ] = None,
-    backend: Annotated[
-        Backend, typer.Option(help="Run text models with torch, or exported to ONNX Runtime.")
-    ] = Backend.torch,
-    quantize: Annotated[
-        bool, typer.Option("--quantize", help="With --backend onnx: int8 dynamic quantisation.")
-    ] = False,
+    backend: BackendOption = Backend.torch,
+    quantize: QuantizeOption = False,
 ) -> None:
     """Serve models over HTTP: JSON API at /v1, OpenAPI docs at /docs, a web page at /."""
     import uvicorn

@@ -10,7 +10,14 @@ from typing import Annotated, Any
 
 import typer
 
-from axonlab.cli.common import Backend, check_backend, console, print_json
+from axonlab.cli.common import (
+    Backend,
+    BackendOption,
+    QuantizeOption,
+    check_backend,
+    console,
+    print_json,
+)
 
 app = typer.Typer(
     help="Fine-tune pretrained encoders: classification and NER.", no_args_is_help=True
@@ -200,12 +207,8 @@ def predict(
         str | None, typer.Option(help="Text column of --input (default: detected).")
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Texts per forward pass.")] = 64,
-    backend: Annotated[
-        Backend, typer.Option(help="Run with torch, or exported to ONNX Runtime (made once).")
-    ] = Backend.torch,
-    quantize: Annotated[
-        bool, typer.Option("--quantize", help="With --backend onnx: int8 dynamic quantisation.")
-    ] = False,
+    backend: BackendOption = Backend.torch,
+    quantize: QuantizeOption = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Label texts given on the command line, or a whole file with --input/--output."""

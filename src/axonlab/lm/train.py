@@ -179,8 +179,7 @@ class Trainer:
             if model.recurrent:
                 x, y, fresh = self.train_data.sequential_batch(cfg.batch_size, model.block_size,
                                                                self.step)
-                state = None if fresh or self.state is None else self.state
-                _, loss, state = model(x, y, state)
+                _, loss, state = model(x, y, None if fresh else self.state)
                 self.state = tuple(s.detach() for s in state)
             else:
                 x, y = self.train_data.batch(cfg.batch_size, model.block_size, self.generator)

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from axonlab.errors import InputError
-from axonlab.runs import RunDirectory
+from axonlab.runs import CONFIG_FILE, RunDirectory
 from axonlab.text.alignment import IGNORE_INDEX, WordAligner
 from axonlab.text.backbones import load_tokenizer, resolve_backbone
 from axonlab.text.batching import length_batches
@@ -103,7 +103,7 @@ def finetune(
     backbone = resolve_backbone(backbone)
     tokenizer = load_tokenizer(backbone)
     run = RunDirectory(out)
-    if resume and (run.path / "config.json").exists():
+    if resume and (run.path / CONFIG_FILE).exists():
         # the checkpoint's token-type table has the saved run's size (runs before casing: none)
         config.casing = run.config().get("train", {}).get("casing", False)
     run.start(
