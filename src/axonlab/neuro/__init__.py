@@ -13,7 +13,7 @@ uA/cm2, mS/cm2, uF/cm2, mM).
 
 from axonlab.neuro.connect import Normal, Uniform
 from axonlab.neuro.energy import Energy
-from axonlab.neuro.models import LIF, AdEx, HodgkinHuxley, Izhikevich
+from axonlab.neuro.models import LIF, AdEx, HodgkinHuxley, Izhikevich, TraubMiles
 from axonlab.neuro.network import Network, Population, Projection
 from axonlab.neuro.result import Result, Spikes, Trace
 from axonlab.neuro.spec import load_spec, network_from_spec
@@ -27,5 +27,6 @@ from axonlab.neuro.synapses import (
 __all__ = [
     "LIF", "AdEx", "ChemicalSynapse", "Energy", "ExpConductanceSynapse", "ExpCurrentSynapse",
     "GapJunction", "HodgkinHuxley", "Izhikevich", "Network", "Normal", "Population",
-    "Projection", "Result", "Spikes", "Trace", "Uniform", "load_spec", "network_from_spec",
+    "Projection", "Result", "Spikes", "Trace", "TraubMiles", "Uniform", "load_spec",
+    "network_from_spec",
 ]

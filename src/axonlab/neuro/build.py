@@ -16,7 +16,8 @@ import numpy as np
 
 from axonlab.errors import InputError
 from axonlab.neuro.connect import connect, resolve
-from axonlab.neuro.models import LIF, N_PARAM
+from axonlab.neuro.kernels import traub_miles_gate_table
+from axonlab.neuro.models import LIF, N_PARAM, TraubMiles
 from axonlab.neuro.synapses import (
     ChemicalSynapse,
     ExpConductanceSynapse,
@@ -59,7 +60,8 @@ class Arrays:
 
     def loop_arguments(self) -> tuple:
         L = self.loop
-        return (self.seg_kind, self.seg_lo, self.seg_hi, self.state, self.params, L["cur"],
+        return (self.seg_kind, self.seg_lo, self.seg_hi, self.state, self.params,
+                L["gate_table"], L["cur"],
                 L["ch_val"], L["ch_decay"], L["ch_is_cond"], L["ch_erev"], L["ch_prop"], L["ring"],
                 L["out_ptr"], L["out_post"], L["out_ch"], L["out_w"], L["out_d"],
                 L["chem_pre"], L["chem_post"], L["chem_d"], L["chem_par"], L["chem_tr"],
@@ -104,6 +106,7 @@ def build(net, n_steps: int) -> Arrays:
     n = a.state.shape[1]
     _synapses(net, a, conn_rng, n)
     _inputs(net, a, n_steps)
+    _initial_channels(net, a, init_rng)
     _recording(net, a, n_steps)
     a.seed = int(run_seq.integers(2**31))
     return a
@@ -132,8 +135,11 @@ def _neurons(net, rng, seed: int) -> Arrays:
     # unsigned bounds: numba then skips negative-index wraparound in the kernels' loops, which
     # lets LLVM vectorise them (3x faster LIF steps)
     lo, hi = np.array(lo, np.uint64), np.array(hi, np.uint64)
-    return Arrays(net.dt, seed, offsets, np.array(kinds, I64), lo, hi, np.hstack(states),
-                  np.hstack(params).reshape(N_PARAM, at), np.concatenate(c_m), [], {})
+    a = Arrays(net.dt, seed, offsets, np.array(kinds, I64), lo, hi, np.hstack(states),
+               np.hstack(params).reshape(N_PARAM, at), np.concatenate(c_m), [], {})
+    has_traub = any(isinstance(p.model, TraubMiles) for p in net.populations.values())
+    a.loop["gate_table"] = traub_miles_gate_table(net.dt) if has_traub else np.zeros((2, 6))
+    return a
 
 
 def _channel(a: Arrays, syn: Synapse) -> int:
@@ -197,7 +203,7 @@ def _pack_exp(a: Arrays, parts, n: int, dt: float) -> None:
     ptr[1:] = np.cumsum(np.bincount(pre, minlength=n))
     n_ring = int(d.max()) + 1 if d.size else 1
     taus = np.array([c[1] for c in a.channels])
-    prop = np.zeros((k, n))
+    prop = np.ones((k, n))  # a current channel enters the other models as the current itself
     for g, kind in enumerate(a.seg_kind):
         if kind != LIF.kind:
             continue
@@ -266,6 +272,21 @@ def _grow_channels(a: Arrays, dt: float) -> None:
     _pack_exp(a, [(pre, L["out_post"], L["out_ch"], L["out_w"], L["out_d"])], n, dt)
 
 
+def _initial_channels(net, a: Arrays, rng) -> None:
+    """Start channels at each population's ``synapse_init`` (after any re-packing zeroed them)."""
+    for pop in net.populations.values():
+        for proj_name, value in pop.synapse_init.items():
+            proj = net.projections.get(proj_name)
+            if proj is None or proj.post is not pop or proj_name not in a.channel_of:
+                incoming = sorted(j.name for j in net.projections.values()
+                                  if j.post is pop and j.name in a.channel_of)
+                raise InputError(f"{pop.name}.synapse_init: {proj_name!r} is not an incoming "
+                                 f"projection of exponential synapses; expected one of {incoming}")
+            lo = a.offsets[pop.name]
+            a.loop["ch_val"][a.channel_of[proj_name], lo:lo + pop.n] = resolve(
+                value, pop.n, rng, f"{pop.name}.synapse_init.{proj_name}")
+
+
 def _default_monitors(net) -> list:
     """Small populations record v, small chemical projections T and r, unless monitored."""
     from axonlab.neuro.network import DEFAULT_TRACE_LIMIT, Monitor
@@ -319,6 +340,7 @@ def _recording(net, a: Arrays, n_steps: int) -> None:
     rows = n_steps // min(every, default=1) + 1
     buf = np.full((rows, len(src)), np.nan)
     for col, (code, r, i) in enumerate(zip(src, row, idx, strict=True)):
-        buf[0, col] = a.state[r, i] if code == 0 else 0.0
+        buf[0, col] = (a.state[r, i] if code == 0 else a.loop["ch_val"][r, i] if code == 1
+                       else 0.0)
     a.loop.update(rec_src=np.array(src, I64), rec_row=np.array(row, I64),
                   rec_idx=np.array(idx, I64), rec_every=np.array(every, I64), rec_buf=buf)

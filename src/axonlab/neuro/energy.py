@@ -2,9 +2,10 @@
 Metab 21:1133).
 
 The Na+/K+ pump exports 3 Na+ per ATP, so ATP = (Na+ charge that entered) / (3 e).
-- Action potentials: for Hodgkin–Huxley neurons the Na+ charge is the integral of the inward
-  Na+ current; models without a Na+ current are charged Attwell & Laughlin's minimum for one
-  spike, the charge that depolarises the membrane by 100 mV (c_m * 100 mV per spike).
+- Action potentials: for Hodgkin–Huxley-type neurons (classic HH, Traub–Miles) the Na+ charge is
+  the integral of the inward Na+ current; models without a Na+ current are charged Attwell &
+  Laughlin's minimum for one spike, the charge that depolarises the membrane by 100 mV (c_m *
+  100 mV per spike).
 - Synapses: the inward (depolarising) synaptic current is counted as Na+ charge, as Attwell &
   Laughlin do for glutamatergic currents.
 Charges are integrated per cm2 (uA/cm2 * ms = nC/cm2) and scaled by a membrane area.
@@ -15,8 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from axonlab.neuro.models import KIND_HH
 
 ELEMENTARY_CHARGE = 1.602176634e-19  # C
 NA_PER_ATP = 3.0
@@ -71,7 +70,7 @@ def energy_report(result, area_um2: float) -> Energy:
     for pop in result.network.populations.values():
         sl = slice(arrays.offsets[pop.name], arrays.offsets[pop.name] + pop.n)
         sp = result.spikes(pop.name)
-        if pop.model.kind == KIND_HH:
+        if pop.model.has_sodium_current:
             na = raw.na_charge[sl]
         else:
             per_neuron = np.bincount(sp.neurons, minlength=pop.n)

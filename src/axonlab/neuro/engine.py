@@ -2,7 +2,7 @@
 
 Per step s (time t = s*dt -> t + dt):
 1. chemical synapses and gap junctions turn the potentials at t into currents (held over the step);
-   external current steps, noise;
+   external current steps, noise; everything that reaches a neuron is summed into its drive;
 2. every population is advanced by its model kernel; spikes are flagged;
 3. spikes are pushed into delay ring buffers: exponential synapses add their weight to slot
    (s + d) of their channel, chemical synapses see the spike d steps later and release transmitter;
@@ -25,11 +25,21 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from axonlab.neuro.kernels import step_adex, step_hh, step_izhikevich, step_lif
-from axonlab.neuro.models import KIND_ADEX, KIND_HH, KIND_IZHIKEVICH, KIND_LIF
+from axonlab.neuro.kernels import (
+    step_adex,
+    step_hh,
+    step_izhikevich,
+    step_lif,
+    step_traub_miles,
+    synaptic_drive,
+)
+from axonlab.neuro.models import KIND_ADEX, KIND_HH, KIND_IZHIKEVICH, KIND_LIF, KIND_TRAUB_MILES
 
 jit = nb.njit(cache=True, nogil=True, error_model="numpy")
 OK, BUFFER_FULL, UNSTABLE = 0, 1, 2
+# Neurons are stepped in blocks of this many, so a block's drive (5 x 8 bytes per neuron) stays
+# in cache between being summed and being used; unsigned like the population bounds.
+BLOCK = np.uint64(2048)
 
 
 @jit
@@ -107,7 +117,7 @@ def _record(s, ch_val, state, cur, chem_tr, rec_src, rec_row, rec_idx, rec_every
 
 
 @jit
-def run_steps(s0, s1, dt, seg_kind, seg_lo, seg_hi, state, params, cur,
+def run_steps(s0, s1, dt, seg_kind, seg_lo, seg_hi, state, params, gate_table, cur,
               ch_val, ch_decay, ch_is_cond, ch_erev, ch_prop, ring,
               out_ptr, out_post, out_ch, out_w, out_d,
               chem_pre, chem_post, chem_d, chem_par, chem_tr, spike_hist,
@@ -118,7 +128,10 @@ def run_steps(s0, s1, dt, seg_kind, seg_lo, seg_hi, state, params, cur,
     n = state.shape[1]
     spiked = np.zeros(n, dtype=np.bool_)
     spike_t = np.zeros(n)
-    scratch = np.zeros((5, n))
+    drive = np.zeros((5, BLOCK))
+    has_conductance = False
+    for c in range(ch_is_cond.size):
+        has_conductance |= ch_is_cond[c]
     n_ring, n_hist = ring.shape[0], spike_hist.shape[0]
     n_spk = status[2]
     for s in range(s0, s1):
@@ -130,19 +143,23 @@ def run_steps(s0, s1, dt, seg_kind, seg_lo, seg_hi, state, params, cur,
                 gap_a, gap_b, gap_g, chem_pre, chem_post, chem_par, chem_tr)
         spiked[:] = False
         for g in range(seg_kind.size):
-            lo, hi, kind = seg_lo[g], seg_hi[g], seg_kind[g]
-            if kind == KIND_HH:
-                step_hh(lo, hi, t, dt, state, params, cur, ch_val, ch_is_cond, ch_erev,
-                        spiked, spike_t, na_charge, syn_charge)
-            elif kind == KIND_LIF:
-                step_lif(lo, hi, t, dt, state, params, cur, ch_val, ch_is_cond, ch_erev,
-                         ch_prop, spiked, spike_t, syn_charge, scratch)
-            elif kind == KIND_IZHIKEVICH:
-                step_izhikevich(lo, hi, t, dt, state, params, cur, ch_val, ch_is_cond,
-                                ch_erev, spiked, spike_t, syn_charge)
-            elif kind == KIND_ADEX:
-                step_adex(lo, hi, t, dt, state, params, cur, ch_val, ch_is_cond, ch_erev,
-                          spiked, spike_t, syn_charge)
+            kind = seg_kind[g]
+            for lo in range(seg_lo[g], seg_hi[g], BLOCK):
+                hi = min(lo + BLOCK, seg_hi[g])
+                synaptic_drive(lo, hi, dt, state, cur, ch_val, ch_is_cond, ch_erev, ch_prop,
+                               drive, syn_charge)
+                if kind == KIND_HH:
+                    step_hh(lo, hi, t, dt, state, params, drive, spiked, spike_t, na_charge)
+                elif kind == KIND_LIF:
+                    step_lif(lo, hi, t, dt, state, params, drive, spiked, spike_t,
+                             has_conductance)
+                elif kind == KIND_IZHIKEVICH:
+                    step_izhikevich(lo, hi, t, dt, state, params, drive, spiked, spike_t)
+                elif kind == KIND_ADEX:
+                    step_adex(lo, hi, t, dt, state, params, drive, spiked, spike_t)
+                elif kind == KIND_TRAUB_MILES:
+                    step_traub_miles(lo, hi, t, dt, state, params, drive, spiked, spike_t,
+                                     na_charge, gate_table)
         hist_row = s % n_hist
         finite = True
         for i in range(n):  # branch-free, so it vectorises; the rare failure is located below

@@ -9,6 +9,8 @@ References:
 - Izhikevich (2003), IEEE Trans Neural Netw 14:1569 — simple model and its presets.
 - Brette & Gerstner (2005), J Neurophysiol 94:3637 — adaptive exponential IF, their Fig. 2
   parameters rescaled to C = 1 uF/cm2 (area 281 pF / 1 uF/cm2).
+- Traub & Miles (1991), Neuronal Networks of the Hippocampus — the HH-type cortical neuron of the
+  COBAHH benchmark (Brette et al. 2007, J Comput Neurosci 23:349), their densities per cm2.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 from axonlab.errors import InputError
 
 # Kind codes shared with the numba kernels (axonlab.neuro.kernels).
-KIND_HH, KIND_LIF, KIND_IZHIKEVICH, KIND_ADEX = 0, 1, 2, 3
+KIND_HH, KIND_LIF, KIND_IZHIKEVICH, KIND_ADEX, KIND_TRAUB_MILES = 0, 1, 2, 3, 4
 N_STATE = 4  # rows of the state matrix: v plus up to three model variables
 N_PARAM = 10  # rows of the parameter matrix
 
@@ -35,6 +37,7 @@ class NeuronModel(ABC):
     state_names: ClassVar[tuple[str, ...]]
     kernel_params: ClassVar[tuple[str, ...]]
     positive: ClassVar[tuple[str, ...]] = ()
+    has_sodium_current: ClassVar[bool] = False  # the kernel integrates its Na+ charge (energy)
 
     def __post_init__(self) -> None:
         for name in self.positive:
@@ -110,6 +113,7 @@ class HodgkinHuxley(NeuronModel):
     state_names: ClassVar[tuple[str, ...]] = ("v", "m", "h", "n")
     kernel_params: ClassVar[tuple[str, ...]] = ("c_m", "g_na", "g_k", "g_l", "e_na", "e_k", "e_l")
     positive: ClassVar[tuple[str, ...]] = ("c_m",)
+    has_sodium_current: ClassVar[bool] = True
 
     @property
     def resting_potential(self) -> float:
@@ -226,7 +230,53 @@ class AdEx(NeuronModel):
         return float(np.mean(self.e_l))
 
 
+@dataclass(repr=False)
+class TraubMiles(NeuronModel):
+    """Traub & Miles (1991) HH-type cortical neuron, the cell of the COBAHH benchmark network.
+
+    Rates (1/ms) in x = V - v_t: m: 0.32(13-x)/(e^((13-x)/4)-1), 0.28(x-40)/(e^((x-40)/5)-1);
+    h: 0.128 e^((17-x)/18), 4/(1+e^((40-x)/5)); n: 0.032(15-x)/(e^((15-x)/5)-1), 0.5 e^((10-x)/40).
+    c_m uF/cm2; g_na, g_k, g_l mS/cm2; potentials mV. Integrated with exponential Euler (each
+    variable exactly over the step with the others held), which stays stable at dt = 0.1 ms where
+    the fast Na+ activation would push RK4 to its stability edge. A spike is an upward crossing
+    of ``v_spike``. Starts at ``e_l`` with the gates at their steady state.
+    """
+
+    c_m: float = 1.0
+    g_na: float = 100.0
+    g_k: float = 30.0
+    g_l: float = 0.05
+    e_na: float = 50.0
+    e_k: float = -90.0
+    e_l: float = -60.0
+    v_t: float = -63.0
+    v_spike: float = -20.0
+
+    kind: ClassVar[int] = KIND_TRAUB_MILES
+    state_names: ClassVar[tuple[str, ...]] = ("v", "m", "h", "n")
+    kernel_params: ClassVar[tuple[str, ...]] = (
+        "c_m", "g_na", "g_k", "g_l", "e_na", "e_k", "e_l", "v_t", "v_spike",
+    )
+    positive: ClassVar[tuple[str, ...]] = ("c_m",)
+    has_sodium_current: ClassVar[bool] = True
+
+    @property
+    def resting_potential(self) -> float:
+        return float(np.mean(self.e_l))
+
+    def initial_state(self, v0: np.ndarray) -> np.ndarray:
+        from axonlab.neuro.kernels import traub_miles_rates  # numba-compiled on first use
+
+        state = super().initial_state(v0)
+        v_t = np.broadcast_to(np.asarray(self.v_t, dtype=float), v0.shape)
+        for i, v in enumerate(v0):
+            am, bm, ah, bh, an, bn = traub_miles_rates(float(v) - float(v_t[i]))
+            state[1:4, i] = am / (am + bm), ah / (ah + bh), an / (an + bn)
+        return state
+
+
 MODELS: dict[str, type[NeuronModel]] = {
     "hh": HodgkinHuxley, "lif": LIF, "izhikevich": Izhikevich, "adex": AdEx,
+    "traub_miles": TraubMiles,
 }
 IZHIKEVICH_PRESETS = ("regular_spiking", "fast_spiking", "bursting", "intrinsically_bursting")

@@ -26,12 +26,17 @@ DEFAULT_TRACE_LIMIT = 16  # populations/projections up to this size record every
 
 @dataclass
 class Population:
-    """``n`` neurons of one model; ``v_init`` mV (scalar, n values or a distribution)."""
+    """``n`` neurons of one model; ``v_init`` mV (scalar, n values or a distribution).
+
+    ``synapse_init`` maps the name of an incoming projection of exponential synapses to the
+    initial value of the channel it feeds (mS/cm2 or uA/cm2; default 0).
+    """
 
     name: str
     model: NeuronModel
     n: int
     v_init: Value | None = None
+    synapse_init: dict[str, Value] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"Population({self.name!r}, {type(self.model).__name__}, n={self.n})"
@@ -112,14 +117,18 @@ class Network:
                 f"{len(self.projections)} projections ({chem} chemical, {gap} gap), "
                 f"dt={self.dt} ms)")
 
-    def add(self, name: str, model: NeuronModel, n: int = 1, *,
-            v_init: Value | None = None) -> Population:
-        """Add ``n`` neurons of ``model`` named ``name``; returns the population."""
+    def add(self, name: str, model: NeuronModel, n: int = 1, *, v_init: Value | None = None,
+            synapse_init: dict[str, Value] | None = None) -> Population:
+        """Add ``n`` neurons of ``model`` named ``name``; returns the population.
+
+        ``v_init``: initial membrane potential (mV); ``synapse_init``: initial synaptic
+        conductance or current per incoming projection name (see :class:`Population`).
+        """
         if name in self.populations or name in self.projections:
             raise InputError(f"name {name!r} is already used in this network")
         if n < 1:
             raise InputError(f"population {name!r}: n must be >= 1, got {n}")
-        pop = Population(name, model, int(n), v_init)
+        pop = Population(name, model, int(n), v_init, dict(synapse_init or {}))
         self.populations[name] = pop
         return pop
 

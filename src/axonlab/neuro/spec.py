@@ -4,7 +4,8 @@
     duration: 1000     # ms
     seed: 1234
     populations:
-      exc: {model: lif, n: 3200, params: {tau_m: 20}, v_init: {uniform: [-60, -50]}}
+      exc: {model: lif, n: 3200, params: {tau_m: 20}, v_init: {uniform: [-60, -50]},
+            synapse_init: {exc->exc: 0.5}}   # initial channel value per incoming projection
     connections:
       - {pre: exc, post: exc, rule: fixed_probability, p: 0.02,
          synapse: {type: exp_current, weight: 0.081, tau: 5}}
@@ -47,11 +48,12 @@ ValueSpec = float | list[float] | UniformSpec | NormalSpec
 
 
 class PopulationSpec(_Strict):
-    model: Literal["hh", "lif", "izhikevich", "adex"]
+    model: Literal["hh", "lif", "izhikevich", "adex", "traub_miles"]
     n: int = Field(1, ge=1)
     preset: Literal[IZHIKEVICH_PRESETS] | None = None  # type: ignore[valid-type]
     params: dict[str, Number] = {}
     v_init: ValueSpec | None = None
+    synapse_init: dict[str, ValueSpec] = {}
 
     @model_validator(mode="after")
     def _check_params(self) -> PopulationSpec:
@@ -199,7 +201,8 @@ def network_from_spec(spec: NetworkSpec) -> Network:
     for name, p in spec.populations.items():
         model = (getattr(Izhikevich, p.preset)() if p.preset else MODELS[p.model]())
         model = dataclasses.replace(model, **p.params)
-        net.add(name, model, n=p.n, v_init=_value(p.v_init))
+        net.add(name, model, n=p.n, v_init=_value(p.v_init),
+                synapse_init={k: _value(v) for k, v in p.synapse_init.items()})
     for c in spec.connections:
         fields = c.synapse.model_dump(exclude={"type"})
         net.connect(c.pre, c.post, _SYNAPSES[c.synapse.type](**fields), rule=c.rule, p=c.p,
