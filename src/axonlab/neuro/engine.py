@@ -2,8 +2,9 @@
 
 Per step s (time t = s*dt -> t + dt):
 1. chemical synapses and gap junctions turn the potentials at t into currents (held over the step);
-   external current steps, noise; everything that reaches a neuron is summed into its drive;
-2. every population is advanced by its model kernel; spikes are flagged;
+   external current steps, noise;
+2. every population is advanced by its model kernel, a block of neurons at a time, right after
+   the block's synaptic drive (currents plus exponential channels) is summed; spikes are flagged;
 3. spikes are pushed into delay ring buffers: exponential synapses add their weight to slot
    (s + d) of their channel, chemical synapses see the spike d steps later and release transmitter;
 4. channels decay and take this step's arrivals (delay 0 = effect from the next step, as in Brian2);

@@ -28,7 +28,7 @@ from axonlab.text.entities import decode, split_words
 from axonlab.text.ner_metrics import entity_scores, format_report
 from axonlab.text.report import EvalReport
 from axonlab.text.saving import save_model
-from axonlab.text.tags import label_list, split_tag
+from axonlab.text.tags import best_valid_tags, label_list, split_tag
 from axonlab.text.train import TrainConfig, fit
 
 TASK = "ner"
@@ -77,7 +77,8 @@ def _metrics_fn(labels: Sequence[str]):
         for row_logits, row_gold in zip(logits, gold, strict=True):
             positions = np.flatnonzero(row_gold != IGNORE_INDEX)  # owned first sub-tokens
             gold_tags.append([labels[i] for i in row_gold[positions]])
-            predicted_tags.append([labels[i] for i in row_logits[positions].argmax(-1)])
+            word_probs = torch.softmax(torch.from_numpy(row_logits[positions]).float(), -1)
+            predicted_tags.append([labels[i] for i in best_valid_tags(word_probs.numpy(), labels)])
         scores = entity_scores(gold_tags, predicted_tags)
         return {k: scores[k] for k in ("micro_f1", "macro_f1", "precision", "recall")}
 
@@ -171,8 +172,8 @@ def word_probabilities(
     return WordAligner.merge(windows, scores, [len(s) for s in sentences])
 
 
-def _tags(model: torch.nn.Module, probs: np.ndarray) -> list[str]:
-    return [model.config.id2label[int(i)] for i in probs.argmax(-1)]
+def _labels(model: torch.nn.Module) -> list[str]:
+    return [model.config.id2label[i] for i in range(model.config.num_labels)]
 
 
 def predict(
@@ -193,9 +194,10 @@ def predict(
         max_length=max_length,
         batch_size=batch_size,
     )
-    out = []
+    labels, out = _labels(model), []
     for text, text_words, p in zip(texts, words, probs, strict=True):
-        entities = decode(text, text_words, _tags(model, p), p.max(-1) if len(p) else [])
+        best = best_valid_tags(p, labels)
+        entities = decode(text, text_words, [labels[i] for i in best], p[np.arange(len(p)), best])
         out.append({"entities": [e.to_dict() for e in entities]})
     return out
 
@@ -211,12 +213,13 @@ def evaluate(
     """Score a CoNLL/JSONL file: entity micro/macro F1, precision, recall, per-type table,
     strict IOB2 scores and token accuracy. Every word is scored (none truncated)."""
     data = read_ner(path)
-    labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    labels = _labels(model)
     check_types(data, labels, Path(path))
     probs = word_probabilities(
         model, tokenizer, [s.tokens for s in data], max_length=max_length, batch_size=batch_size
     )
-    metrics = entity_scores([s.tags for s in data], [_tags(model, p) for p in probs])
+    predicted = [[labels[i] for i in best_valid_tags(p, labels)] for p in probs]
+    metrics = entity_scores([s.tags for s in data], predicted)
     metrics["sentences"] = len(data)
     metrics["words"] = sum(len(s) for s in data)
     return EvalReport(metrics=metrics, report=format_report(metrics))

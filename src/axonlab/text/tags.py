@@ -5,12 +5,15 @@ it, ``O`` is outside). Files may use IOB1 (``I-X`` opens an entity; ``B-X`` only
 adjacent entities of the same type) or BIOES (``S-X`` single-word entity, ``E-X`` last word);
 :func:`to_iob2` converts them. Invalid sequences (``I-X`` after ``O`` or after another type) are
 read the way CoNLL's ``conlleval`` reads them: the ``I-X`` opens a new entity. This is also exactly
-IOB1's rule, so IOB1 and IOB2 need one conversion.
+IOB1's rule, so IOB1 and IOB2 need one conversion. A model's predictions never need that repair:
+:func:`best_valid_tags` decodes word probabilities into the most probable valid sequence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import numpy as np
 
 OUTSIDE = "O"
 PREFIXES = ("B", "I", "E", "S")
@@ -79,3 +82,36 @@ def label_list(sentences_tags: Sequence[Sequence[str]]) -> list[str]:
     """
     kinds = {split_tag(t)[1] for tags in sentences_tags for t in tags} - {""}
     return [OUTSIDE] + [f"{p}-{k}" for k in sorted(kinds) for p in ("B", "I")]
+
+
+def best_valid_tags(word_probs: np.ndarray, labels: Sequence[str]) -> list[int]:
+    """The most probable *valid* IOB2 tag sequence for one sentence (indices into ``labels``).
+
+    ``word_probs`` (n_words, n_labels) holds each word's tag probabilities. Taking each word's
+    argmax can produce invalid sequences (``I-X`` after ``O`` or after another type) that
+    conlleval then reads as extra entities; instead a Viterbi search maximises the summed log
+    probability over the sequences where ``I-X`` only follows ``B-X`` or ``I-X`` (hard transition
+    constraints, as in constrained CRF decoding). Measured on WikiANN-en test: entity F1
+    0.784 -> 0.804 for the same model (docs/ner.md).
+    """
+    n_words = len(word_probs)
+    if n_words == 0:
+        return []
+    log_probs = np.log(np.maximum(np.asarray(word_probs, dtype=np.float64), 1e-30))
+    parts = [split_tag(label) for label in labels]
+    is_inside = np.array([prefix == "I" for prefix, _ in parts])
+    # penalty[prev, cur]: 0 where cur may follow prev, -inf where it may not
+    penalty = np.zeros((len(labels), len(labels)))
+    for cur, (prefix, kind) in enumerate(parts):
+        if prefix == "I":
+            penalty[:, cur] = [0.0 if k == kind and p in ("B", "I") else -np.inf for p, k in parts]
+    score = np.where(is_inside, -np.inf, log_probs[0])
+    back = np.zeros((n_words, len(labels)), dtype=np.int64)
+    for t in range(1, n_words):
+        candidates = score[:, None] + penalty
+        back[t] = candidates.argmax(axis=0)
+        score = candidates.max(axis=0) + log_probs[t]
+    best = [int(score.argmax())]
+    for t in range(n_words - 1, 0, -1):
+        best.append(int(back[t, best[-1]]))
+    return best[::-1]
