@@ -195,3 +195,30 @@ def test_cli_json_contract():
     data = json.loads(out.stdout)
     assert data["sim_seconds"] > 0
     assert data["populations"]["exc"]["n_spikes"] > 0 and data["inh"]["rate_hz"] > 0
+
+
+def test_blocks_of_a_large_population_keep_each_neuron_its_own_input():
+    # the engine steps neurons in blocks of 2048: neurons on both sides of a block edge must
+    # fire exactly as they do alone
+    currents = 0.7 + 1e-4 * np.arange(5000)  # uA/cm2: around the LIF's 0.75 threshold current
+    net = neuro.Network(dt=0.1)
+    net.add("big", neuro.LIF(), n=5000)
+    net.stimulate("big", current=currents)
+    big = net.run(200.0).spikes("big")
+    for i in (0, 2047, 2048, 4095, 4096, 4999):
+        alone = neuro.Network(dt=0.1)
+        alone.add("one", neuro.LIF(), n=1)
+        alone.stimulate("one", current=float(currents[i]))
+        np.testing.assert_array_equal(big.train(i), alone.run(200.0).spikes("one").train(0))
+
+
+@pytest.mark.parametrize("model", [neuro.HodgkinHuxley(), neuro.Izhikevich(), neuro.AdEx(),
+                                   neuro.TraubMiles()], ids=lambda m: type(m).__name__)
+def test_current_synapse_depolarises_every_model(model):
+    def v_after(start_current: float) -> float:
+        net = neuro.Network(dt=0.01, seed=1)
+        net.add("cell", model, n=1, synapse_init={"self": start_current})
+        net.connect("cell", "cell", neuro.ExpCurrentSynapse(weight=0.0, tau=5.0), name="self")
+        return float(np.asarray(net.run(1.0).trace("cell", "v"))[-1])
+
+    assert v_after(2.0) > v_after(0.0) + 0.5  # mV: the channel's current reaches the membrane

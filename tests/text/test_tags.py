@@ -3,6 +3,7 @@ import itertools
 import numpy as np
 import pytest
 
+from axonlab.errors import InputError
 from axonlab.text.tags import best_valid_tags, label_list, spans, split_tag, to_iob2
 
 
@@ -92,3 +93,5 @@ def test_best_valid_tags_is_the_most_probable_valid_sequence():
                     key=lambda seq: sum(np.log(probs[t, i]) for t, i in enumerate(seq)))
         assert best == list(brute)
     assert best_valid_tags(np.zeros((0, len(LABELS))), LABELS) == []
+    with pytest.raises(InputError, match="do not match 5 labels"):
+        best_valid_tags(np.ones((3, 4)), LABELS)

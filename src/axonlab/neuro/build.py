@@ -138,7 +138,7 @@ def _neurons(net, rng, seed: int) -> Arrays:
     a = Arrays(net.dt, seed, offsets, np.array(kinds, I64), lo, hi, np.hstack(states),
                np.hstack(params).reshape(N_PARAM, at), np.concatenate(c_m), [], {})
     has_traub = any(isinstance(p.model, TraubMiles) for p in net.populations.values())
-    a.loop["gate_table"] = traub_miles_gate_table(net.dt) if has_traub else np.zeros((2, 6))
+    a.loop["gate_table"] = traub_miles_gate_table(net.dt) if has_traub else np.zeros((3, 6))
     return a
 
 
@@ -275,6 +275,7 @@ def _grow_channels(a: Arrays, dt: float) -> None:
 def _initial_channels(net, a: Arrays, rng) -> None:
     """Start channels at each population's ``synapse_init`` (after any re-packing zeroed them)."""
     for pop in net.populations.values():
+        started: dict[int, str] = {}
         for proj_name, value in pop.synapse_init.items():
             proj = net.projections.get(proj_name)
             if proj is None or proj.post is not pop or proj_name not in a.channel_of:
@@ -282,8 +283,14 @@ def _initial_channels(net, a: Arrays, rng) -> None:
                                   if j.post is pop and j.name in a.channel_of)
                 raise InputError(f"{pop.name}.synapse_init: {proj_name!r} is not an incoming "
                                  f"projection of exponential synapses; expected one of {incoming}")
+            channel = a.channel_of[proj_name]
+            if channel in started:  # same (kind, tau, e_rev): both feed one channel
+                raise InputError(f"{pop.name}.synapse_init: {started[channel]!r} and "
+                                 f"{proj_name!r} share one synaptic channel (same synapse type, "
+                                 "tau and e_rev); give its initial value once")
+            started[channel] = proj_name
             lo = a.offsets[pop.name]
-            a.loop["ch_val"][a.channel_of[proj_name], lo:lo + pop.n] = resolve(
+            a.loop["ch_val"][channel, lo:lo + pop.n] = resolve(
                 value, pop.n, rng, f"{pop.name}.synapse_init.{proj_name}")
 
 

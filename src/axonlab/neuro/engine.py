@@ -38,8 +38,8 @@ from axonlab.neuro.models import KIND_ADEX, KIND_HH, KIND_IZHIKEVICH, KIND_LIF, 
 
 jit = nb.njit(cache=True, nogil=True, error_model="numpy")
 OK, BUFFER_FULL, UNSTABLE = 0, 1, 2
-# Neurons are stepped in blocks of this many, so a block's drive (5 x 8 bytes per neuron) stays
-# in cache between being summed and being used; unsigned like the population bounds.
+# Neurons are stepped in blocks of this many, so a block's drive (5 x 8 bytes per neuron, 80 KB)
+# stays in L2 cache between being summed and being used; unsigned like the population bounds.
 BLOCK = np.uint64(2048)
 
 

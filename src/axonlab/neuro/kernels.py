@@ -211,41 +211,45 @@ def traub_miles_rates(x):
             0.032 * _vtrap(15.0 - x, 5.0), 0.5 * math.exp((10.0 - x) / 40.0))
 
 
-# Gate table grid over x = V - v_t (mV). Beyond +-200 mV every gate sits at its saturated
-# steady state, so the edge rows stand for everything outside.
+# Gate table grid over x = V - v_t (mV). Beyond +-200 mV the steady states are saturated, so the
+# edge rows stand for everything outside (the decays there are off, but V never gets that far).
 GATE_TABLE_X0, GATE_TABLE_STEP, GATE_TABLE_SIZE = -200.0, 0.05, 8001
 
 
 def traub_miles_gate_table(dt: float) -> np.ndarray:
-    """(GATE_TABLE_SIZE, 6) exponential-Euler gate propagators on a 0.05 mV grid of x = V - v_t.
+    """(1 + GATE_TABLE_SIZE, 6) exponential-Euler gate propagators on a 0.05 mV grid of
+    x = V - v_t.
 
-    Columns (m_inf, m_decay, h_inf, h_decay, n_inf, n_decay): over one step at fixed V a gate
-    moves to inf + (gate - inf) * decay, decay = exp(-dt (alpha + beta)). Interpolated linearly
-    (as NEURON's TABLE statement does for its channel rates, there on a 1 mV grid), this replaces
-    nine exponentials per neuron and step by twelve loads; the interpolation error is below 1e-5
-    (tests/neuro), far under the method's own error at dt = 0.1 ms.
+    Row 0 holds the grid (x0, 1/step), so the compiled kernel never depends on module constants
+    (numba caches the engine by engine.py alone). Rows 1...: (m_inf, m_decay, h_inf, h_decay,
+    n_inf, n_decay); over one step at fixed V a gate moves to inf + (gate - inf) * decay,
+    decay = exp(-dt (alpha + beta)). Interpolated linearly (as NEURON's TABLE statement does for
+    its channel rates, there on a 1 mV grid), this replaces nine exponentials per neuron and step
+    by twelve loads; the interpolation error is below 1e-5 (tests/neuro), far under the method's
+    own error at dt = 0.1 ms.
     """
-    table = np.empty((GATE_TABLE_SIZE, 6))
+    table = np.zeros((1 + GATE_TABLE_SIZE, 6))
+    table[0, :2] = GATE_TABLE_X0, 1.0 / GATE_TABLE_STEP
     for k in range(GATE_TABLE_SIZE):
         rates = traub_miles_rates(GATE_TABLE_X0 + k * GATE_TABLE_STEP)
         for g in range(3):
             total = rates[2 * g] + rates[2 * g + 1]
-            table[k, 2 * g] = rates[2 * g] / total
-            table[k, 2 * g + 1] = math.exp(-dt * total)
+            table[1 + k, 2 * g] = rates[2 * g] / total
+            table[1 + k, 2 * g + 1] = math.exp(-dt * total)
     return table
 
 
 @jit
 def _gate_propagators(x, table):
     """(inf, decay) of the m, h, n gates at x = V - v_t, interpolated in the gate table."""
-    pos = (x - GATE_TABLE_X0) * (1.0 / GATE_TABLE_STEP)
-    last = table.shape[0] - 1.000001
+    pos = (x - table[0, 0]) * table[0, 1]
+    last = table.shape[0] - 2.000001
     if not pos >= 0.0:  # also NaN: the engine's instability check stops the run after this step
         pos = 0.0
     elif pos > last:
         pos = last
-    k = int(pos)
-    f = pos - k
+    k = int(pos) + 1
+    f = pos - (k - 1)
     return (table[k, 0] + f * (table[k + 1, 0] - table[k, 0]),
             table[k, 1] + f * (table[k + 1, 1] - table[k, 1]),
             table[k, 2] + f * (table[k + 1, 2] - table[k, 2]),
@@ -262,7 +266,8 @@ def step_traub_miles(lo, hi, t, dt, state, p, drive, spiked, spike_t, na_charge,
     ``gate_table``, see :func:`traub_miles_gate_table`); with the gates held, V is linear in
     itself and relaxes exactly towards the conductance-weighted reversal potential. Rows of p:
     c_m, g_na, g_k, g_l, e_na, e_k, e_l, v_t, v_spike; a spike is an upward crossing of v_spike,
-    linearly interpolated.
+    linearly interpolated (Brian2's COBAHH instead fires while v > -20 mV outside a 3 ms
+    refractory period: the same spikes unless a neuron stays depolarised for over 3 ms).
     """
     for i in range(lo, hi):
         v, m, h, n = state[0, i], state[1, i], state[2, i], state[3, i]
@@ -272,8 +277,13 @@ def step_traub_miles(lo, hi, t, dt, state, p, drive, spiked, spike_t, na_charge,
         g_k = p[2, i] * n * n * n * n
         na_charge[i] += max(g_na * (p[4, i] - v), 0.0) * dt
         g_total = g_na + g_k + p[3, i] + g_in
-        v_inf = (g_na * p[4, i] + g_k * p[5, i] + p[3, i] * p[6, i] + ge_in + i_in) / g_total
-        v_new = v_inf + (v - v_inf) * math.exp(-dt * g_total / p[0, i])
+        drive_current = g_na * p[4, i] + g_k * p[5, i] + p[3, i] * p[6, i] + ge_in + i_in
+        # exact relaxation v + (v_inf - v)(1 - e^-z), z = dt g_total / c_m, written with
+        # (1 - e^-z)/z so it stays exact as g_total -> 0 (or below: initial conductances drawn
+        # from a normal distribution can be negative, as in Brian2's COBAHH)
+        z = dt * g_total / p[0, i]
+        relax = -math.expm1(-z) / z if abs(z) > 1e-12 else 1.0
+        v_new = v + (drive_current - g_total * v) * (dt / p[0, i]) * relax
         m_inf, m_decay, h_inf, h_decay, n_inf, n_decay = _gate_propagators(v - p[7, i],
                                                                           gate_table)
         state[1, i] = m_inf + (m - m_inf) * m_decay

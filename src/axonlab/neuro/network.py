@@ -29,7 +29,8 @@ class Population:
     """``n`` neurons of one model; ``v_init`` mV (scalar, n values or a distribution).
 
     ``synapse_init`` maps the name of an incoming projection of exponential synapses to the
-    initial value of the channel it feeds (mS/cm2 or uA/cm2; default 0).
+    initial value of the channel it feeds (mS/cm2 or uA/cm2; default 0). Channels are per
+    synapse type (kind, tau, e_rev), not per projection: projections of one type share one.
     """
 
     name: str
