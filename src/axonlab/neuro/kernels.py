@@ -278,12 +278,15 @@ def step_traub_miles(lo, hi, t, dt, state, p, drive, spiked, spike_t, na_charge,
         na_charge[i] += max(g_na * (p[4, i] - v), 0.0) * dt
         g_total = g_na + g_k + p[3, i] + g_in
         drive_current = g_na * p[4, i] + g_k * p[5, i] + p[3, i] * p[6, i] + ge_in + i_in
-        # exact relaxation v + (v_inf - v)(1 - e^-z), z = dt g_total / c_m, written with
-        # (1 - e^-z)/z so it stays exact as g_total -> 0 (or below: initial conductances drawn
-        # from a normal distribution can be negative, as in Brian2's COBAHH)
+        # exact relaxation towards v_inf = drive_current / g_total with rate z = dt g_total / c_m;
+        # where g_total all but vanishes (initial conductances drawn from a normal distribution
+        # can be negative, as in Brian2's COBAHH) V is linear in t to first order instead
         z = dt * g_total / p[0, i]
-        relax = -math.expm1(-z) / z if abs(z) > 1e-12 else 1.0
-        v_new = v + (drive_current - g_total * v) * (dt / p[0, i]) * relax
+        if abs(z) > 1e-6:
+            v_inf = drive_current / g_total
+            v_new = v_inf + (v - v_inf) * math.exp(-z)
+        else:
+            v_new = v + (drive_current - g_total * v) * dt / p[0, i]
         m_inf, m_decay, h_inf, h_decay, n_inf, n_decay = _gate_propagators(v - p[7, i],
                                                                           gate_table)
         state[1, i] = m_inf + (m - m_inf) * m_decay
