@@ -101,7 +101,7 @@ def test_schedule_warms_up_then_decays_to_the_floor():
 
 def test_lstm_lanes_that_do_not_fit_are_refused_before_the_run_starts(tmp_path, tiny_lstm):
     text = tmp_path / "short.txt"
-    text.write_text("To be, or not to be: that is the question. " * 10)  # ~390 training chars
-    with pytest.raises(InputError, match="too few for 32 lanes") as err:
+    text.write_text("To be, or not to be: that is the question. " * 6)  # ~230 training chars
+    with pytest.raises(InputError, match="too few for 16 lanes") as err:
         lm.train(text, tmp_path / "run", arch="lstm", model=tiny_lstm, max_steps=2)
     assert "short.txt" in str(err.value) and not (tmp_path / "run").exists()

@@ -64,7 +64,7 @@ def train(
         str | None, typer.Option(help='More model settings as JSON, e.g. \'{"n_head": 6}\'.')
     ] = None,
     batch_size: Annotated[
-        int | None, typer.Option(help="Windows per step (default: 16 gpt, 32 lstm lanes).")
+        int | None, typer.Option(help="Windows per step; the LSTM's parallel lanes (default: 16).")
     ] = None,
     lr: Annotated[
         float | None, typer.Option(help="Peak learning rate (default: 2e-3 gpt, 5e-3 lstm).")

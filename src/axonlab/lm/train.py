@@ -53,7 +53,7 @@ class TrainConfig:
     model: dict[str, Any] = field(default_factory=dict)  # overrides of the preset's sizes
     tokenizer: str = "char"  # "char" or "bpe"
     vocab_size: int = 1024  # BPE vocabulary size
-    batch_size: int | None = None  # windows per step; None: 16 for gpt, 32 for lstm
+    batch_size: int = 16  # windows per step (the LSTM: parallel lanes)
     lr: float | None = None  # peak learning rate; None: 2e-3 for gpt, 5e-3 for lstm
     min_lr_ratio: float = 0.1  # cosine decay ends at lr * min_lr_ratio
     warmup_steps: int = 50
@@ -69,8 +69,6 @@ class TrainConfig:
     seed: int = 1337
 
     def __post_init__(self) -> None:
-        if self.batch_size is None:
-            self.batch_size = 32 if self.arch == "lstm" else 16
         if self.lr is None:
             self.lr = 5e-3 if self.arch == "lstm" else 2e-3
         if self.max_steps is None and self.minutes is None:
