@@ -118,26 +118,30 @@ def cuba_spec(n: int) -> NetworkSpec:
     return NetworkSpec.model_validate(spec)
 
 
+def timed_runs(spec: NetworkSpec, repeats: int) -> tuple[list[float], float, neuro.Network]:
+    """Simulation-loop seconds of ``repeats`` runs of ``spec``, the mean rate (Hz) over all its
+    neurons, and the last network built."""
+    sims, rate = [], 0.0
+    n = sum(p.n for p in spec.populations.values())
+    for _ in range(repeats):
+        net = neuro.network_from_spec(spec)
+        res = net.run(spec.duration)
+        sims.append(res.sim_seconds)
+        rate = sum(len(res.spikes(p)) for p in spec.populations) / n
+    return sims, rate, net
+
+
 def cobahh_axonlab(repeats: int) -> tuple[list[float], float]:
     """Simulation-loop seconds per run of the bundled COBAHH spec and its mean rate (Hz)."""
     spec = NetworkSpec.model_validate(yaml.safe_load(
         (ROOT / "examples/neuro/cobahh.yaml").read_text()))
-    sims, rate = [], 0.0
-    for _ in range(repeats):
-        res = neuro.network_from_spec(spec).run(spec.duration)
-        sims.append(res.sim_seconds)
-        rate = sum(len(res.spikes(p)) for p in ("exc", "inh")) / 4000
+    sims, rate, _ = timed_runs(spec, repeats)
     return sims, rate
 
 
 def cuba_axonlab(n: int, repeats: int) -> tuple[list[float], float, float]:
     """Simulation-loop seconds per run, mean rate (Hz) and synapse memory (bytes per synapse)."""
-    sims, rate, per_syn = [], 0.0, 0.0
-    for _ in range(repeats):
-        net = neuro.network_from_spec(cuba_spec(n))
-        res = net.run(1000.0)
-        sims.append(res.sim_seconds)
-        rate = sum(len(res.spikes(p)) for p in ("exc", "inh")) / n
+    sims, rate, net = timed_runs(cuba_spec(n), repeats)
     arrays = build(net, 1)
     syn = arrays.loop["out_post"].size
     per_syn = sum(arrays.loop[k].nbytes for k in ("out_post", "out_ch", "out_w", "out_d")) / syn

@@ -66,6 +66,13 @@ def synaptic_drive(lo, hi, dt, state, cur, ch_val, ch_is_cond, ch_erev, ch_prop,
 
 
 @jit
+def _membrane_inputs(drive, j):
+    """(current uA/cm2, sum g mS/cm2, sum g*e_rev) reaching the neuron in column j of a block's
+    drive, for the models that integrate current channels as currents (all but LIF)."""
+    return drive[4, j] + drive[0, j], drive[1, j], drive[2, j]
+
+
+@jit
 def hh_derivatives(v, m, h, n, p, i, i_in, g_in, ge_in):
     """dV/dt, dm/dt, dh/dt, dn/dt of the classic HH model (p: parameter matrix, i: column)."""
     am = 0.1 * _vtrap(-(v + 40.0), 10.0)
@@ -88,8 +95,7 @@ def step_hh(lo, hi, t, dt, state, p, drive, spiked, spike_t, na_charge):
     """RK4 on (V, m, h, n); spike = upward 0 mV crossing, linearly interpolated."""
     for i in range(lo, hi):
         v, m, h, n = state[0, i], state[1, i], state[2, i], state[3, i]
-        j = i - lo  # the neuron's column of this block's drive
-        i_in, g_in, ge_in = drive[4, j] + drive[0, j], drive[1, j], drive[2, j]
+        i_in, g_in, ge_in = _membrane_inputs(drive, i - lo)
         i_na = p[1, i] * m * m * m * h * (v - p[4, i])
         na_charge[i] += max(-i_na, 0.0) * dt
         k1 = hh_derivatives(v, m, h, n, p, i, i_in, g_in, ge_in)
@@ -154,8 +160,7 @@ def step_izhikevich(lo, hi, t, dt, state, p, drive, spiked, spike_t):
     """RK4 between spikes; v >= v_peak resets v to c and adds d to u. Rows: a, b, c, d, v_peak."""
     for i in range(lo, hi):
         v, u = state[0, i], state[1, i]
-        j = i - lo  # the neuron's column of this block's drive
-        i_in, g_in, ge_in = drive[4, j] + drive[0, j], drive[1, j], drive[2, j]
+        i_in, g_in, ge_in = _membrane_inputs(drive, i - lo)
         a, b = p[0, i], p[1, i]
         k1 = _izh_rhs(v, u, a, b, i_in, g_in, ge_in)
         k2 = _izh_rhs(v + 0.5 * dt * k1[0], u + 0.5 * dt * k1[1], a, b, i_in, g_in, ge_in)
@@ -187,8 +192,7 @@ def step_adex(lo, hi, t, dt, state, p, drive, spiked, spike_t):
     """RK4 between spikes. Rows: c_m, g_l, e_l, v_t, delta_t, tau_w, a, b, v_reset, v_peak."""
     for i in range(lo, hi):
         v, w = state[0, i], state[1, i]
-        j = i - lo  # the neuron's column of this block's drive
-        i_in, g_in, ge_in = drive[4, j] + drive[0, j], drive[1, j], drive[2, j]
+        i_in, g_in, ge_in = _membrane_inputs(drive, i - lo)
         k1 = _adex_rhs(v, w, p, i, i_in, g_in, ge_in)
         k2 = _adex_rhs(v + 0.5 * dt * k1[0], w + 0.5 * dt * k1[1], p, i, i_in, g_in, ge_in)
         k3 = _adex_rhs(v + 0.5 * dt * k2[0], w + 0.5 * dt * k2[1], p, i, i_in, g_in, ge_in)
@@ -271,8 +275,7 @@ def step_traub_miles(lo, hi, t, dt, state, p, drive, spiked, spike_t, na_charge,
     """
     for i in range(lo, hi):
         v, m, h, n = state[0, i], state[1, i], state[2, i], state[3, i]
-        j = i - lo  # the neuron's column of this block's drive
-        i_in, g_in, ge_in = drive[4, j] + drive[0, j], drive[1, j], drive[2, j]
+        i_in, g_in, ge_in = _membrane_inputs(drive, i - lo)
         g_na = p[1, i] * m * m * m * h
         g_k = p[2, i] * n * n * n * n
         na_charge[i] += max(g_na * (p[4, i] - v), 0.0) * dt
