@@ -60,7 +60,8 @@ class Arrays:
 
     def loop_arguments(self) -> tuple:
         L = self.loop
-        return (self.seg_kind, self.seg_lo, self.seg_hi, self.state, self.params,
+        return (self.seg_kind, self.seg_lo, self.seg_hi, L["seg_uniform"], self.state,
+                self.params,
                 L["gate_table"], L["cur"],
                 L["ch_val"], L["ch_decay"], L["ch_is_cond"], L["ch_erev"], L["ch_prop"], L["ring"],
                 L["out_ptr"], L["out_post"], L["out_ch"], L["out_w"], L["out_d"],
@@ -108,8 +109,20 @@ def build(net, n_steps: int) -> Arrays:
     _inputs(net, a, n_steps)
     _initial_channels(net, a, init_rng)
     _recording(net, a, n_steps)
+    a.loop["seg_uniform"] = _uniform_segments(a)
     a.seed = int(run_seq.integers(2**31))
     return a
+
+
+def _uniform_segments(a: Arrays) -> np.ndarray:
+    """Per population: do all its neurons share one parameter column (and channel weighting)?
+    The kernels then read those parameters once per block instead of once per neuron."""
+    uniform = []
+    for lo, hi in zip(a.seg_lo, a.seg_hi, strict=True):
+        cols = slice(int(lo), int(hi))
+        uniform.append(all(bool(np.all(rows[:, cols] == rows[:, cols.start:cols.start + 1]))
+                           for rows in (a.params, a.loop["ch_prop"])))
+    return np.array(uniform, dtype=np.bool_)
 
 
 def _neurons(net, rng, seed: int) -> Arrays:

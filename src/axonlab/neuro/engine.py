@@ -2,13 +2,16 @@
 
 Per step s (time t = s*dt -> t + dt):
 1. chemical synapses and gap junctions turn the potentials at t into currents (held over the step);
-   external current steps, noise;
+   external current steps, noise (skipped in networks that have none of these, such as CUBA);
 2. every population is advanced by its model kernel, a block of neurons at a time, right after
-   the block's synaptic drive (currents plus exponential channels) is summed; spikes are flagged;
-3. spikes are pushed into delay ring buffers: exponential synapses add their weight to slot
-   (s + d) of their channel, chemical synapses see the spike d steps later and release transmitter;
-4. channels decay and take this step's arrivals (delay 0 = effect from the next step, as in Brian2);
-   Poisson inputs arrive; the cleft concentration T and bound fraction r are advanced.
+   the block's synaptic drive (currents plus exponential channels at t) is summed; in the same
+   pass each channel moves on to t + dt: it decays and takes the arrivals that a delay ring slot
+   holds for this step; spikes are flagged;
+3. spikes reach their targets: exponential synapses without delay add their weight to the
+   channel's value at t + dt (effect from the next step, as in Brian2), with delay d to ring slot
+   (s + d); chemical synapses see the spike d steps later and release transmitter;
+4. Poisson inputs arrive (like spikes without delay); the cleft concentration T and bound
+   fraction r are advanced.
 
 A spike at the end of step s (time (s+1)*dt) with delay d ms is therefore delivered at exactly
 t_spike + d. Everything is a flat numpy array (see :class:`axonlab.neuro.build.Arrays`).
@@ -51,6 +54,7 @@ def seed_numba(seed):
 @jit
 def _inputs(s, dt, a_state, cur, stim_idx, stim_on, stim_off, stim_amp, stim_sd,
             gap_a, gap_b, gap_g, chem_pre, chem_post, chem_par, chem_tr):
+    """Currents at t into ``cur`` (rows as in :func:`synaptic_drive`)."""
     cur[:, :] = 0.0
     for k in range(stim_idx.size):
         if stim_on[k] <= s < stim_off[k]:
@@ -69,22 +73,22 @@ def _inputs(s, dt, a_state, cur, stim_idx, stim_on, stim_off, stim_amp, stim_sd,
 
 
 @jit
-def _deliver(s, n_ring, new_spikes, out_ptr, out_post, out_ch, out_w, out_d, ring):
+def _deliver(s, n_ring, new_spikes, out_ptr, out_post, out_ch, out_w, out_d, ch_val, ring):
+    """Spikes of step s reach their channels: without delay straight into the values at t + dt
+    (the channels were advanced while the drive was summed), otherwise d steps later through
+    the ring's slot (s + d), which :func:`synaptic_drive` adds in at step s + d."""
     for i in new_spikes:
         for k in range(out_ptr[i], out_ptr[i + 1]):  # uint64: no wraparound checks
-            ring[(s + out_d[k]) % n_ring, out_ch[k], out_post[k]] += out_w[k]
+            if out_d[k] == 0:
+                ch_val[out_ch[k], out_post[k]] += out_w[k]
+            else:
+                ring[(s + out_d[k]) % n_ring, out_ch[k], out_post[k]] += out_w[k]
 
 
 @jit
-def _advance_channels(s, n_ring, ch_val, ch_decay, ring, pois_idx, pois_lam, pois_ch, pois_w):
-    slot = s % n_ring
+def _poisson_arrivals(ch_val, pois_idx, pois_lam, pois_ch, pois_w):
     for k in range(pois_idx.size):
-        ring[slot, pois_ch[k], pois_idx[k]] += pois_w[k] * np.random.poisson(pois_lam[k])
-    for c in range(ch_val.shape[0]):
-        d = ch_decay[c]
-        for i in range(ch_val.shape[1]):
-            ch_val[c, i] = ch_val[c, i] * d + ring[slot, c, i]
-            ring[slot, c, i] = 0.0
+        ch_val[pois_ch[k], pois_idx[k]] += pois_w[k] * np.random.poisson(pois_lam[k])
 
 
 @jit
@@ -118,7 +122,7 @@ def _record(s, ch_val, state, cur, chem_tr, rec_src, rec_row, rec_idx, rec_every
 
 
 @jit
-def run_steps(s0, s1, dt, seg_kind, seg_lo, seg_hi, state, params, gate_table, cur,
+def run_steps(s0, s1, dt, seg_kind, seg_lo, seg_hi, seg_uniform, state, params, gate_table, cur,
               ch_val, ch_decay, ch_is_cond, ch_erev, ch_prop, ring,
               out_ptr, out_post, out_ch, out_w, out_d,
               chem_pre, chem_post, chem_d, chem_par, chem_tr, spike_hist,
@@ -127,12 +131,18 @@ def run_steps(s0, s1, dt, seg_kind, seg_lo, seg_hi, state, params, gate_table, c
               rec_src, rec_row, rec_idx, rec_every, rec_buf, spk_idx, spk_t, status):
     """Advance steps s0..s1-1. status: [code, step reached, spikes stored, bad neuron]."""
     n = state.shape[1]
-    spiked = np.zeros(n, dtype=np.bool_)
+    # padded to whole 64-bit words so that the spike scan can skip 8 silent neurons at a time
+    spiked = np.zeros((n + 7) // 8 * 8, dtype=np.bool_)
+    spiked_words = spiked.view(np.uint64)
     spike_t = np.zeros(n)
-    drive = np.zeros((5, BLOCK))
+    drive = np.zeros((4, BLOCK))
     has_conductance = False
     for c in range(ch_is_cond.size):
         has_conductance |= ch_is_cond[c]
+    # currents other than the exponential channels: only then is ``cur`` kept (CUBA has none)
+    track_currents = stim_idx.size + gap_a.size + chem_pre.size > 0
+    for col in range(rec_src.size):
+        track_currents |= rec_src[col] == 4
     n_ring, n_hist = ring.shape[0], spike_hist.shape[0]
     n_spk = status[2]
     for s in range(s0, s1):
@@ -140,19 +150,21 @@ def run_steps(s0, s1, dt, seg_kind, seg_lo, seg_hi, state, params, gate_table, c
             status[0], status[1], status[2] = BUFFER_FULL, s, n_spk
             return
         t = s * dt
-        _inputs(s, dt, state, cur, stim_idx, stim_on, stim_off, stim_amp, stim_sd,
-                gap_a, gap_b, gap_g, chem_pre, chem_post, chem_par, chem_tr)
+        if track_currents:
+            _inputs(s, dt, state, cur, stim_idx, stim_on, stim_off, stim_amp, stim_sd,
+                    gap_a, gap_b, gap_g, chem_pre, chem_post, chem_par, chem_tr)
         spiked[:] = False
         for g in range(seg_kind.size):
-            kind = seg_kind[g]
+            kind, uniform = seg_kind[g], seg_uniform[g]
             for lo in range(seg_lo[g], seg_hi[g], BLOCK):
                 hi = min(lo + BLOCK, seg_hi[g])
-                synaptic_drive(lo, hi, dt, state, cur, ch_val, ch_is_cond, ch_erev, ch_prop,
+                synaptic_drive(lo, hi, dt, uniform, has_conductance, track_currents, state, cur,
+                               ch_val, ch_decay, ch_is_cond, ch_erev, ch_prop, ring, s % n_ring,
                                drive, syn_charge)
                 if kind == KIND_HH:
                     step_hh(lo, hi, t, dt, state, params, drive, spiked, spike_t, na_charge)
                 elif kind == KIND_LIF:
-                    step_lif(lo, hi, t, dt, state, params, drive, spiked, spike_t,
+                    step_lif(lo, hi, t, dt, state, params, uniform, drive, spiked, spike_t,
                              has_conductance)
                 elif kind == KIND_IZHIKEVICH:
                     step_izhikevich(lo, hi, t, dt, state, params, drive, spiked, spike_t)
@@ -161,25 +173,28 @@ def run_steps(s0, s1, dt, seg_kind, seg_lo, seg_hi, state, params, gate_table, c
                 elif kind == KIND_TRAUB_MILES:
                     step_traub_miles(lo, hi, t, dt, state, params, drive, spiked, spike_t,
                                      na_charge, gate_table)
-        hist_row = s % n_hist
         finite = True
         for i in range(n):  # branch-free, so it vectorises; the rare failure is located below
             finite &= abs(state[0, i]) < 1e6  # also catches NaN
-            spike_hist[hist_row, i] = spiked[i]
         if not finite:
             bad = 0
             while abs(state[0, bad]) < 1e6:
                 bad += 1
             status[0], status[1], status[2], status[3] = UNSTABLE, s, n_spk, bad
             return
+        if chem_pre.size:
+            spike_hist[s % n_hist, :] = spiked[:n]
         first_new = n_spk
-        for i in range(n):
-            if spiked[i]:
-                spk_idx[n_spk] = i
-                spk_t[n_spk] = spike_t[i]
-                n_spk += 1
-        _deliver(s, n_ring, spk_idx[first_new:n_spk], out_ptr, out_post, out_ch, out_w, out_d, ring)
-        _advance_channels(s, n_ring, ch_val, ch_decay, ring, pois_idx, pois_lam, pois_ch, pois_w)
+        for w in range(spiked_words.size):
+            if spiked_words[w]:
+                for i in range(8 * w, 8 * w + 8):
+                    if spiked[i]:
+                        spk_idx[n_spk] = i
+                        spk_t[n_spk] = spike_t[i]
+                        n_spk += 1
+        _deliver(s, n_ring, spk_idx[first_new:n_spk], out_ptr, out_post, out_ch, out_w, out_d,
+                 ch_val, ring)
+        _poisson_arrivals(ch_val, pois_idx, pois_lam, pois_ch, pois_w)
         _advance_chemical(s, dt, n_hist, spike_hist, chem_pre, chem_d, chem_par, chem_tr)
         _record(s, ch_val, state, cur, chem_tr, rec_src, rec_row, rec_idx, rec_every, rec_buf)
     status[0], status[1], status[2] = OK, s1, n_spk

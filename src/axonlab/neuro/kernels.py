@@ -15,6 +15,10 @@ import numba as nb
 import numpy as np
 
 jit = nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")
+# For helpers of vectorised loops: inlined by numba itself, so that LLVM sees one loop body
+# (left to LLVM, the LIF loop's inlined helper came out five times slower)
+jit_inline = nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy",
+                     inline="always")
 
 
 @jit
@@ -26,50 +30,112 @@ def _vtrap(x, y):
 
 
 @jit
-def synaptic_drive(lo, hi, dt, state, cur, ch_val, ch_is_cond, ch_erev, ch_prop, drive,
-                   syn_charge):
-    """Sum the inputs of neurons lo:hi into ``drive[:, i - lo]``, one channel at a time.
+def synaptic_drive(lo, hi, dt, uniform, has_conductance, track_currents, state, cur, ch_val,
+                   ch_decay, ch_is_cond, ch_erev, ch_prop, ring, slot, drive, syn_charge):
+    """Sum the inputs of neurons lo:hi into ``drive[:, i - lo]`` and advance their channels.
 
-    ``cur`` rows: 0 external, 1 gap-junction, 2 chemical-synapse current (uA/cm2). Channels (rows
-    of ``ch_val``) are currents (uA/cm2) or conductances (mS/cm2, current g*(e_rev - V)).
     ``drive`` rows: 0 current channels weighted by ``ch_prop`` (LIF: the exact voltage jump over
-    the step; other models: 1, the current itself), 1 sum of conductances g, 2 sum of g*e_rev,
-    3 inward (depolarising) synaptic current, 4 external + gap + chemical current. The total
-    synaptic current is written to ``cur[2]`` for recording and its inward part integrated into
-    ``syn_charge`` (nC/cm2, the energy account). Channel-major, so every pass is a branch-free
-    loop over neurons that LLVM vectorises.
+    the step; other models: 1, the current itself), 1 sum of conductances g (mS/cm2), 2 sum of
+    g*e_rev, 3 external + gap-junction + chemical-synapse current (uA/cm2, rows 0-2 of ``cur``;
+    only read if ``track_currents``, when the channels' current is also added to ``cur[2]`` for
+    recording). Rows 1-3 are zero and left alone in networks without those inputs (the caller
+    allocates ``drive`` zeroed). The inward (depolarising) part of the synaptic current is
+    integrated into ``syn_charge`` (nC/cm2, the energy account). ``uniform``: the block's
+    neurons share their ``ch_prop`` column (one population, no per-neuron parameters).
+
+    Channels (rows of ``ch_val``) are currents (uA/cm2) or conductances (mS/cm2, current
+    g*(e_rev - V)); each is read at t and, in the same pass, replaced by its value at t + dt:
+    decayed, plus what arrives through slot ``slot`` of the delay ring (if the network has
+    delays; spikes without delay are added by the engine after this step's spikes).
+    Channel-major, so every pass is a branch-free loop over neurons that LLVM vectorises.
     """
+    _clear_drive(lo, hi, has_conductance, drive)
+    if track_currents:
+        _external_drive(lo, hi, dt, cur, drive, syn_charge)
+    for c in range(ch_val.shape[0]):
+        if track_currents:
+            _add_channel_current(c, lo, hi, state, ch_val, ch_is_cond[c], ch_erev[c], cur)
+        if ch_is_cond[c]:
+            _conductance_channel(c, lo, hi, dt, ch_decay[c], ch_erev[c], state, ch_val, drive,
+                                 syn_charge)
+        elif uniform:
+            _current_channel(c, lo, hi, dt, ch_decay[c], ch_prop[c, lo], ch_val, drive,
+                             syn_charge)
+        else:
+            _current_channel_neurons(c, lo, hi, dt, ch_decay[c], ch_prop, ch_val, drive,
+                                     syn_charge)
+        if ring.shape[0] > 1:
+            _ring_arrivals(c, lo, hi, slot, ring, ch_val)
+
+
+# One loop per compiled function below: that is what LLVM reliably vectorises (several loops
+# chosen between by run-time flags in one function came out up to five times slower).
+
+@jit
+def _clear_drive(lo, hi, has_conductance, drive):
     for i in range(lo, hi):
         drive[0, i - lo] = 0.0
-        drive[1, i - lo] = 0.0
-        drive[2, i - lo] = 0.0
-        drive[3, i - lo] = max(cur[2, i], 0.0)
-        drive[4, i - lo] = cur[0, i] + cur[1, i] + cur[2, i]
-    for c in range(ch_val.shape[0]):
-        if ch_is_cond[c]:
-            e_rev = ch_erev[c]
-            for i in range(lo, hi):
-                g = ch_val[c, i]
-                i_syn = g * (e_rev - state[0, i])
-                drive[1, i - lo] += g
-                drive[2, i - lo] += g * e_rev
-                drive[3, i - lo] += max(i_syn, 0.0)
-                cur[2, i] += i_syn
-        else:
-            for i in range(lo, hi):
-                val = ch_val[c, i]
-                drive[0, i - lo] += val * ch_prop[c, i]
-                drive[3, i - lo] += max(val, 0.0)
-                cur[2, i] += val
+    if has_conductance:
+        drive[1:3, : hi - lo] = 0.0
+
+
+@jit
+def _external_drive(lo, hi, dt, cur, drive, syn_charge):
     for i in range(lo, hi):
-        syn_charge[i] += drive[3, i - lo] * dt
+        drive[3, i - lo] = cur[0, i] + cur[1, i] + cur[2, i]
+        syn_charge[i] += max(cur[2, i], 0.0) * dt
+
+
+@jit
+def _conductance_channel(c, lo, hi, dt, decay, e_rev, state, ch_val, drive, syn_charge):
+    for i in range(lo, hi):
+        g = ch_val[c, i]
+        drive[1, i - lo] += g
+        drive[2, i - lo] += g * e_rev
+        syn_charge[i] += max(g * (e_rev - state[0, i]), 0.0) * dt
+        ch_val[c, i] = g * decay
+
+
+@jit
+def _current_channel(c, lo, hi, dt, decay, prop, ch_val, drive, syn_charge):
+    for i in range(lo, hi):
+        _take_current(c, i, lo, dt, prop, decay, ch_val, drive, syn_charge)
+
+
+@jit
+def _current_channel_neurons(c, lo, hi, dt, decay, ch_prop, ch_val, drive, syn_charge):
+    for i in range(lo, hi):
+        _take_current(c, i, lo, dt, ch_prop[c, i], decay, ch_val, drive, syn_charge)
+
+
+@jit_inline
+def _take_current(c, i, lo, dt, prop, decay, ch_val, drive, syn_charge):
+    val = ch_val[c, i]
+    drive[0, i - lo] += val * prop
+    syn_charge[i] += max(val, 0.0) * dt
+    ch_val[c, i] = val * decay
+
+
+@jit
+def _ring_arrivals(c, lo, hi, slot, ring, ch_val):
+    for i in range(lo, hi):
+        ch_val[c, i] += ring[slot, c, i]
+        ring[slot, c, i] = 0.0
+
+
+@jit
+def _add_channel_current(c, lo, hi, state, ch_val, is_conductance, e_rev, cur):
+    """Add channel c's current at t (uA/cm2) to ``cur[2]``, the recorded synaptic current."""
+    for i in range(lo, hi):
+        val = ch_val[c, i]
+        cur[2, i] += val * (e_rev - state[0, i]) if is_conductance else val
 
 
 @jit
 def _membrane_inputs(drive, j):
     """(current uA/cm2, sum g mS/cm2, sum g*e_rev) reaching the neuron in column j of a block's
     drive, for the models that integrate current channels as currents (all but LIF)."""
-    return drive[4, j] + drive[0, j], drive[1, j], drive[2, j]
+    return drive[3, j] + drive[0, j], drive[1, j], drive[2, j]
 
 
 @jit
@@ -116,37 +182,77 @@ def step_hh(lo, hi, t, dt, state, p, drive, spiked, spike_t, na_charge):
 
 
 @jit
-def step_lif(lo, hi, t, dt, state, p, drive, spiked, spike_t, has_conductance):
+def step_lif(lo, hi, t, dt, state, p, uniform, drive, spiked, spike_t, has_conductance):
     """Exact integration for inputs constant over the step and exponential current channels.
 
     Rows of p: tau_m, c_m, e_l, v_th, v_reset, t_ref, exp(-dt/tau_m), refractory steps,
-    tau_m/c_m (the inverse leak conductance, so the common path has no division).
-    ``has_conductance`` (any conductance channel in the network) is loop-invariant, so LLVM
-    compiles a separate, simpler loop for current-based networks such as CUBA.
+    tau_m/c_m (the inverse leak conductance, so the common path has no division). State rows:
+    V, refractory steps left (V is clamped at v_reset while they last).
+
+    Each case has its own loop in its own function (one loop per compiled function is what
+    LLVM reliably vectorises): with conductance input V relaxes at a rate that needs one
+    exponential per neuron; without (CUBA), at the fixed membrane rate, and if the block shares
+    one parameter column (``uniform``) it is read once: the loop is bound by memory traffic,
+    and six parameter rows would double it.
     """
+    if has_conductance:
+        _lif_conductance_block(lo, hi, t + dt, dt, state, p, drive, spiked, spike_t)
+    elif uniform:
+        _lif_current_block(lo, hi, t + dt, state, p[2, lo], p[8, lo], p[6, lo], p[3, lo],
+                           p[4, lo], p[7, lo], drive, spiked, spike_t)
+    else:
+        _lif_current_neurons(lo, hi, t + dt, state, p, drive, spiked, spike_t)
+
+
+@jit
+def _lif_conductance_block(lo, hi, t_spike, dt, state, p, drive, spiked, spike_t):
     for i in range(lo, hi):
-        if state[1, i] > 0.0:  # refractory: clamped at v_reset
-            state[1, i] -= 1.0
-            continue
-        v = state[0, i]
         j = i - lo
-        g_in = drive[1, j] if has_conductance else 0.0
-        if g_in == 0.0:
-            v_inf = p[2, i] + drive[4, j] * p[8, i]
-            v = v_inf + (v - v_inf) * p[6, i]
-        else:
-            c_m = p[1, i]
-            g_l = c_m / p[0, i]
-            g_tot = g_l + g_in
-            v_inf = (g_l * p[2, i] + drive[2, j] + drive[4, j]) / g_tot
-            v = v_inf + (v - v_inf) * math.exp(-dt * g_tot / c_m)
-        v += drive[0, j]
-        if v > p[3, i]:
-            spiked[i] = True
-            spike_t[i] = t + dt
-            v = p[4, i]
-            state[1, i] = p[7, i]
-        state[0, i] = v
+        c_m = p[1, i]
+        g_l = c_m / p[0, i]
+        g_total = g_l + drive[1, j]
+        v_inf = (g_l * p[2, i] + drive[2, j] + drive[3, j]) / g_total
+        v_free = _relax(state[0, i], v_inf, math.exp(-dt * g_total / c_m)) + drive[0, j]
+        _threshold(i, v_free, state, spiked, spike_t, t_spike, p[3, i], p[4, i], p[7, i])
+
+
+@jit
+def _lif_current_block(lo, hi, t_spike, state, e_l, r_m, decay, v_th, v_reset,
+                       refractory_steps, drive, spiked, spike_t):
+    for i in range(lo, hi):
+        j = i - lo
+        v_free = _relax(state[0, i], e_l + drive[3, j] * r_m, decay) + drive[0, j]
+        _threshold(i, v_free, state, spiked, spike_t, t_spike, v_th, v_reset, refractory_steps)
+
+
+@jit
+def _lif_current_neurons(lo, hi, t_spike, state, p, drive, spiked, spike_t):
+    for i in range(lo, hi):
+        j = i - lo
+        v_free = _relax(state[0, i], p[2, i] + drive[3, j] * p[8, i], p[6, i]) + drive[0, j]
+        _threshold(i, v_free, state, spiked, spike_t, t_spike, p[3, i], p[4, i], p[7, i])
+
+
+@jit_inline
+def _relax(v, v_inf, decay):
+    """V after one step of exponential relaxation towards v_inf (decay = exp(-dt/tau))."""
+    return v_inf + (v - v_inf) * decay
+
+
+@jit_inline
+def _threshold(i, v_free, state, spiked, spike_t, t_spike, v_th, v_reset, refractory_steps):
+    """Neuron i takes v_free unless refractory; above v_th it fires and resets.
+
+    Every store is unconditional (``spike_t`` is only read where ``spiked``): a conditional
+    store here made LLVM turn all of them into masked stores, five times slower.
+    """
+    v, refractory = state[0, i], state[1, i]
+    active = refractory <= 0.0
+    fired = active & (v_free > v_th)
+    state[0, i] = v_reset if fired else (v_free if active else v)
+    state[1, i] = refractory_steps if fired else max(refractory - 1.0, 0.0)
+    spiked[i] = fired
+    spike_t[i] = t_spike
 
 
 @jit
