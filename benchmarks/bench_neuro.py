@@ -123,10 +123,11 @@ def timed_runs(spec: NetworkSpec, repeats: int) -> tuple[list[float], float, neu
     neurons, and the last network built."""
     sims, rate = [], 0.0
     n = sum(p.n for p in spec.populations.values())
-    for _ in range(repeats):
+    for run in range(repeats + 1):  # the first is a warm-up (fresh pages, cold caches), not kept
         net = neuro.network_from_spec(spec)
         res = net.run(spec.duration)
-        sims.append(res.sim_seconds)
+        if run:
+            sims.append(res.sim_seconds)
         rate = sum(len(res.spikes(p)) for p in spec.populations) / n
     return sims, rate, net
 
@@ -224,7 +225,7 @@ def cobahh_lines(args, have_b2: bool) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--brian2-python", default="/tmp/brian2-venv/bin/python")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
     t0 = time.perf_counter()
     lines = ["## Neuron simulation (`axonlab.neuro`)", "",
@@ -255,13 +256,14 @@ def main() -> None:
               f"median of {len(procs)}): {statistics.median(procs):.2f} s vs Brian2 C++ standalone "
               f"warm total {BRIAN2_STANDALONE_WARM_TOTAL} s (target: no slower).", "",
               "### CUBA scaling (p = 80/N, 1 s); Brian2 columns are stored figures", "",
-              "| N | axonlab sim loop s | rate Hz | bytes per synapse | Brian2 numpy s | "
-              "vs Brian2 numpy | Brian2 C++ standalone s |", "|---|---|---|---|---|---|---|"]
+              "| N | axonlab sim loop s (median) | ns per neuron-step | rate Hz | "
+              "bytes per synapse | Brian2 numpy s | vs Brian2 numpy | Brian2 C++ standalone s |",
+              "|---|---|---|---|---|---|---|---|"]
     for n, (numpy_s, cpp_s) in BRIAN2_SCALE.items():
-        sims, rate, per_syn = cuba_axonlab(n, 1 if n > 16000 else args.repeats)
+        sims, rate, per_syn = cuba_axonlab(n, args.repeats)
         med = statistics.median(sims)
-        lines.append(f"| {n} | {med:.3f} | {rate:.2f} | {per_syn:.0f} | {numpy_s:.3f} | "
-                     f"{numpy_s / med:.2f}x | {cpp_s:.3f} |")
+        lines.append(f"| {n} | {med:.3f} | {med / n / 10_000 * 1e9:.2f} | {rate:.2f} | "
+                     f"{per_syn:.0f} | {numpy_s:.3f} | {numpy_s / med:.2f}x | {cpp_s:.3f} |")
     lines += cobahh_lines(args, have_b2)
     lines += ["", f"Benchmark wall time {time.perf_counter() - t0:.1f} s."]
     body = "\n".join(lines)
