@@ -16,8 +16,8 @@ Per step s (time t = s*dt -> t + dt):
 A spike at the end of step s (time (s+1)*dt) with delay d ms is therefore delivered at exactly
 t_spike + d. Everything is a flat numpy array (see :class:`axonlab.neuro.build.Arrays`).
 
-Developer note: numba's on-disk cache of ``run_steps`` is keyed on this file only; after editing
-:mod:`axonlab.neuro.kernels`, delete ``__pycache__/engine.*.nbi/nbc`` (or touch this file).
+Developer note: see :mod:`axonlab.neuro.compiled` on numba's on-disk cache after editing the
+kernels.
 """
 
 from __future__ import annotations
@@ -26,20 +26,13 @@ import math
 import time
 from dataclasses import dataclass
 
-import numba as nb
 import numpy as np
 
-from axonlab.neuro.kernels import (
-    step_adex,
-    step_hh,
-    step_izhikevich,
-    step_lif,
-    step_traub_miles,
-    synaptic_drive,
-)
+from axonlab.neuro.compiled import jit
+from axonlab.neuro.drive import synaptic_drive
+from axonlab.neuro.kernels import step_adex, step_hh, step_izhikevich, step_lif, step_traub_miles
 from axonlab.neuro.models import KIND_ADEX, KIND_HH, KIND_IZHIKEVICH, KIND_LIF, KIND_TRAUB_MILES
 
-jit = nb.njit(cache=True, nogil=True, error_model="numpy")
 OK, BUFFER_FULL, UNSTABLE = 0, 1, 2
 # Neurons are stepped in blocks of this many, so a block's drive (5 x 8 bytes per neuron, 80 KB)
 # stays in L2 cache between being summed and being used; unsigned like the population bounds.
