@@ -10,12 +10,15 @@ from axonlab.neuro.build import build
 from axonlab.neuro.engine import simulate
 
 
-def _cuba_like(n: int = 200, seed: int = 3) -> neuro.Network:
-    # CUBA's cells (resting above threshold, so they fire without input) and synapses, small
+def _cuba_like(n: int = 205, seed: int = 3) -> neuro.Network:
+    # CUBA's cells (resting above threshold, so they fire without input) and synapses, small;
+    # the inhibitory cells differ in every parameter the kernels read, so that reading another
+    # population's parameters shows, and n is not a multiple of 8 (the spike scan's word)
     net = neuro.Network(dt=0.1, seed=seed)
-    cell = neuro.LIF(tau_m=20.0, c_m=1.0, e_l=-49.0, v_th=-50.0, v_reset=-60.0, t_ref=5.0)
-    net.add("exc", cell, n=n * 4 // 5, v_init=neuro.Uniform(-60.0, -50.0))
-    net.add("inh", cell, n=n // 5, v_init=neuro.Uniform(-60.0, -50.0))
+    exc = neuro.LIF(tau_m=20.0, c_m=1.0, e_l=-49.0, v_th=-50.0, v_reset=-60.0, t_ref=5.0)
+    inh = neuro.LIF(tau_m=10.0, c_m=0.5, e_l=-48.0, v_th=-51.0, v_reset=-62.0, t_ref=2.0)
+    net.add("exc", exc, n=n * 4 // 5, v_init=neuro.Uniform(-60.0, -50.0))
+    net.add("inh", inh, n=n - n * 4 // 5, v_init=neuro.Uniform(-60.0, -50.0))
     for pre, weight, tau in (("exc", 0.081 * 5, 5.0), ("inh", -0.45 * 5, 10.0)):
         for post in ("exc", "inh"):
             net.connect(pre, post, neuro.ExpCurrentSynapse(weight, tau=tau),
@@ -84,13 +87,17 @@ def test_spikes_with_and_without_delay_share_a_channel():
     assert at(t_spike) == pytest.approx(1.0, abs=1e-12)
     assert at(t_spike + 1.9) == pytest.approx(decay**19, abs=1e-12)
     assert at(t_spike + 2.0) == pytest.approx(decay**20 + 2.0, abs=1e-12)
+    # the ring slot that carried the delayed spike is empty when it comes round again
+    assert at(t_spike + 5.0) == pytest.approx(decay**50 + 2.0 * decay**30, abs=1e-12)
 
 
 def _conductance_lif_trace(dt: float) -> tuple[np.ndarray, np.ndarray]:
-    """(t, V) of one LIF neuron whose excitatory conductance starts at 0.2 mS/cm2."""
+    """(t, V) of one LIF neuron whose excitatory conductance starts at 0.2 mS/cm2, with a
+    0.5 uA/cm2 current step from 10 ms."""
     net = neuro.Network(dt=dt)
     net.add("cell", neuro.LIF(tau_m=20.0, c_m=1.0, e_l=-70.0, v_th=100.0), v_init=-70.0,
             synapse_init={"self": 0.2})
+    net.stimulate("cell", current=0.5, start=10.0)
     net.connect("cell", "cell", neuro.ExpConductanceSynapse(weight=0.0, tau=5.0, e_rev=0.0),
                 name="self")
     v = net.run(30.0).trace("cell", "v")
@@ -98,13 +105,14 @@ def _conductance_lif_trace(dt: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_lif_with_a_conductance_synapse_follows_its_ode():
-    # c_m dV/dt = g_l (e_l - V) + g(t) (e_rev - V), g(t) = 0.2 exp(-t / 5) mS/cm2; RK4 at a
-    # hundredth of the step as the reference
+    # c_m dV/dt = g_l (e_l - V) + g(t) (e_rev - V) + I(t), g(t) = 0.2 exp(-t / 5) mS/cm2,
+    # I = 0.5 uA/cm2 from 10 ms; RK4 at a hundredth of the step as the reference
     v = _conductance_lif_trace(0.1)[1]
     h, ref_v, ref = 0.001, -70.0, [-70.0]
 
     def dv(time: float, volt: float) -> float:
-        return 0.05 * (-70.0 - volt) + 0.2 * np.exp(-time / 5.0) * (0.0 - volt)
+        current = 0.5 if time >= 10.0 - 1e-9 else 0.0
+        return 0.05 * (-70.0 - volt) + 0.2 * np.exp(-time / 5.0) * (0.0 - volt) + current
 
     for k in range(int(round(30.0 / h))):
         s = k * h
@@ -120,3 +128,23 @@ def test_lif_with_a_conductance_synapse_follows_its_ode():
     # at dt = 0.1 ms, 0.021 mV at 0.01 ms (dropping the synapse would be off by ~30 mV)
     np.testing.assert_allclose(v, ref, atol=0.25)
     assert np.max(np.abs(_conductance_lif_trace(0.01)[1][::10] - ref)) < 0.025
+
+
+def test_lif_stays_at_reset_for_exactly_its_refractory_period():
+    net = neuro.Network(dt=0.1)
+    net.add("cell", neuro.LIF(v_reset=-70.0, t_ref=2.0), v_init=-65.0)
+    net.stimulate("cell", current=5.0)
+    res = net.run(30.0)
+    v = res.trace("cell", "v")
+    first, second = res.spikes("cell")[:2]
+    clamped = np.asarray(v)[(v.t > first - 1e-9) & (v.t < second - 1e-9)] == -70.0
+    # at v_reset from the spike through t_spike + t_ref (21 samples at dt = 0.1), then free
+    assert clamped[:21].all() and not clamped[21:].any()
+
+
+def test_poisson_input_may_bring_its_own_synapse_type():
+    net = neuro.Network(dt=0.1, seed=2)
+    net.add("cells", neuro.LIF(), n=3)
+    net.connect("cells", "cells", neuro.ExpCurrentSynapse(0.1), name="recurrent")
+    net.poisson("cells", 2000.0, neuro.ExpConductanceSynapse(weight=0.05, tau=5.0))
+    assert len(net.run(100.0).spikes("cells")) > 0  # driven by the conductance input alone

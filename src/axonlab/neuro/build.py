@@ -281,7 +281,7 @@ def _grow_channels(a: Arrays, dt: float) -> None:
     """Poisson inputs added channels after the synapses were packed: re-pack the channel arrays."""
     L = a.loop
     n = a.state.shape[1]
-    pre = np.repeat(np.arange(n, dtype=I64), np.diff(L["out_ptr"]))
+    pre = np.repeat(np.arange(n, dtype=I64), np.diff(L["out_ptr"]).astype(I64))
     _pack_exp(a, [(pre, L["out_post"], L["out_ch"], L["out_w"], L["out_d"])], n, dt)
 
 

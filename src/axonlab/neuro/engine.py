@@ -34,7 +34,7 @@ from axonlab.neuro.kernels import step_adex, step_hh, step_izhikevich, step_lif,
 from axonlab.neuro.models import KIND_ADEX, KIND_HH, KIND_IZHIKEVICH, KIND_LIF, KIND_TRAUB_MILES
 
 OK, BUFFER_FULL, UNSTABLE = 0, 1, 2
-# Neurons are stepped in blocks of this many, so a block's drive (5 x 8 bytes per neuron, 80 KB)
+# Neurons are stepped in blocks of this many, so a block's drive (4 x 8 bytes per neuron, 64 KB)
 # stays in L2 cache between being summed and being used; unsigned like the population bounds.
 BLOCK = np.uint64(2048)
 

@@ -77,10 +77,10 @@ def step_lif(lo, hi, t, dt, state, p, uniform, drive, spiked, spike_t, has_condu
     V, refractory steps left (V is clamped at v_reset while they last).
 
     Each case has its own loop in its own function (one loop per compiled function is what
-    LLVM reliably vectorises): with conductance input V relaxes at a rate that needs one
-    exponential per neuron; without (CUBA), at the fixed membrane rate, and if the block shares
-    one parameter column (``uniform``) it is read once: the loop is bound by memory traffic,
-    and six parameter rows would double it.
+    LLVM reliably vectorises): in networks with conductance synapses V relaxes at a rate that
+    needs one exponential per neuron that has conductance input; without (CUBA), at the fixed
+    membrane rate, and if the block shares one parameter column (``uniform``) it is read once:
+    the loop is bound by memory traffic, and six parameter rows would double it.
     """
     if has_conductance:
         _lif_conductance_block(lo, hi, t + dt, dt, state, p, drive, spiked, spike_t)
@@ -95,12 +95,16 @@ def step_lif(lo, hi, t, dt, state, p, uniform, drive, spiked, spike_t, has_condu
 def _lif_conductance_block(lo, hi, t_spike, dt, state, p, drive, spiked, spike_t):
     for i in range(lo, hi):
         j = i - lo
-        c_m = p[1, i]
-        g_l = c_m / p[0, i]
-        g_total = g_l + drive[1, j]
-        v_inf = (g_l * p[2, i] + drive[2, j] + drive[3, j]) / g_total
-        v_free = _relax(state[0, i], v_inf, math.exp(-dt * g_total / c_m)) + drive[0, j]
-        _threshold(i, v_free, state, spiked, spike_t, t_spike, p[3, i], p[4, i], p[7, i])
+        if drive[1, j] == 0.0:  # no conductance input now: the current-only update, no exp
+            v_free = _relax(state[0, i], p[2, i] + drive[3, j] * p[8, i], p[6, i])
+        else:
+            c_m = p[1, i]
+            g_l = c_m / p[0, i]
+            g_total = g_l + drive[1, j]
+            v_inf = (g_l * p[2, i] + drive[2, j] + drive[3, j]) / g_total
+            v_free = _relax(state[0, i], v_inf, math.exp(-dt * g_total / c_m))
+        _threshold(i, v_free + drive[0, j], state, spiked, spike_t, t_spike, p[3, i], p[4, i],
+                   p[7, i])
 
 
 @jit
