@@ -32,7 +32,8 @@ def test_shared_parameter_loops_match_the_per_neuron_loops():
     assert shared.loop["seg_uniform"].all()  # one parameter set per population
     per_neuron = build(net, 2000)
     per_neuron.loop["seg_uniform"][:] = False
-    a, b = simulate(shared, 2000, shared.seed), simulate(per_neuron, 2000, per_neuron.seed)
+    a = simulate(shared, 2000, shared.run_seed)
+    b = simulate(per_neuron, 2000, per_neuron.run_seed)
     assert a.spike_index.size > 100
     np.testing.assert_array_equal(a.spike_index, b.spike_index)
     np.testing.assert_array_equal(a.spike_time, b.spike_time)

@@ -133,6 +133,21 @@ def test_seeded_runs_reproduce_bit_for_bit():
     np.testing.assert_array_equal(a.neurons, b.neurons)
 
 
+def test_the_reported_seed_reproduces_an_unseeded_run():
+    def run(seed):
+        net = neuro.Network(dt=0.1, seed=seed)
+        net.add("p", neuro.LIF(), n=20, v_init=neuro.Uniform(-65, -50))
+        net.connect("p", "p", neuro.ExpCurrentSynapse(0.2), rule="fixed_probability", p=0.2)
+        net.stimulate("p", current=0.7, noise=0.5)
+        return net.run(100.0)
+
+    first = run(None)
+    assert run(42).seed == 42
+    again = run(first.seed)
+    assert len(first.spikes("p")) > 0
+    np.testing.assert_array_equal(first.spikes("p").times, again.spikes("p").times)
+
+
 def test_instability_raises_simulation_error():
     net = neuro.Network(dt=0.5)
     net.add("fast", neuro.HodgkinHuxley())

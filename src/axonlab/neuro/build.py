@@ -43,7 +43,7 @@ class RecordColumn:
 @dataclass
 class Arrays:
     dt: float
-    seed: int
+    seed: int  # the network's seed (drawn if it had none): it reproduces the whole run
     offsets: dict[str, int]
     seg_kind: np.ndarray
     seg_lo: np.ndarray
@@ -57,6 +57,7 @@ class Arrays:
     n_synapses: dict[str, int] = field(default_factory=dict)
     columns: list[RecordColumn] = field(default_factory=list)
     loop: dict[str, np.ndarray] = field(default_factory=dict)
+    run_seed: int = 0  # seeds the loop's own random stream (noise, Poisson), drawn from ``seed``
 
     def loop_arguments(self) -> tuple:
         L = self.loop
@@ -110,7 +111,7 @@ def build(net, n_steps: int) -> Arrays:
     _initial_channels(net, a, init_rng)
     _recording(net, a, n_steps)
     a.loop["seg_uniform"] = _uniform_segments(a)
-    a.seed = int(run_seq.integers(2**31))
+    a.run_seed = int(run_seq.integers(2**31))
     return a
 
 

@@ -192,7 +192,7 @@ class Network:
         n_steps = int(round(duration / self.dt))
         arrays = build(self, n_steps)
         try:
-            raw = simulate(arrays, n_steps, arrays.seed)
+            raw = simulate(arrays, n_steps, arrays.run_seed)
         except Unstable as err:
             pop = arrays.population_of(err.neuron)
             raise SimulationError(
