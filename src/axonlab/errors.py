@@ -33,3 +33,8 @@ class RunDirectoryError(AxonlabError):
 
 class SimulationError(AxonlabError):
     """A simulation could not go on (e.g. it went numerically unstable)."""
+
+
+class CoarseTimeStepWarning(UserWarning):
+    """A simulation's time step is larger than its integrator handles well (silence it with
+    ``warnings.simplefilter("ignore", CoarseTimeStepWarning)``)."""

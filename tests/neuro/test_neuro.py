@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from axonlab import neuro
-from axonlab.errors import InputError, SimulationError
+from axonlab.errors import CoarseTimeStepWarning, InputError, SimulationError
 
 ROOT = Path(__file__).resolve().parents[2]
 # NEURON 9.0.2 CVODE (atol 1e-8), classic HH, spike = upward 0 mV crossing, linear interpolation
@@ -150,10 +151,20 @@ def test_the_reported_seed_reproduces_an_unseeded_run():
 
 def test_instability_raises_simulation_error():
     net = neuro.Network(dt=0.5)
-    net.add("fast", neuro.HodgkinHuxley())
+    with pytest.warns(CoarseTimeStepWarning):  # warned when added, stopped when it blows up
+        net.add("fast", neuro.HodgkinHuxley())
     net.stimulate("fast", current=50.0)
     with pytest.raises(SimulationError, match="fast.*smaller dt"):
         net.run(50.0)
+
+
+def test_a_coarse_step_for_hh_warns_when_the_population_is_added():
+    with pytest.warns(CoarseTimeStepWarning, match="dt <= 0.05 ms"):
+        neuro.Network(dt=0.1).add("hh", neuro.HodgkinHuxley())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        neuro.Network(dt=0.05).add("hh", neuro.HodgkinHuxley())
+        neuro.Network(dt=0.1).add("lif", neuro.LIF())
 
 
 def test_izhikevich_presets_and_adex_fire():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -19,11 +20,17 @@ def run(
     json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
 ) -> None:
     """Simulate SPEC and report spike counts and rates per population."""
-    from axonlab.cli.common import console, print_json
+    from axonlab.cli.common import console, err_console, print_json
+    from axonlab.errors import CoarseTimeStepWarning
     from axonlab.neuro.spec import load_spec, network_from_spec
 
     parsed = load_spec(spec)
-    result = network_from_spec(parsed).run(duration or parsed.duration)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CoarseTimeStepWarning)
+        net = network_from_spec(parsed)
+    for warning in caught:
+        err_console.print(f"warning: {spec}: {warning.message}")
+    result = net.run(duration or parsed.duration)
     summary = result.summary()
     summary["spec"] = str(spec)
     summary.update({name: pop for name, pop in summary["populations"].items()

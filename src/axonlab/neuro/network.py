@@ -13,10 +13,11 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from axonlab.errors import InputError, SimulationError
+from axonlab.errors import CoarseTimeStepWarning, InputError, SimulationError
 from axonlab.neuro.connect import Value
 from axonlab.neuro.models import NeuronModel
 from axonlab.neuro.synapses import ChemicalSynapse, GapJunction, Synapse
@@ -129,6 +130,10 @@ class Network:
             raise InputError(f"name {name!r} is already used in this network")
         if n < 1:
             raise InputError(f"population {name!r}: n must be >= 1, got {n}")
+        if model.max_dt is not None and self.dt > model.max_dt:
+            warnings.warn(f"population {name!r}: dt = {self.dt} ms is coarse for "
+                          f"{type(model).__name__} (accurate and stable up to {model.max_dt} ms); "
+                          f"use dt <= {model.max_dt} ms", CoarseTimeStepWarning, stacklevel=2)
         pop = Population(name, model, int(n), v_init, dict(synapse_init or {}))
         self.populations[name] = pop
         return pop
