@@ -213,9 +213,15 @@ def _pack_exp(a: Arrays, parts, n: int, dt: float) -> None:
     pre, post, ch, w, d = (np.concatenate([p[j] for p in parts]) if parts else np.zeros(0, I64)
                            for j in range(5))
     order = np.argsort(pre, kind="stable")
-    ptr = np.zeros(n + 1, np.uint64)  # unsigned, like the population bounds (see _neurons)
-    ptr[1:] = np.cumsum(np.bincount(pre, minlength=n))
+    # a synapse is 17 bytes: target (uint32), channel (uint8), weight (float64), delay in steps
+    # (uint32); unsigned, like the population bounds (see _neurons), and no wider than int64 so
+    # that numba's arithmetic on them stays integer
     n_ring = int(d.max()) + 1 if d.size else 1
+    if max(n, n_ring) > 2**32:
+        raise InputError(f"{n} neurons, delays of up to {n_ring - 1} steps: the engine takes "
+                         "at most 2**32 of either")
+    ptr = np.zeros(n + 1, np.uint64)
+    ptr[1:] = np.cumsum(np.bincount(pre, minlength=n))
     taus = np.array([c[1] for c in a.channels])
     prop = np.ones((k, n))  # a current channel enters the other models as the current itself
     for g, kind in enumerate(a.seg_kind):
@@ -235,8 +241,9 @@ def _pack_exp(a: Arrays, parts, n: int, dt: float) -> None:
         ch_val=np.zeros((k, n)), ch_decay=np.exp(-dt / taus) if k else np.zeros(0),
         ch_is_cond=np.array([c[0] for c in a.channels], dtype=np.bool_),
         ch_erev=np.array([c[2] for c in a.channels], dtype=float), ch_prop=prop,
-        ring=np.zeros((n_ring, k, n)), out_ptr=ptr, out_post=post[order].astype(I64),
-        out_ch=ch[order].astype(I64), out_w=w[order].astype(float), out_d=d[order].astype(I64),
+        ring=np.zeros((n_ring, k, n)), out_ptr=ptr, out_post=post[order].astype(np.uint32),
+        out_ch=ch[order].astype(np.uint8 if k <= 256 else np.uint16),
+        out_w=w[order].astype(float), out_d=d[order].astype(np.uint32),
     )
 
 
@@ -283,7 +290,8 @@ def _grow_channels(a: Arrays, dt: float) -> None:
     L = a.loop
     n = a.state.shape[1]
     pre = np.repeat(np.arange(n, dtype=I64), np.diff(L["out_ptr"]).astype(I64))
-    _pack_exp(a, [(pre, L["out_post"], L["out_ch"], L["out_w"], L["out_d"])], n, dt)
+    _pack_exp(a, [(pre, *(L[key].astype(I64) for key in ("out_post", "out_ch")), L["out_w"],
+                   L["out_d"].astype(I64))], n, dt)
 
 
 def _initial_channels(net, a: Arrays, rng) -> None:
