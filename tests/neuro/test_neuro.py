@@ -196,6 +196,11 @@ def test_spec_error_names_key_path(tmp_path):
     bad.write_text("duration: 10\npopulations:\n  a: {model: lif, params: {tau: 3}}\n")
     with pytest.raises(InputError, match=r"populations\.a.*tau"):
         neuro.load_spec(bad)
+    bad.write_text("duration: 10\npopulations:\n  a: {model: lif, synapse_init: {b->a: 0.1}}\n"
+                   "  c: {model: lif}\nconnections:\n"
+                   "  - {pre: c, post: a, synapse: {type: exp_current}}\n")
+    with pytest.raises(InputError, match=r"populations\.a\.synapse_init\.b->a.*\['c->a'\]"):
+        neuro.load_spec(bad)
 
 
 @pytest.mark.parametrize("spec", sorted((ROOT / "examples" / "neuro").glob("*.yaml")),

@@ -162,6 +162,14 @@ class NetworkSpec(_Strict):
         for where, name in refs:
             if name not in pops:
                 raise ValueError(f"{where}: no population named {name!r}; have {sorted(pops)}")
+        for pop_name, pop in self.populations.items():
+            # named as Network.connect names them (pre->post unless given)
+            incoming = sorted(c.name or f"{c.pre}->{c.post}" for c in self.connections
+                              if c.post == pop_name)
+            for key in pop.synapse_init:
+                if key not in incoming:
+                    raise ValueError(f"populations.{pop_name}.synapse_init.{key}: no connection "
+                                     f"of that name into {pop_name!r}; have {incoming}")
         return self
 
 
@@ -190,9 +198,12 @@ def load_spec(path: str | Path) -> NetworkSpec:
         return NetworkSpec.model_validate(data)
     except ValidationError as err:
         first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"] if not str(p).endswith("Spec")) or "(top)"
+        where = ".".join(str(p) for p in first["loc"] if not str(p).endswith("Spec"))
+        # the spec-wide checks (_check_names) put the key path in their own message
+        message = first["msg"].removeprefix("Value error, ")
         more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
-        raise InputError(f"{where}: {first['msg']}{more}", path=path) from None
+        raise InputError(f"{where}: {message}{more}" if where else f"{message}{more}",
+                         path=path) from None
 
 
 def network_from_spec(spec: NetworkSpec) -> Network:
