@@ -25,6 +25,11 @@ from axonlab.neuro.synapses import ChemicalSynapse, GapJunction, Synapse
 DEFAULT_TRACE_LIMIT = 16  # populations/projections up to this size record everything by default
 
 
+def default_projection_name(pre: str, post: str) -> str:
+    """The name a projection gets when :meth:`Network.connect` is not given one."""
+    return f"{pre}->{post}"
+
+
 @dataclass
 class Population:
     """``n`` neurons of one model; ``v_init`` mV (scalar, n values or a distribution).
@@ -148,7 +153,7 @@ class Network:
         values or a distribution); ``delay`` is the axonal delay in ms (rounded to whole steps).
         """
         pre_pop, post_pop = self._population(pre), self._population(post)
-        name = name or f"{pre_pop.name}->{post_pop.name}"
+        name = name or default_projection_name(pre_pop.name, post_pop.name)
         if name in self.projections or name in self.populations:
             raise InputError(f"name {name!r} is already used in this network; pass name=")
         proj = Projection(name, pre_pop, post_pop, synapse, rule, p, k, pairs, weight, delay,

@@ -27,7 +27,7 @@ from axonlab.errors import InputError
 from axonlab.neuro import connect as rules
 from axonlab.neuro import synapses as syn
 from axonlab.neuro.models import IZHIKEVICH_PRESETS, MODELS, Izhikevich
-from axonlab.neuro.network import Network
+from axonlab.neuro.network import Network, default_projection_name
 
 Number = float | list[float]
 
@@ -163,9 +163,8 @@ class NetworkSpec(_Strict):
             if name not in pops:
                 raise ValueError(f"{where}: no population named {name!r}; have {sorted(pops)}")
         for pop_name, pop in self.populations.items():
-            # named as Network.connect names them (pre->post unless given)
-            incoming = sorted(c.name or f"{c.pre}->{c.post}" for c in self.connections
-                              if c.post == pop_name)
+            incoming = sorted(c.name or default_projection_name(c.pre, c.post)
+                              for c in self.connections if c.post == pop_name)
             for key in pop.synapse_init:
                 if key not in incoming:
                     raise ValueError(f"populations.{pop_name}.synapse_init.{key}: no connection "
