@@ -212,6 +212,14 @@ def traub_miles_rates(x):
             0.032 * _vtrap(15.0 - x, 5.0), 0.5 * math.exp((10.0 - x) / 40.0))
 
 
+@jit
+def traub_miles_gate_kinetics(x):
+    """(m_inf, m_rate, h_inf, h_rate, n_inf, n_rate) at x = V - v_t (mV): each gate's steady
+    state alpha / (alpha + beta) and the rate alpha + beta (1/ms) at which it relaxes there."""
+    am, bm, ah, bh, an, bn = traub_miles_rates(x)
+    return am / (am + bm), am + bm, ah / (ah + bh), ah + bh, an / (an + bn), an + bn
+
+
 # Gate table grid over x = V - v_t (mV). Beyond +-200 mV the steady states are saturated, so the
 # edge rows stand for everything outside (the decays there are off, but V never gets that far).
 GATE_TABLE_X0, GATE_TABLE_STEP, GATE_TABLE_SIZE = -200.0, 0.05, 8001
@@ -232,11 +240,10 @@ def traub_miles_gate_table(dt: float) -> np.ndarray:
     table = np.zeros((1 + GATE_TABLE_SIZE, 6))
     table[0, :2] = GATE_TABLE_X0, 1.0 / GATE_TABLE_STEP
     for k in range(GATE_TABLE_SIZE):
-        rates = traub_miles_rates(GATE_TABLE_X0 + k * GATE_TABLE_STEP)
+        kinetics = traub_miles_gate_kinetics(GATE_TABLE_X0 + k * GATE_TABLE_STEP)
         for g in range(3):
-            total = rates[2 * g] + rates[2 * g + 1]
-            table[1 + k, 2 * g] = rates[2 * g] / total
-            table[1 + k, 2 * g + 1] = math.exp(-dt * total)
+            table[1 + k, 2 * g] = kinetics[2 * g]
+            table[1 + k, 2 * g + 1] = math.exp(-dt * kinetics[2 * g + 1])
     return table
 
 

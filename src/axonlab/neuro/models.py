@@ -271,13 +271,12 @@ class TraubMiles(NeuronModel):
         return float(np.mean(self.e_l))
 
     def initial_state(self, v0: np.ndarray) -> np.ndarray:
-        from axonlab.neuro.kernels import traub_miles_rates  # numba-compiled on first use
+        from axonlab.neuro.kernels import traub_miles_gate_kinetics  # numba-compiled on use
 
         state = super().initial_state(v0)
         v_t = np.broadcast_to(np.asarray(self.v_t, dtype=float), v0.shape)
         for i, v in enumerate(v0):
-            am, bm, ah, bh, an, bn = traub_miles_rates(float(v) - float(v_t[i]))
-            state[1:4, i] = am / (am + bm), ah / (ah + bh), an / (an + bn)
+            state[1:4, i] = traub_miles_gate_kinetics(float(v) - float(v_t[i]))[0::2]
         return state
 
 
