@@ -134,9 +134,7 @@ def timed_runs(spec: NetworkSpec, repeats: int) -> tuple[list[float], float, neu
 
 def cobahh_axonlab(repeats: int) -> tuple[list[float], float]:
     """Simulation-loop seconds per run of the bundled COBAHH spec and its mean rate (Hz)."""
-    spec = NetworkSpec.model_validate(yaml.safe_load(
-        (ROOT / "examples/neuro/cobahh.yaml").read_text()))
-    sims, rate, _ = timed_runs(spec, repeats)
+    sims, rate, _ = timed_runs(neuro.load_spec(ROOT / "examples/neuro/cobahh.yaml"), repeats)
     return sims, rate
 
 
