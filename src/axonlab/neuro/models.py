@@ -37,6 +37,9 @@ class NeuronModel(ABC):
     state_names: ClassVar[tuple[str, ...]]
     kernel_params: ClassVar[tuple[str, ...]]
     positive: ClassVar[tuple[str, ...]] = ()
+    # conductances (mS/cm2) and durations (ms) that a negative value would turn into nonsense
+    # (a negative g_na drives V away from e_na) without the kernels noticing
+    non_negative: ClassVar[tuple[str, ...]] = ()
     has_sodium_current: ClassVar[bool] = False  # the kernel integrates its Na+ charge (energy)
     # largest dt (ms) at which the model's integrator is accurate and stable through a spike;
     # None: no limit short of the dynamics themselves
@@ -46,6 +49,11 @@ class NeuronModel(ABC):
         for name in self.positive:
             if np.any(np.asarray(getattr(self, name), dtype=float) <= 0):
                 raise InputError(f"{type(self).__name__}.{name} must be > 0")
+        for name in self.non_negative:
+            value = np.asarray(getattr(self, name), dtype=float)
+            if np.any(value < 0):
+                raise InputError(f"{type(self).__name__}.{name} must be >= 0, got "
+                                 f"{float(value.min()):g}")
 
     def param_matrix(self, n: int, dt: float) -> np.ndarray:
         """(N_PARAM, n) float64 matrix of kernel parameters, each row broadcast to n neurons."""
@@ -116,6 +124,7 @@ class HodgkinHuxley(NeuronModel):
     state_names: ClassVar[tuple[str, ...]] = ("v", "m", "h", "n")
     kernel_params: ClassVar[tuple[str, ...]] = ("c_m", "g_na", "g_k", "g_l", "e_na", "e_k", "e_l")
     positive: ClassVar[tuple[str, ...]] = ("c_m",)
+    non_negative: ClassVar[tuple[str, ...]] = ("g_na", "g_k", "g_l")
     has_sodium_current: ClassVar[bool] = True
     # RK4 here: spike times within 0.001 ms of NEURON CVODE up to dt = 0.05 ms; unstable during
     # strong firing from ~0.09 ms (measured at 50 uA/cm2)
@@ -151,6 +160,7 @@ class LIF(NeuronModel):
     state_names: ClassVar[tuple[str, ...]] = ("v", "refractory_left")
     kernel_params: ClassVar[tuple[str, ...]] = ("tau_m", "c_m", "e_l", "v_th", "v_reset", "t_ref")
     positive: ClassVar[tuple[str, ...]] = ("tau_m", "c_m")
+    non_negative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
     @property
     def resting_potential(self) -> float:
@@ -230,6 +240,7 @@ class AdEx(NeuronModel):
         "c_m", "g_l", "e_l", "v_t", "delta_t", "tau_w", "a", "b", "v_reset", "v_peak",
     )
     positive: ClassVar[tuple[str, ...]] = ("c_m", "delta_t", "tau_w")
+    non_negative: ClassVar[tuple[str, ...]] = ("g_l",)
 
     @property
     def resting_potential(self) -> float:
@@ -264,6 +275,7 @@ class TraubMiles(NeuronModel):
         "c_m", "g_na", "g_k", "g_l", "e_na", "e_k", "e_l", "v_t", "v_spike",
     )
     positive: ClassVar[tuple[str, ...]] = ("c_m",)
+    non_negative: ClassVar[tuple[str, ...]] = ("g_na", "g_k", "g_l")
     has_sodium_current: ClassVar[bool] = True
 
     @property

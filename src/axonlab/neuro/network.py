@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -163,8 +164,20 @@ class Network:
 
     def stimulate(self, population: Population | str, current: Value, start: float = 0.0,
                   stop: float | None = None, noise: float = 0.0) -> Stimulus:
-        """Inject ``current`` uA/cm2 (+ Gaussian ``noise`` std) from ``start`` to ``stop`` ms."""
-        stim = Stimulus(self._population(population), current, start, stop, noise)
+        """Inject ``current`` uA/cm2 (+ Gaussian ``noise`` std) from ``start`` to ``stop`` ms.
+
+        ``stop`` None: to the end of the run. A step that would inject nothing (``stop`` at or
+        before ``start``) is refused rather than silently doing nothing.
+        """
+        pop = self._population(population)
+        if not (math.isfinite(start) and start >= 0):
+            raise InputError(f"stimulus of {pop.name!r}: start must be >= 0 ms, got {start}")
+        if stop is not None and not (math.isfinite(stop) and stop > start):
+            raise InputError(f"stimulus of {pop.name!r}: stop ({stop} ms) must come after start "
+                             f"({start} ms); leave stop out to inject to the end of the run")
+        if not (math.isfinite(noise) and noise >= 0):
+            raise InputError(f"stimulus of {pop.name!r}: noise must be >= 0 uA/cm2, got {noise}")
+        stim = Stimulus(pop, current, start, stop, noise)
         self.stimuli.append(stim)
         return stim
 
@@ -195,8 +208,8 @@ class Network:
         from axonlab.neuro.engine import Unstable, simulate
         from axonlab.neuro.result import Result
 
-        if not duration > 0:
-            raise InputError(f"duration must be > 0 ms, got {duration}")
+        if not (math.isfinite(duration) and duration > 0):
+            raise InputError(f"duration must be a finite number of ms > 0, got {duration}")
         if not self.populations:
             raise InputError("the network has no populations; add one with net.add(...)")
         n_steps = int(round(duration / self.dt))

@@ -17,23 +17,35 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from axonlab.errors import InputError
 from axonlab.neuro import connect as rules
 from axonlab.neuro import synapses as syn
 from axonlab.neuro.models import IZHIKEVICH_PRESETS, MODELS, Izhikevich
 from axonlab.neuro.network import Network, default_projection_name
+from axonlab.neuro.spec_errors import describe
 
 Number = float | list[float]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # unknown keys are typos (reported with the closest known key); .inf and .nan are never a
+    # sensible duration, current or weight
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class UniformSpec(_Strict):
@@ -55,15 +67,29 @@ class PopulationSpec(_Strict):
     v_init: ValueSpec | None = None
     synapse_init: dict[str, ValueSpec] = {}
 
+    @field_validator("params")
+    @classmethod
+    def _check_params(cls, params: dict[str, Number], info: ValidationInfo) -> dict:
+        model, preset = info.data.get("model"), info.data.get("preset")
+        if model is None:  # already reported
+            return params
+        known = {f.name for f in dataclasses.fields(MODELS[model])}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"unknown parameter(s) {unknown} for {model}{hint} "
+                             f"(expected some of {sorted(known)})")
+        try:  # the model checks its own values (e.g. conductances >= 0)
+            dataclasses.replace(_base_model(model, preset), **params)
+        except InputError as err:
+            raise ValueError(str(err)) from None
+        return params
+
     @model_validator(mode="after")
-    def _check_params(self) -> PopulationSpec:
+    def _check_preset(self) -> PopulationSpec:
         if self.preset is not None and self.model != "izhikevich":
             raise ValueError("preset is only for model: izhikevich")
-        known = {f.name for f in dataclasses.fields(MODELS[self.model])}
-        unknown = sorted(set(self.params) - known)
-        if unknown:
-            raise ValueError(f"unknown parameter(s) {unknown} for {self.model}; "
-                             f"expected some of {sorted(known)}")
         return self
 
 
@@ -117,6 +143,15 @@ class ConnectionSpec(_Strict):
     delay: ValueSpec = 0.0
     allow_self: bool = True
 
+    @model_validator(mode="after")
+    def _check_weight(self) -> ConnectionSpec:
+        values = [self.weight] if isinstance(self.weight, float | int) else self.weight
+        if self.synapse.type != "exp_current" and isinstance(values, list) and min(values) < 0:
+            raise ValueError(f"weight {min(values):g}: the weight of a {self.synapse.type} "
+                             "synapse is a conductance (mS/cm2) and must be >= 0 (inhibition "
+                             "comes from e_rev)")
+        return self
+
 
 class StimulusSpec(_Strict):
     population: str
@@ -124,6 +159,13 @@ class StimulusSpec(_Strict):
     start: float = Field(0.0, ge=0)
     stop: float | None = None
     noise: float = Field(0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _check_window(self) -> StimulusSpec:
+        if self.stop is not None and self.stop <= self.start:
+            raise ValueError(f"stop ({self.stop:g} ms) must come after start ({self.start:g} ms); "
+                             "leave stop out to inject to the end of the run")
+        return self
 
 
 class PoissonSpec(_Strict):
@@ -184,9 +226,12 @@ def load_spec(path: str | Path) -> NetworkSpec:
     """Read and validate a YAML spec; raises :class:`InputError` naming the file and key path."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text())
+        text = path.read_text()
+        data = yaml.safe_load(text)
     except OSError as err:
         raise InputError(f"cannot read spec: {err.strerror}", path=path) from None
+    except UnicodeDecodeError:
+        raise InputError("cannot read spec: not a UTF-8 text file", path=path) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         raise InputError(f"not valid YAML: {getattr(err, 'problem', err)}", path=path,
@@ -196,21 +241,20 @@ def load_spec(path: str | Path) -> NetworkSpec:
     try:
         return NetworkSpec.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"] if not str(p).endswith("Spec"))
-        # the spec-wide checks (_check_names) put the key path in their own message
-        message = first["msg"].removeprefix("Value error, ")
-        more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
-        raise InputError(f"{where}: {message}{more}" if where else f"{message}{more}",
-                         path=path) from None
+        message, line = describe(err, data, text, NetworkSpec)
+        raise InputError(message, path=path, line=line) from None
+
+
+def _base_model(model: str, preset: str | None):
+    """A model with its preset's (or the default) parameters."""
+    return getattr(Izhikevich, preset)() if preset else MODELS[model]()
 
 
 def network_from_spec(spec: NetworkSpec) -> Network:
     """Build the :class:`Network` a validated spec describes."""
     net = Network(dt=spec.dt, seed=spec.seed)
     for name, p in spec.populations.items():
-        model = (getattr(Izhikevich, p.preset)() if p.preset else MODELS[p.model]())
-        model = dataclasses.replace(model, **p.params)
+        model = dataclasses.replace(_base_model(p.model, p.preset), **p.params)
         net.add(name, model, n=p.n, v_init=_value(p.v_init),
                 synapse_init={k: _value(v) for k, v in p.synapse_init.items()})
     for c in spec.connections:
