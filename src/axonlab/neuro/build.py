@@ -171,12 +171,19 @@ def _channel(a: Arrays, syn: Synapse) -> int:
 def _synapses(net, a: Arrays, rng, n: int) -> None:
     exp_parts, chem_parts, gap_parts = [], [], []
     for proj in net.projections.values():
+        # a self-connection (autapse) exists only within one population: between two
+        # populations, pre index i and post index i are different neurons
+        allow_self = proj.allow_self or proj.pre is not proj.post
         pre, post = connect(proj.rule, proj.pre.n, proj.post.n, rng, p=proj.p, k=proj.k,
-                            pairs=proj.pairs, allow_self=proj.allow_self)
+                            pairs=proj.pairs, allow_self=allow_self)
         m = pre.size
         a.n_synapses[proj.name] = m
         w = resolve(proj.weight if proj.weight is not None else proj.synapse.weight, m, rng,
                     f"{proj.name}.weight")
+        if not isinstance(proj.synapse, ExpCurrentSynapse) and np.any(w < 0):
+            raise InputError(f"projection {proj.name!r}: {int(np.sum(w < 0))} of {m} weights are "
+                             f"negative (min {float(w.min()):g}); they are conductances "
+                             "(mS/cm2) and must be >= 0 (inhibition comes from e_rev)")
         d = _steps(resolve(proj.delay, m, rng, f"{proj.name}.delay"), net.dt, proj.name)
         pre, post = pre + a.offsets[proj.pre.name], post + a.offsets[proj.post.name]
         syn = proj.synapse
