@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -14,29 +15,43 @@ app = typer.Typer(help="Simulate networks of neurons from YAML specs.", no_args_
 @app.command("run")
 def run(
     spec: Annotated[Path, typer.Argument(help="YAML network spec (examples/neuro/*.yaml).")],
-    plot: Annotated[Path | None, typer.Option(help="Write a figure (traces, raster).")] = None,
+    plot: Annotated[Path | None, typer.Option(
+        help="Write a figure (traces, raster, rates; f-I curve for a current sweep); the "
+             "extension picks the format: .png, .pdf, .svg, ...")] = None,
     save: Annotated[Path | None, typer.Option(help="Write spikes and traces (.npz).")] = None,
-    duration: Annotated[float | None, typer.Option(help="Override the duration (ms).")] = None,
+    duration: Annotated[float | None, typer.Option(
+        help="Simulate this many ms instead of the spec's duration (> 0).")] = None,
     json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
 ) -> None:
     """Simulate SPEC and report spike counts and rates per population."""
     from axonlab.cli.common import console, err_console, print_json
-    from axonlab.errors import CoarseTimeStepWarning
+    from axonlab.errors import CoarseTimeStepWarning, InputError
+    from axonlab.neuro.outputs import check_data_path, check_figure_path
     from axonlab.neuro.spec import load_spec, network_from_spec
 
+    # everything the user typed is checked before the (possibly long) simulation starts
+    if duration is not None and not (math.isfinite(duration) and duration > 0):
+        raise InputError(f"--duration must be a positive number of ms, got {duration:g}")
+    for flag, value, check in (("--plot", plot, check_figure_path),
+                               ("--save", save, check_data_path)):
+        if value is not None:
+            try:
+                check(value)
+            except InputError as err:
+                raise InputError(f"{flag} {err}") from None
     parsed = load_spec(spec)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CoarseTimeStepWarning)
         net = network_from_spec(parsed)
     for warning in caught:
         err_console.print(f"warning: {spec}: {warning.message}")
-    result = net.run(duration or parsed.duration)
+    result = net.run(parsed.duration if duration is None else duration)
     summary = result.summary()
     summary["spec"] = str(spec)
     summary.update({name: pop for name, pop in summary["populations"].items()
                     if name not in summary})
     if plot is not None:
-        result.plot(plot)
+        result.plot(plot, title=_title(parsed))
     if save is not None:
         result.save(save)
     if json:
@@ -46,3 +61,7 @@ def run(
     for name, pop in summary["populations"].items():
         console.print(f"  {name:>12}: {pop['n']:>6} neurons, {pop['n_spikes']:>8} spikes, "
                       f"{pop['rate_hz']:.2f} Hz")
+
+
+def _title(parsed) -> str:
+    return parsed.name if not parsed.description else f"{parsed.name}: {parsed.description}"

@@ -10,6 +10,7 @@ import numpy as np
 
 from axonlab.errors import InputError
 from axonlab.neuro.energy import Energy, energy_report
+from axonlab.neuro.outputs import check_data_path, check_figure_path
 from axonlab.runs import atomic_path
 
 
@@ -49,12 +50,16 @@ class Spikes:
 
 
 class Trace(np.ndarray):
-    """A recorded variable: values (n_samples,) or (n_samples, n_recorded), ``.t`` in ms."""
+    """A recorded variable: values (n_samples,) or (n_samples, n_recorded), ``.t`` in ms;
+    ``.neurons`` holds the index (within the population or projection) of each recorded
+    element, column by column."""
 
     t: np.ndarray
+    neurons: np.ndarray
 
     def __array_finalize__(self, obj) -> None:
         self.t = getattr(obj, "t", None)
+        self.neurons = getattr(obj, "neurons", None)
 
 
 class Result:
@@ -96,6 +101,7 @@ class Result:
         values = self._raw.recordings[:n_rows, cols]
         out = (values[:, 0] if len(cols) == 1 else values).copy().view(Trace)
         out.t = np.arange(n_rows) * every * self.dt
+        out.neurons = np.array([self._arrays.columns[c].index for c in cols], dtype=np.int64)
         return out
 
     def recorded(self) -> list[tuple[str, str]]:
@@ -116,9 +122,15 @@ class Result:
                 "sim_seconds": self.sim_seconds, "populations": pops}
 
     def save(self, path: str | Path) -> Path:
-        """Write spikes and traces to an ``.npz`` file (atomically)."""
-        path = Path(path)
-        arrays: dict[str, np.ndarray] = {}
+        """Write spikes and traces to an ``.npz`` file (atomically).
+
+        Keys: ``spikes/POP/times`` (ms), ``spikes/POP/neurons``; ``trace/TARGET/VAR`` (values,
+        one column per recorded element), ``trace/TARGET/VAR/t`` (ms) and
+        ``trace/TARGET/VAR/neurons`` (which element each column is); ``dt_ms``, ``duration_ms``.
+        """
+        path = check_data_path(path)
+        arrays: dict[str, np.ndarray] = {"dt_ms": np.float64(self.dt),
+                                         "duration_ms": np.float64(self.duration)}
         for name in self.network.populations:
             sp = self.spikes(name)
             arrays[f"spikes/{name}/times"], arrays[f"spikes/{name}/neurons"] = sp.times, sp.neurons
@@ -126,15 +138,21 @@ class Result:
             tr = self.trace(target, var)
             arrays[f"trace/{target}/{var}"] = np.asarray(tr)
             arrays[f"trace/{target}/{var}/t"] = tr.t
-        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+            arrays[f"trace/{target}/{var}/neurons"] = tr.neurons
+        try:
+            with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+                np.savez(fh, **arrays)
+        except OSError as err:
+            raise InputError(f"cannot write: {err.strerror or err}", path=path) from None
         return path
 
-    def plot(self, path: str | Path) -> Path:
-        """Save a figure: voltage traces, raster, transmitter/receptor traces, rate histogram."""
+    def plot(self, path: str | Path, title: str | None = None) -> Path:
+        """Save a figure: voltage traces, transmitter/receptor traces, raster, population rates,
+        and an f-I curve when a population is a current sweep (see :mod:`axonlab.neuro.plot`).
+        The extension picks the format (.png, .pdf, .svg, ...)."""
         from axonlab.neuro.plot import plot_result
 
-        return plot_result(self, Path(path))
+        return plot_result(self, check_figure_path(path), title=title)
 
     def _population(self, name: str):
         if name not in self.network.populations:
