@@ -17,3 +17,27 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reporter.write_line(f"AXONLAB_NO_SKIP=1: {len(skipped)} test(s) skipped; CI runs them all",
                             red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture()
+def axonlab(capsys):
+    """Run the ``axonlab`` console entry point in-process, as a user's shell would:
+    ``axonlab("text", "eval", ...)`` returns ``(exit code, stdout, stderr)``."""
+    import sys
+
+    from axonlab.cli import main
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        argv, sys.argv = sys.argv, ["axonlab", *map(str, args)]
+        capsys.readouterr()
+        try:
+            main()
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        finally:
+            sys.argv = argv
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke

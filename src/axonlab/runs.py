@@ -10,6 +10,7 @@ never mistakes a half-written run for a finished one. Every file is written atom
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from axonlab import __version__
-from axonlab.errors import RunDirectoryError
+from axonlab.errors import InputError, RunDirectoryError
 
 INCOMPLETE_MARKER = "INCOMPLETE"
 CONFIG_FILE = "config.json"
@@ -29,11 +30,13 @@ METRICS_FILE = "metrics.json"
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it onto ``path``.
 
-    If the body raises, the temporary file is removed and ``path`` is left untouched.
+    If the body raises, the temporary file is removed and ``path`` is left untouched. The file
+    gets the permissions of any ordinary new file (0666 less the umask), not mkstemp's 0600.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, 0o666 & ~_umask())
     os.close(fd)
     try:
         yield Path(tmp)
@@ -43,10 +46,55 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
+def _umask() -> int:
+    mask = os.umask(0)  # the only portable way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
+def finite(obj: Any) -> Any:
+    """``obj`` with every NaN or infinite float replaced by ``None``, recursively.
+
+    JSON has no NaN: ``json.dumps`` would write the bare token ``NaN``, which strict parsers
+    (browsers, ``jq``) reject. A missing number is ``null``.
+    """
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [finite(v) for v in obj]
+    if hasattr(obj, "tolist"):  # numpy / torch arrays and scalars
+        return finite(obj.tolist())
+    return obj
+
+
+def to_json(obj: Any, **options: Any) -> str:
+    """Strict JSON text of ``obj``: non-finite numbers become ``null``, never ``NaN``."""
+    return json.dumps(finite(obj), allow_nan=False, default=str, **options)
+
+
 def write_json(path: str | Path, obj: Any) -> None:
-    """Write ``obj`` as pretty, key-sorted JSON, atomically."""
+    """Write ``obj`` as pretty, key-sorted, strict JSON, atomically."""
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+        tmp.write_text(to_json(obj, indent=2, sort_keys=True) + "\n")
+
+
+def check_writable(path: str | Path, *, folder: bool = False) -> None:
+    """Raise :class:`InputError` unless ``path`` can be written as a file (or, with ``folder``,
+    as a folder to write into). Nothing is created: call it before long work, not after."""
+    path = Path(path)
+    what = "folder" if folder else "file"
+    if path.exists() and path.is_dir() != folder:
+        kind = "a folder" if path.is_dir() else "a file"
+        raise InputError(f"is {kind}; expected a {what} to write", path=path)
+    parent = path if folder and path.exists() else path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent  # the folders in between are made when writing
+    if not parent.is_dir():
+        raise InputError(f"cannot write a {what} here: {parent} is not a folder", path=path)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write a {what} here: {parent} is not writable", path=path)
 
 
 def read_json(path: str | Path) -> Any:
@@ -75,18 +123,73 @@ class RunDirectory:
         return self.path / "logs"
 
     @property
-    def is_complete(self) -> bool:
-        return (self.path / CONFIG_FILE).exists() and not (self.path / INCOMPLETE_MARKER).exists()
+    def is_run(self) -> bool:
+        """True if the folder's ``config.json`` is an axonlab run's (a Hugging Face model folder
+        has a ``config.json`` too, without the ``task`` axonlab writes)."""
+        try:
+            config = json.loads((self.path / CONFIG_FILE).read_text())
+        except (OSError, ValueError):
+            return False
+        return isinstance(config, dict) and "task" in config
 
-    def start(self, config: dict[str, Any], *, task: str, resume: bool = False) -> None:
+    @property
+    def is_complete(self) -> bool:
+        return self.is_run and not self.is_incomplete
+
+    @property
+    def is_incomplete(self) -> bool:
+        return (self.path / INCOMPLETE_MARKER).exists()
+
+    def check_start(self, *, resume: bool) -> None:
+        """Raise unless a run may start here; nothing is written. Called before any work.
+
+        - a fresh run needs a missing or empty folder: a finished run is never overwritten, an
+          interrupted one is never silently discarded, and a folder of the user's is never used;
+        - a resumed run needs an interrupted run to continue.
+        """
+        path = self.path
+        if path.exists() and not path.is_dir():
+            raise RunDirectoryError(f"{path} is a file; the run needs a folder")
+        if resume:
+            if self.is_complete:
+                raise RunDirectoryError(
+                    f"{path} holds a finished run: nothing to resume, and it is kept as it is; "
+                    "to train again, choose another output folder"
+                )
+            if not self.is_incomplete:
+                raise RunDirectoryError(
+                    f"nothing to resume: {path} holds no interrupted axonlab run"
+                    + ("" if path.exists() else " (the folder does not exist)")
+                )
+            return
+        if self.is_complete:
+            raise RunDirectoryError(
+                f"{path} already holds a finished run; it is kept: choose another output folder "
+                "or delete it"
+            )
+        if self.is_incomplete:
+            raise RunDirectoryError(
+                f"{path} holds an interrupted run; resume it, or delete the folder to start over"
+            )
+        if path.exists() and any(path.iterdir()):
+            raise RunDirectoryError(
+                f"{path} is not empty and is not an axonlab run; choose a new or empty folder "
+                "(nothing in it was changed)"
+            )
+
+    def start(
+        self, config: dict[str, Any], *, task: str, resume: bool = False, extend: bool = False
+    ) -> None:
         """Create the folder, snapshot ``config`` and mark the run incomplete.
 
-        A finished run is never overwritten: starting into one raises unless ``resume`` is set.
+        Raises :class:`RunDirectoryError` where :meth:`check_start` does; a finished run and a
+        folder that is not a run are never touched, except that ``extend`` lets a finished run
+        train on (a language model given a larger budget).
         """
-        if self.is_complete and not resume:
-            raise RunDirectoryError(
-                f"{self.path} already holds a finished run; choose another --out or delete it"
-            )
+        if not (extend and self.is_complete):
+            self.check_start(resume=resume)
+        for stale in self.path.glob(".*.tmp"):  # left by a process killed mid-write
+            stale.unlink(missing_ok=True)
         self.path.mkdir(parents=True, exist_ok=True)
         (self.path / INCOMPLETE_MARKER).write_text("training in progress or interrupted\n")
         write_json(
@@ -105,11 +208,18 @@ class RunDirectory:
 
     def require_complete(self) -> None:
         """Raise a clear error unless this is a finished run directory."""
-        if not (self.path / CONFIG_FILE).exists():
+        if not self.path.is_dir():
+            raise RunDirectoryError(f"{self.path} not found; expected a run directory")
+        if not self.is_run:
+            hint = ""
+            if RunDirectory(self.path.parent).is_run:
+                hint = f"; give its run directory, {self.path.parent}"
+            elif (self.path / CONFIG_FILE).exists():
+                hint = " (it looks like a Hugging Face model folder, not a run)"
             raise RunDirectoryError(
-                f"{self.path} is not an axonlab run directory (no {CONFIG_FILE})"
+                f"{self.path} is not an axonlab run directory{hint}"
             )
-        if (self.path / INCOMPLETE_MARKER).exists():
+        if self.is_incomplete:
             raise RunDirectoryError(
                 f"{self.path} holds an unfinished run; finish it with --resume or train again"
             )
