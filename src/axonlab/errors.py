@@ -31,6 +31,10 @@ class RunDirectoryError(AxonlabError):
     """A run directory is missing, incomplete or not the kind the command expected."""
 
 
+class TrainingDivergedError(AxonlabError):
+    """Training produced a non-finite loss (NaN or infinity): the weights are no longer usable."""
+
+
 class SimulationError(AxonlabError):
     """A simulation could not go on (e.g. it went numerically unstable)."""
 
@@ -38,3 +42,7 @@ class SimulationError(AxonlabError):
 class CoarseTimeStepWarning(UserWarning):
     """A simulation's time step is larger than its integrator handles well (silence it with
     ``warnings.simplefilter("ignore", CoarseTimeStepWarning)``)."""
+
+
+class IncompleteCheckpointWarning(UserWarning):
+    """A checkpoint was found half-written (a run killed while saving); an older one is used."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from axonlab.errors import InputError
-from axonlab.text.batch import predict_file, rows_done
+from axonlab.text.batch import predict_file, rows_done, source_path
 
 
 class LengthModel:
@@ -46,8 +46,8 @@ def test_one_line_per_row_in_input_order(messages, tmp_path):
     lines = read_jsonl(out)
     assert [r["row"] for r in lines] == list(range(50))
     assert [r["line"] for r in lines] == list(range(2, 52))
-    assert lines[0] == {"row": 0, "line": 2, "label": "short", "chars": 16}
-    assert lines[1] == {"row": 1, "line": 3, "label": "long", "chars": 30}
+    assert lines[0] == {"row": 0, "line": 2, "id": "0", "label": "short", "chars": 16}
+    assert lines[1] == {"row": 1, "line": 3, "id": "1", "label": "long", "chars": 30}
     assert summary["rows"] == 50 and summary["predicted_rows"] == 50
     assert summary["resumed_rows"] == 0
 
@@ -75,6 +75,7 @@ def test_torn_last_line_is_dropped_and_rewritten(messages, tmp_path):
     content = full.read_bytes()
     cut = content.index(b"\n", len(content) // 2) + 10  # ten bytes into a line
     torn.write_bytes(content[:cut])
+    source_path(torn).write_bytes(source_path(full).read_bytes())
     summary = predict_file(LengthModel(), messages, torn, progress=False)
     assert torn.read_bytes() == content
     assert summary["resumed_rows"] == content[:cut].count(b"\n")
@@ -135,10 +136,59 @@ def test_refuses_an_output_that_is_not_this_inputs(messages, tmp_path):
         predict_file(LengthModel(), messages, notes, progress=False)
     longer = tmp_path / "longer.jsonl"
     longer.write_text("".join(json.dumps({"row": i}) + "\n" for i in range(60)))
+    with pytest.raises(InputError, match="holds 60 predictions but no record of what made them"):
+        predict_file(LengthModel(), messages, longer, progress=False)
+    predict_file(LengthModel(), messages, tmp_path / "made.jsonl", progress=False)
+    source_path(longer).write_bytes(source_path(tmp_path / "made.jsonl").read_bytes())
     with pytest.raises(InputError, match="holds 60 rows but the input has only 50"):
         predict_file(LengthModel(), messages, longer, progress=False)
     with pytest.raises(InputError, match="overwrite the input"):
         predict_file(LengthModel(), messages, messages, progress=False)
+
+
+class OtherModel(LengthModel):
+    def fingerprint(self) -> dict[str, str]:
+        return {"run": "another"}
+
+
+def test_resuming_with_another_model_or_input_is_refused(messages, tmp_path):
+    """Defect: an output was "resumed" by row count alone, mixing two models' predictions."""
+    out = tmp_path / "out.jsonl"
+    predict_file(LengthModel(stop_after=None), messages, out, progress=False)
+    before = out.read_bytes()
+    with pytest.raises(InputError, match="made from another model"):
+        predict_file(OtherModel(), messages, out, progress=False)
+    other_input = tmp_path / "other.csv"
+    other_input.write_text(messages.read_text().replace("message", "letter"))
+    with pytest.raises(InputError, match="made from another input"):
+        predict_file(LengthModel(), other_input, out, progress=False)
+    with pytest.raises(InputError, match="made from another columns"):
+        predict_file(LengthModel(), messages, out, text_column="text", progress=False)
+    assert out.read_bytes() == before  # refused without a change
+
+
+def test_id_column_is_carried_into_the_output(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"uid": 17, "text": "a"}\n{"uid": "x-2", "text": "bb"}\n')
+    out = tmp_path / "out.jsonl"
+    predict_file(LengthModel(), path, out, progress=False)
+    assert [r["id"] for r in read_jsonl(out)] == [17, "x-2"]
+    plain = tmp_path / "plain.csv"
+    plain.write_text("key,text\nk1,a\n")
+    predict_file(LengthModel(), plain, tmp_path / "o.jsonl", id_column="key", progress=False)
+    assert read_jsonl(tmp_path / "o.jsonl")[0]["id"] == "k1"
+
+
+def test_non_finite_scores_are_written_as_null(tmp_path):
+    class NanModel(LengthModel):
+        def predict(self, texts, batch_size=32):
+            return [{"label": "x", "score": float("nan")} for _ in texts]
+
+    path = tmp_path / "in.txt"
+    path.write_text("one\n")
+    out = tmp_path / "out.jsonl"
+    predict_file(NanModel(), path, out, progress=False)
+    assert "NaN" not in out.read_text() and read_jsonl(out)[0]["score"] is None
 
 
 def test_real_model_resumes_identically(tiny_backbone, messages, tmp_path):

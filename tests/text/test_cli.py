@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from axonlab.cli import app
@@ -74,3 +75,132 @@ def test_predict_on_a_folder_that_is_not_a_run(tmp_path):
     result = _cli("text", "predict", str(tmp_path), "hello")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "not an axonlab run directory" in result.stderr
+
+
+# --- defects a newcomer hit: each reproduction ends with exit 1, one line, nothing changed ---
+
+
+def _files_of(folder):
+    return {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _one_line_error(code: int, err: str) -> str:
+    assert code == 1, err
+    assert "Traceback" not in err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    return err
+
+
+@pytest.fixture(scope="module")
+def finished_run(tiny_backbone, tmp_path_factory):
+    from axonlab import text
+    from tests.text.conftest import DATA
+
+    out = tmp_path_factory.mktemp("runs") / "a"
+    text.finetune("classify", train=DATA / "spam_train.tsv", dev=DATA / "spam_dev.tsv", out=out,
+                  backbone=tiny_backbone, epochs=1)
+    return out
+
+
+def _train_args(spam_files, out, *extra):
+    train, dev = spam_files
+    return ("text", "train", "classify", "--train", train, "--dev", dev, "--out", out,
+            "--epochs", "1", *extra)
+
+
+def test_resume_on_a_finished_run_changes_nothing(axonlab, finished_run, spam_files,
+                                                   tiny_backbone):
+    before = _files_of(finished_run)
+    code, _, err = axonlab(*_train_args(spam_files, finished_run, "--seed", "99", "--resume",
+                                        "--backbone", tiny_backbone))
+    assert "finished run: nothing to resume" in _one_line_error(code, err)
+    code, _, err = axonlab(*_train_args(spam_files, finished_run, "--backbone", tiny_backbone))
+    assert "already holds a finished run" in _one_line_error(code, err)
+    assert _files_of(finished_run) == before
+
+
+def test_resume_into_a_missing_folder_is_refused(axonlab, spam_files, tmp_path):
+    code, _, err = axonlab(*_train_args(spam_files, tmp_path / "nope", "--resume"))
+    assert "nothing to resume" in _one_line_error(code, err)
+    assert not (tmp_path / "nope").exists()
+
+
+def test_out_over_a_folder_of_the_users_changes_nothing(axonlab, spam_files, tmp_path):
+    mine = tmp_path / "mydir"
+    (mine / "model").mkdir(parents=True)
+    (mine / "model" / "README.md").write_text("mine\n")
+    (mine / "metrics.json").write_text('{"mine":1}\n')
+    before = _files_of(mine)
+    code, _, err = axonlab(*_train_args(spam_files, mine))
+    assert "not empty and is not an axonlab run" in _one_line_error(code, err)
+    assert _files_of(mine) == before and len(list(mine.rglob("*"))) == 3
+
+
+def test_a_stray_quote_is_reported_with_its_line(axonlab, finished_run, tmp_path):
+    bad = tmp_path / "u.csv"
+    bad.write_text('label,text\nham,good film\nspam,"bad film\nham,great\nspam,awful\nham,fine\n')
+    code, _, err = axonlab("text", "eval", finished_run, bad, "--json")
+    assert f"{bad}, line 3: a quoted field opened here is never closed" in _one_line_error(
+        code, err)
+    code, _, err = axonlab("text", "predict", finished_run, "--input", bad, "--output",
+                           tmp_path / "p.jsonl")
+    assert "line 3" in _one_line_error(code, err)
+    assert not (tmp_path / "p.jsonl").exists()
+
+
+def test_non_finite_learning_rates_are_refused_up_front(axonlab, spam_files, tmp_path):
+    for lr in ("inf", "nan", "-1"):
+        code, _, err = axonlab(*_train_args(spam_files, tmp_path / "r", "--lr", lr))
+        assert "learning rate must be a finite number > 0" in _one_line_error(code, err)
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_diverging_run_stops_and_saves_nothing(axonlab, spam_files, tiny_backbone, tmp_path):
+    out = tmp_path / "diverged"
+    code, out_text, err = axonlab(*_train_args(spam_files, out, "--lr", "1e30", "--backbone",
+                                               tiny_backbone, "--json"))
+    assert "training diverged at step" in _one_line_error(code, err)
+    assert out_text == "" and not out.exists()
+
+
+def test_predicting_from_a_model_folder_names_the_run(axonlab, finished_run):
+    code, _, err = axonlab("text", "predict", finished_run / "model", "hello")
+    assert f"give its run directory, {finished_run}" in _one_line_error(code, err)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--metric", "bogus"), "unknown classify metric 'bogus'; expected one of"),
+        (("--max-steps", "0"), "max steps must be >= 1"),
+        (("--backbone", "no-such-org/no-such-model"), "never downloads"),
+    ],
+)
+def test_bad_training_options_fail_before_any_work(axonlab, spam_files, tmp_path, extra,
+                                                   message):
+    code, _, err = axonlab(*_train_args(spam_files, tmp_path / "r", *extra))
+    assert message in _one_line_error(code, err)
+    assert not (tmp_path / "r").exists()
+
+
+def test_out_a_file_and_bad_output_paths(axonlab, spam_files, finished_run, tmp_path):
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("keep me")
+    code, _, err = axonlab(*_train_args(spam_files, a_file))
+    assert "is a file" in _one_line_error(code, err)
+    assert a_file.read_text() == "keep me"
+    _, dev = spam_files
+    code, _, err = axonlab("text", "predict", finished_run, "--input", dev, "--output", tmp_path)
+    assert "is a folder" in _one_line_error(code, err)
+    code, _, err = axonlab("text", "eval", finished_run, dev, "--save", a_file)
+    assert "is a file; expected a folder" in _one_line_error(code, err)
+
+
+def test_help_shows_defaults_and_flags_take_no_value(axonlab, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")  # one line per option
+    code, out, _ = axonlab("text", "train", "--help")
+    text = " ".join(out.split())
+    assert code == 0
+    assert "default: 0.0001; with --lora 0.001" in text
+    assert "macro_f1|accuracy (default macro_f1)" in text and "(default: 128; ner: 512" in text
+    assert "<bool>" not in out

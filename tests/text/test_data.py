@@ -116,3 +116,43 @@ def test_shipped_samples_read(spam_files):
     train, dev = spam_files
     assert set(read_labelled(train).labels) == {"ham", "spam"}
     assert len(read_labelled(dev)) == 32
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # the reproduction: a stray opening quote used to swallow the four rows after it
+        ('label,text\n1,good film\n0,"bad film\n1,great\n0,awful\n1,fine\n',
+         "line 3: a quoted field opened here is never closed"),
+        # a later quote closes it mid-field: the rows between were merged into one text
+        ('label,text\n1,good film\n0,"bad film\n1,great\n0,"awful"\n1,fine\n',
+         "line 3: a quoted field opened here ends in the middle of a field on line 5"),
+    ],
+)
+def test_a_stray_quote_is_an_error_naming_its_line(tmp_path, content, message):
+    path = tmp_path / "u.csv"
+    path.write_text(content)
+    with pytest.raises(InputError, match=message):
+        read_labelled(path)
+
+
+def test_a_quote_in_a_tsv_is_just_a_character(tmp_path):
+    path = tmp_path / "t.tsv"
+    path.write_text('label\ttext\n1\tsays "hi\n0\tno quote\n')
+    assert read_labelled(path).texts == ['says "hi', "no quote"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv"])
+def test_a_field_over_128_kib_is_read(tmp_path, suffix):
+    sep = "," if suffix == ".csv" else "\t"
+    long_text = "word " * 60_000  # 300 KB, over the csv module's default field limit
+    path = tmp_path / f"long{suffix}"
+    path.write_text(f"label{sep}text\n1{sep}{long_text}\n0{sep}short\n")
+    assert [len(t) for t in read_labelled(path).texts] == [len(long_text), 5]
+
+
+def test_an_id_column_is_detected_or_named(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("ID,text,ref\n7,hello,r1\n")
+    assert next(iter_rows(path, require_labels=False)).id == "7"
+    assert next(iter_rows(path, id_column="ref", require_labels=False)).id == "r1"

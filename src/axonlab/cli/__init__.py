@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 
 import typer
+import typer.core
 from rich.text import Text
 
 from axonlab import __version__
@@ -20,6 +21,16 @@ from axonlab.cli.serve import serve
 from axonlab.cli.sim import app as sim_app
 from axonlab.cli.text import app as text_app
 from axonlab.errors import AxonlabError
+
+_display_type = typer.core.TyperOption.display_type_rich
+
+
+def _flag_without_type(self: typer.core.TyperOption, ctx) -> str | None:
+    # Typer's rich help writes "<bool>" beside every on/off flag, as if it took a value.
+    return None if self.is_flag else _display_type(self, ctx)
+
+
+typer.core.TyperOption.display_type_rich = _flag_without_type  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="axonlab",

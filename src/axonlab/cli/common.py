@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-import json
 import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)  # long lines wrap in the terminal, not mid-number in logs
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def print_json(obj: Any) -> None:
-    """Print one JSON object on stdout (the ``--json`` contract): nothing else goes to stdout."""
-    sys.stdout.write(json.dumps(obj, default=float) + "\n")
+    """Print one JSON object on stdout (the ``--json`` contract): nothing else goes to stdout.
+
+    Strict JSON: a non-finite number is written as ``null``, never as the invalid ``NaN``.
+    """
+    from axonlab.runs import to_json
+
+    sys.stdout.write(to_json(obj) + "\n")
     sys.stdout.flush()
 
 
@@ -43,3 +50,26 @@ def check_backend(backend: Backend, quantize: bool) -> None:
 
     if quantize and backend is not Backend.onnx:
         raise InputError("--quantize needs --backend onnx")
+
+
+@contextmanager
+def warnings_as_lines() -> Iterator[None]:
+    """Show axonlab's warnings raised in the body as one ``warning:`` line each on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        try:
+            yield
+        finally:
+            for warning in caught:
+                if warning.category.__module__.startswith("axonlab"):
+                    err_console.print(f"[yellow]warning:[/] {warning.message}", highlight=False)
+
+
+@contextmanager
+def interrupted(hint: str) -> Iterator[None]:
+    """Turn Ctrl-C in the body into a one-line message with ``hint`` and exit code 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        err_console.print(f"[yellow]interrupted[/]: {hint}", highlight=False)
+        raise typer.Exit(130) from None

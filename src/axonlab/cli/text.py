@@ -16,8 +16,11 @@ from axonlab.cli.common import (
     QuantizeOption,
     check_backend,
     console,
+    interrupted,
     print_json,
+    warnings_as_lines,
 )
+from axonlab.text import defaults
 
 app = typer.Typer(
     help="Fine-tune pretrained encoders: classification and NER.", no_args_is_help=True
@@ -48,14 +51,25 @@ def train(
         Path, typer.Option("--train", help="Training file (CSV/TSV/JSONL; CoNLL for ner).")
     ],
     dev_file: Annotated[Path, typer.Option("--dev", help="Dev file: picks the best epoch.")],
-    out: Annotated[Path, typer.Option("--out", help="Run directory to create.")],
-    epochs: Annotated[float, typer.Option(help="Passes over the training data.")] = 3.0,
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Run directory to create: a new or empty folder (a finished "
+                     "run or a folder of yours is never overwritten)."),
+    ],
+    epochs: Annotated[float, typer.Option(help="Passes over the training data.")] = (
+        defaults.EPOCHS
+    ),
     lr: Annotated[
-        float | None, typer.Option("--lr", help="Peak learning rate (default: the task's)")
+        float | None,
+        typer.Option("--lr", help=f"Peak learning rate (default: {defaults.LEARNING_RATE:g}; "
+                     f"with --lora {defaults.LORA_LEARNING_RATE:g})."),
     ] = None,
-    batch_size: Annotated[int, typer.Option(help="Training batch size.")] = 32,
+    batch_size: Annotated[int, typer.Option(help="Training batch size.")] = defaults.BATCH_SIZE,
     max_length: Annotated[
-        int | None, typer.Option(help="Longest input in sub-word tokens.")
+        int | None,
+        typer.Option(help=f"Longest input in sub-word tokens (default: {defaults.MAX_LENGTH}; "
+                     f"ner: {defaults.NER_MAX_LENGTH}, the window; longer sentences are "
+                     "windowed)."),
     ] = None,
     backbone: Annotated[
         str | None,
@@ -72,7 +86,10 @@ def train(
         str, typer.Option(help="Comma-separated module names to adapt.")
     ] = "query,value",
     metric: Annotated[
-        str | None, typer.Option(help="Dev metric that picks the best checkpoint.")
+        str | None,
+        typer.Option(help="Dev metric that picks the best checkpoint: "
+                     + "; ".join(f"{task} {'|'.join(names)} (default {names[0]})"
+                                 for task, names in defaults.METRICS.items()) + "."),
     ] = None,
     early_stopping: Annotated[
         int | None, typer.Option(help="Stop after N epochs without dev improvement.")
@@ -86,8 +103,10 @@ def train(
     label_column: Annotated[
         str | None, typer.Option(help="Label column name (default: detected).")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
-    threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = defaults.SEED,
+    threads: Annotated[
+        int | None, typer.Option(help="CPU threads for torch (default: torch's, one per core).")
+    ] = None,
     bf16: Annotated[
         bool | None,
         typer.Option(
@@ -99,7 +118,9 @@ def train(
         int | None, typer.Option(help="Stop after this many steps (overrides epochs).")
     ] = None,
     resume: Annotated[
-        bool, typer.Option("--resume", help="Continue an interrupted run in --out.")
+        bool,
+        typer.Option("--resume", help="Continue the interrupted run in --out from its last "
+                     "complete checkpoint (same command plus --resume)."),
     ] = False,
     keep_checkpoints: Annotated[
         bool, typer.Option("--keep-checkpoints", help="Keep intermediate checkpoints.")
@@ -149,7 +170,12 @@ def train(
     )
     columns = {"text_column": text_column, "label_column": label_column}
     # With --json, stdout carries the one JSON object only: the Trainer's log lines go to stderr.
-    with contextlib.redirect_stdout(sys.stderr if json_output else sys.stdout):
+    with (
+        contextlib.redirect_stdout(sys.stderr if json_output else sys.stdout),
+        warnings_as_lines(),
+        interrupted(f"the run in {out} is kept: continue it with the same command plus "
+                    "--resume"),
+    ):
         model = text.finetune(
             task.value,
             train=train_file,
@@ -182,8 +208,11 @@ def evaluate(
 ) -> None:
     """Score a trained model on a labelled file (accuracy/macro-F1, or entity F1 for NER)."""
     from axonlab import text
+    from axonlab.runs import check_writable
 
     quiet_transformers()
+    if save is not None:
+        check_writable(save, folder=True)
     report = text.load(run_dir).evaluate(data)
     if save is not None:
         report.save(save, prefix=data.stem)
@@ -206,6 +235,11 @@ def predict(
     text_column: Annotated[
         str | None, typer.Option(help="Text column of --input (default: detected).")
     ] = None,
+    id_column: Annotated[
+        str | None,
+        typer.Option(help="Id column of --input, copied into each output line (default: a "
+                     "column named id, if any)."),
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Texts per forward pass.")] = 64,
     backend: BackendOption = Backend.torch,
     quantize: QuantizeOption = False,
@@ -214,6 +248,7 @@ def predict(
     """Label texts given on the command line, or a whole file with --input/--output."""
     from axonlab import text
     from axonlab.errors import InputError
+    from axonlab.runs import check_writable
 
     quiet_transformers()
     if bool(input_file) != bool(output_file):
@@ -222,6 +257,8 @@ def predict(
         raise InputError("give texts on the command line or --input, not both")
     if not input_file and not texts:
         raise InputError("nothing to predict: give one or more texts, or --input/--output")
+    if output_file is not None:
+        check_writable(output_file)
     check_backend(backend, quantize)
     model = text.load(run_dir)
     if backend is Backend.onnx:
@@ -236,6 +273,7 @@ def predict(
             input_file,
             output_file,
             text_column=text_column,
+            id_column=id_column,
             batch_size=batch_size,
             progress=not json_output,
         )

@@ -19,7 +19,9 @@ def default_backbone() -> str:
 
 
 def resolve_backbone(backbone: str | None) -> str:
-    """A local model directory (checked) or a hub id, passed through; ``None`` means the default."""
+    """The local folder of ``backbone``: a model directory (checked), or a hub id already in the
+    Hugging Face cache; ``None`` means the default. Nothing is ever downloaded: a hub id that is
+    not cached fails at once, instead of after the hub client's retries time out."""
     if backbone is None:
         return default_backbone()
     path = Path(backbone).expanduser()
@@ -27,9 +29,23 @@ def resolve_backbone(backbone: str | None) -> str:
         if not (path / "config.json").exists():
             raise InputError("not a Hugging Face model directory (no config.json)", path=path)
         return str(path.resolve())
-    if backbone.startswith((".", "/", "~")):
+    if backbone.startswith((".", "/", "~")) or backbone.count("/") > 1:
         raise InputError("backbone directory not found", path=backbone)
-    return backbone  # a hub id; transformers resolves it (from its cache when offline)
+    return _cached_hub_model(backbone)
+
+
+def _cached_hub_model(repo_id: str) -> str:
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+    try:
+        return snapshot_download(repo_id, local_files_only=True)
+    except (LocalEntryNotFoundError, HFValidationError, OSError) as err:
+        raise InputError(
+            f"backbone {repo_id!r} is neither a local model folder nor in the Hugging Face "
+            "cache, and axonlab never downloads at run time: fetch it once where the hub is "
+            "reachable (e.g. `hf download NAME --local-dir DIR`) and pass its folder"
+        ) from err
 
 
 def load_tokenizer(backbone: str):

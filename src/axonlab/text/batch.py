@@ -1,13 +1,19 @@
 """Batch prediction over a file: stream the texts in, append one JSON line per row, resume.
 
 The output is JSON Lines, one object per input row, in input order: ``{"row": 0, "line": 2,
-...prediction}`` where ``row`` counts data rows from 0 and ``line`` is the row's line in the input
-file. Lines are written whole and flushed a chunk at a time, so an interruption leaves at most a
-torn last line, which the next run cuts off before carrying on after the last complete row.
+"id": ..., ...prediction}`` where ``row`` counts data rows from 0, ``line`` is the row's line in
+the input file and ``id`` the row's id (where the input has an id column). Lines are written whole
+and flushed a chunk at a time, so an interruption leaves at most a torn last line, which the next
+run cuts off before carrying on after the last complete row.
+
+Beside the output, ``<output>.source.json`` records what it is made from: the model (run, weights
+digest, backend), the input (path, digest) and the columns. A run only resumes an output made from
+the same model and the same input; anything else is refused, so predictions are never mixed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -19,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from axonlab.errors import InputError
+from axonlab.runs import read_json, to_json, write_json
 from axonlab.text.data import iter_rows
 
 CHUNK_BATCHES = 8  # batches per chunk: room for the model to group texts of similar length
@@ -28,23 +35,81 @@ class Predicts(Protocol):
     def predict(self, texts: Sequence[str], batch_size: int = ...) -> list[dict[str, Any]]: ...
 
 
-def iter_texts(path: str | Path, *, text_column: str | None = None) -> Iterator[tuple[int, str]]:
-    """``(line, text)`` for each row of a CSV/TSV/JSONL table, or each non-blank line of a .txt."""
+Item = tuple[int, str, object]  # (line, text, id or None)
+
+
+def iter_texts(
+    path: str | Path, *, text_column: str | None = None, id_column: str | None = None
+) -> Iterator[Item]:
+    """``(line, text, id)`` for each row of a CSV/TSV/JSONL table, or each non-blank line of a
+    .txt (whose rows have no id)."""
     path = Path(path)
     if path.suffix.lower() != ".txt":
-        for row in iter_rows(path, text_column=text_column, require_labels=False):
-            yield row.line, row.text
+        for row in iter_rows(path, text_column=text_column, id_column=id_column,
+                             require_labels=False):
+            yield row.line, row.text, row.id
         return
     if not path.is_file():
         raise InputError("file not found", path=path)
-    with open(path, encoding="utf-8-sig") as lines:
-        for number, line in enumerate(lines, start=1):
-            if line.strip():
-                yield number, line.rstrip("\r\n")
+    try:
+        with open(path, encoding="utf-8-sig") as lines:
+            for number, line in enumerate(lines, start=1):
+                if line.strip():
+                    yield number, line.rstrip("\r\n"), None
+    except UnicodeDecodeError as err:
+        raise InputError("not valid UTF-8; save the file as UTF-8", path=path) from err
 
 
-def rows_done(output: str | Path) -> int:
-    """How many rows ``output`` already holds; a torn last line (no newline) is cut off.
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def source_path(output: str | Path) -> Path:
+    """Where the provenance of ``output`` is kept."""
+    output = Path(output)
+    return output.with_name(output.name + ".source.json")
+
+
+def _check_source(output: Path, source: dict[str, Any], done: int) -> None:
+    """Refuse to extend ``output`` unless it was made from ``source`` (same model and input)."""
+    if done == 0:
+        return
+    record = source_path(output)
+    if not record.exists():
+        raise InputError(
+            f"holds {done} predictions but no record of what made them ({record.name}); "
+            "choose another --output or delete it",
+            path=output,
+        )
+    made_from = read_json(record)
+    for what in ("model", "input", "columns"):
+        if made_from.get(what) != source[what]:
+            raise InputError(
+                f"holds {done} predictions made from another {what}: "
+                f"{_describe(made_from.get(what))}, not {_describe(source[what])}; choose another "
+                "output file or delete it (nothing was changed)",
+                path=output,
+            )
+
+
+def _describe(part: Any) -> str:
+    if not isinstance(part, dict):
+        return repr(part)
+    return ", ".join(
+        f"{key} {value[:12]}" if key.endswith("sha256") and isinstance(value, str)
+        else f"{key} {value}"
+        for key, value in part.items()
+    )
+
+
+def rows_done(output: str | Path, *, check_only: bool = False) -> int:
+    """How many rows ``output`` already holds; a torn last line (no newline) is cut off (unless
+    ``check_only``).
 
     Raises :class:`InputError` if a complete line is not one of ours, or rows are out of order,
     so predictions for another file are never silently extended.
@@ -69,13 +134,13 @@ def rows_done(output: str | Path) -> int:
                 path=output,
                 line=index + 1,
             )
-    if complete < len(content):  # a torn last line, from an interrupted write
+    if complete < len(content) and not check_only:  # a torn last line, from an interrupted write
         with open(output, "rb+") as f:
             f.truncate(complete)
     return content[:complete].count(b"\n")
 
 
-def _chunks(rows: Iterator[tuple[int, str]], size: int) -> Iterator[list[tuple[int, str]]]:
+def _chunks(rows: Iterator[Item], size: int) -> Iterator[list[Item]]:
     while chunk := list(islice(rows, size)):
         yield chunk
 
@@ -86,6 +151,7 @@ def predict_file(
     output_path: str | Path,
     *,
     text_column: str | None = None,
+    id_column: str | None = None,
     batch_size: int = 32,
     progress: bool = True,
 ) -> dict[str, Any]:
@@ -93,9 +159,12 @@ def predict_file(
 
     Args:
         model: anything with ``predict(texts, batch_size=)`` (a :class:`~axonlab.text.TextModel`
-            batches each chunk by length).
-        input_path: CSV, TSV or JSONL (text column detected, or ``text_column``), or .txt.
-        output_path: JSONL; rows already in it are skipped, a torn last line is dropped.
+            batches each chunk by length); its ``fingerprint()``, where it has one, identifies it
+            in the output's provenance.
+        input_path: CSV, TSV or JSONL (text column detected, or ``text_column``; id column
+            detected, or ``id_column``), or .txt.
+        output_path: JSONL; rows already in it are skipped, a torn last line is dropped. It is
+            only extended if it was made from the same model and input.
         batch_size: texts per forward pass.
         progress: show a progress bar (only when stderr is a terminal).
 
@@ -108,25 +177,42 @@ def predict_file(
         raise InputError(f"batch_size={batch_size} must be >= 1")
     if output_path.resolve() == input_path.resolve():
         raise InputError("the output would overwrite the input; choose another --output")
-    done = rows_done(output_path)
-    rows = iter_texts(input_path, text_column=text_column)
-    skipped = sum(1 for _ in islice(rows, done))
-    if skipped < done:
+    if output_path.is_dir():
+        raise InputError("is a folder; --output names a .jsonl file", path=output_path)
+    columns = {"text": text_column, "id": id_column}
+    # The whole input is read once before the output is touched: a malformed row fails here.
+    total = sum(1 for _ in iter_texts(input_path, text_column=text_column, id_column=id_column))
+    fingerprint = getattr(model, "fingerprint", None)
+    source = {
+        "model": fingerprint() if callable(fingerprint) else type(model).__name__,
+        "input": {"path": str(input_path.resolve()), "sha256": file_digest(input_path)},
+        "columns": columns,
+    }
+    done = rows_done(output_path, check_only=True)
+    _check_source(output_path, source, done)
+    if done > total:
         raise InputError(
-            f"holds {done} rows but the input has only {skipped}; it is not this input's output",
+            f"holds {done} rows but the input has only {total}; it is not this input's output",
             path=output_path,
         )
+    done = rows_done(output_path)
+    rows = iter_texts(input_path, text_column=text_column, id_column=id_column)
+    for _ in islice(rows, done):
+        pass
     output_path.parent.mkdir(parents=True, exist_ok=True)
+    if done == 0 or not source_path(output_path).exists():
+        write_json(source_path(output_path), source)
     start, row, predicted = time.perf_counter(), done, 0
     with (
-        _progress(progress, input_path, text_column, done) as advance,
+        _progress(progress, input_path.name, total, done) as advance,
         open(output_path, "a", encoding="utf-8") as out,
     ):
         for chunk in _chunks(rows, batch_size * CHUNK_BATCHES):
-            predictions = model.predict([text for _, text in chunk], batch_size=batch_size)
+            predictions = model.predict([text for _, text, _ in chunk], batch_size=batch_size)
             lines = []
-            for (line, _), prediction in zip(chunk, predictions, strict=True):
-                lines.append(json.dumps({"row": row, "line": line, **prediction}) + "\n")
+            for (line, _, row_id), prediction in zip(chunk, predictions, strict=True):
+                ids = {} if row_id is None else {"id": row_id}
+                lines.append(to_json({"row": row, "line": line, **ids, **prediction}) + "\n")
                 row += 1
             out.write("".join(lines))  # whole lines only, then flushed to disk
             out.flush()
@@ -146,9 +232,7 @@ def predict_file(
 
 
 @contextmanager
-def _progress(
-    show: bool, path: Path, text_column: str | None, done: int
-) -> Iterator[Callable[[int], None]]:
+def _progress(show: bool, name: str, total: int, done: int) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr when it is a terminal (never in logs); yields ``advance(n)``."""
     if not (show and sys.stderr.isatty()):
         yield lambda n: None
@@ -156,7 +240,6 @@ def _progress(
     from rich.console import Console
     from rich.progress import Progress
 
-    total = sum(1 for _ in iter_texts(path, text_column=text_column))  # a cheap second read
     with Progress(console=Console(stderr=True)) as bar:
-        task = bar.add_task(f"predicting {path.name}", total=total, completed=done)
+        task = bar.add_task(f"predicting {name}", total=total, completed=done)
         yield lambda n: bar.advance(task, n)

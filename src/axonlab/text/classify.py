@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from axonlab.runs import RunDirectory
+from axonlab.text import defaults
 from axonlab.text.backbones import load_tokenizer, resolve_backbone
 from axonlab.text.batching import length_batches
 from axonlab.text.data import LabelledTexts, LabelMap, read_labelled
@@ -24,6 +25,7 @@ from axonlab.text.saving import save_model
 from axonlab.text.train import TrainConfig, fit
 
 TASK = "classify"
+METRICS = defaults.METRICS[TASK]
 
 
 def encode(tokenizer: Any, texts: Sequence[str], max_length: int) -> list[dict[str, list[int]]]:
@@ -50,7 +52,7 @@ def _metrics_fn(labels: Sequence[str]):
     def compute(eval_prediction) -> dict[str, float]:
         logits, gold = eval_prediction.predictions, eval_prediction.label_ids
         scores = classification_metrics(gold, np.argmax(logits, axis=-1), labels)
-        return {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
+        return {name: scores[name] for name in METRICS}
 
     return compute
 

@@ -18,23 +18,29 @@ from axonlab.errors import InputError
 
 TEXT_COLUMNS = ("text", "sentence", "content", "message", "review", "document", "body", "tweet")
 LABEL_COLUMNS = ("label", "labels", "category", "class", "sentiment", "target", "intent", "topic")
+ID_COLUMNS = ("id", "uid", "guid", "doc_id", "item_id")  # carried into batch predictions
 # Per suffix, the csv module's options (None: JSON Lines). TSV files are read unquoted, as GLUE
 # and most corpora write them: a quote character inside a tab-separated text is just a character.
+# CSV is read strictly: a stray opening quote would otherwise swallow every row after it.
 TABLE_SUFFIXES: dict[str, dict | None] = {
-    ".csv": {"delimiter": ","},
-    ".tsv": {"delimiter": "\t", "quoting": csv.QUOTE_NONE},
+    ".csv": {"delimiter": ",", "strict": True},
+    ".tsv": {"delimiter": "\t", "quoting": csv.QUOTE_NONE, "strict": True},
     ".jsonl": None,
     ".json": None,
 }
+# The csv module refuses fields over 128 KiB by default; a long document is a valid text.
+MAX_FIELD_CHARS = 1 << 30
 
 
 @dataclass(frozen=True)
 class Row:
-    """One example: ``line`` is where it starts in the file (1-based), for error messages."""
+    """One example: ``line`` is where it starts in the file (1-based), for error messages;
+    ``id`` is the row's value in the table's id column, if it has one."""
 
     line: int
     text: str
     label: str | None
+    id: object = None
 
 
 @dataclass
@@ -117,17 +123,48 @@ def _table_records(path: Path, content: str) -> Iterator[tuple[int, dict[str, ob
     if dialect is None:
         yield from json_objects(enumerate(content.splitlines(), start=1), path)
         return
-    reader = csv.reader(io.StringIO(content), **dialect)
-    header = next(reader)
-    line = reader.line_num + 1  # where the next record starts; quoted fields may span lines
-    for fields in reader:
+    records = _csv_records(path, content, dialect)
+    _, header = next(records)
+    for line, fields in records:
         if fields:
             if len(fields) > len(header):
                 raise InputError(
                     f"{len(fields)} fields, the header has {len(header)}", path=path, line=line
                 )
             yield line, dict(zip(header, fields, strict=False))
-        line = reader.line_num + 1
+
+
+def _csv_records(path: Path, content: str, dialect: dict) -> Iterator[tuple[int, list[str]]]:
+    """``(line, fields)`` per record; a malformed record is an :class:`InputError` naming the line
+    where it starts (a quoted field may span lines)."""
+    if csv.field_size_limit() < MAX_FIELD_CHARS:
+        csv.field_size_limit(MAX_FIELD_CHARS)
+    reader = csv.reader(io.StringIO(content), **dialect)
+    line = 1
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise InputError(_csv_problem(str(err), line, reader.line_num), path=path,
+                             line=line) from err
+        yield line, fields
+        line = reader.line_num + 1  # where the next record starts
+
+
+def _csv_problem(message: str, start: int, end: int) -> str:
+    if "unexpected end of data" in message:
+        return (
+            'a quoted field opened here is never closed: this stray " would swallow every row '
+            'after it; close the quote, or write a quote inside a quoted field as ""'
+        )
+    if "expected after" in message:
+        return (
+            f'a quoted field opened here ends in the middle of a field on line {end} ({message}); '
+            'a stray " would swallow the rows between; write a quote inside a quoted field as ""'
+        )
+    return f"malformed CSV record ({message})"
 
 
 def _columns(path: Path, content: str) -> list[str]:
@@ -135,7 +172,7 @@ def _columns(path: Path, content: str) -> list[str]:
     if dialect is None:
         first = next(_table_records(path, content), None)
         return list(first[1]) if first else []
-    return next(csv.reader(io.StringIO(content), **dialect))
+    return next(_csv_records(path, content, dialect))[1]
 
 
 def iter_rows(
@@ -143,13 +180,15 @@ def iter_rows(
     *,
     text_column: str | None = None,
     label_column: str | None = None,
+    id_column: str | None = None,
     require_labels: bool = True,
 ) -> Iterator[Row]:
     """Stream the rows of a CSV/TSV/JSONL table.
 
     Args:
         path: the file; its suffix (``.csv``, ``.tsv``, ``.jsonl``) gives the format.
-        text_column, label_column: column names; detected from the header when ``None``.
+        text_column, label_column, id_column: column names; detected from the header when
+            ``None`` (a table need not have an id column).
         require_labels: raise if there is no label column or a row has no label.
     """
     path = Path(path)
@@ -157,6 +196,7 @@ def iter_rows(
     columns = _columns(path, content)
     text_key = _pick_column(columns, text_column, TEXT_COLUMNS, "text", path)
     label_key = _pick_column(columns, label_column, LABEL_COLUMNS, "label", path)
+    id_key = _pick_column(columns, id_column, ID_COLUMNS, "id", path)
     if text_key is None:
         raise InputError(
             f"no text column: expected one named {'/'.join(TEXT_COLUMNS[:4])}... or --text-column; "
@@ -183,7 +223,8 @@ def iter_rows(
                     raise InputError(f"missing label in column {label_key!r}", path=path, line=line)
             else:
                 label = str(value).strip()
-        yield Row(line=line, text=text, label=label)
+        yield Row(line=line, text=text, label=label,
+                  id=record.get(id_key) if id_key is not None else None)
 
 
 def read_labelled(

@@ -15,11 +15,11 @@ from typing import Any
 
 from axonlab.errors import InputError, RunDirectoryError
 from axonlab.runs import METRICS_FILE, RunDirectory, read_json
+from axonlab.text.defaults import LORA_LEARNING_RATE
 from axonlab.text.report import EvalReport
 from axonlab.text.train import LoraSettings, TrainConfig
 
 TASK_MODULES = {"classify": "axonlab.text.classify", "ner": "axonlab.text.ner"}
-LORA_LEARNING_RATE = 1e-3
 AUTO_MODELS = {
     "classify": "AutoModelForSequenceClassification",
     "ner": "AutoModelForTokenClassification",
@@ -94,6 +94,18 @@ class TextModel:
             self.model, self.tokenizer, path, max_length=self.max_length, **readers
         )
 
+    def fingerprint(self) -> dict[str, str]:
+        """What identifies this model's predictions: its run, a digest of its weights and the
+        backend that runs them (batch prediction records it beside its output)."""
+        from axonlab.text.batch import file_digest
+
+        weights = sorted((self.run_dir / "model").glob("*.safetensors"))
+        return {
+            "run": str(self.run_dir.resolve()),
+            "weights_sha256": file_digest(weights[0]) if weights else "",
+            "backend": getattr(self, "backend", "torch"),
+        }
+
     def run_metrics(self) -> dict[str, Any]:
         """The run's ``metrics.json`` (best dev scores, training throughput, history)."""
         return read_json(self.run_dir / METRICS_FILE)
@@ -134,12 +146,15 @@ def finetune(
         lora = LoraSettings()
     defaults = dict(getattr(module, "DEFAULTS", {}))
     if lora:
-        # Adapters start at zero and move only a low-rank slice: they need a larger step than
-        # full fine-tuning (1 epoch of SST-2 at 1e-4 left a LoRA model at chance; see benchmarks).
         defaults["learning_rate"] = LORA_LEARNING_RATE
     config = TrainConfig(**{**defaults, **hyperparameters, "lora": lora or None})
     if config.casing is not None and task != "ner":
         raise InputError("casing token types are for ner; classification reads raw text")
+    if config.best_metric not in module.METRICS:
+        raise InputError(
+            f"unknown {task} metric {config.best_metric!r}; expected one of {list(module.METRICS)}"
+        )
+    RunDirectory(out).check_start(resume=resume)  # before any work: fail fast, change nothing
     readers = (
         {"text_column": text_column, "label_column": label_column} if task == "classify" else {}
     )

@@ -19,6 +19,7 @@ import torch
 
 from axonlab.errors import InputError
 from axonlab.runs import CONFIG_FILE, RunDirectory
+from axonlab.text import defaults
 from axonlab.text.alignment import IGNORE_INDEX, WordAligner
 from axonlab.text.backbones import load_tokenizer, resolve_backbone
 from axonlab.text.batching import length_batches
@@ -35,7 +36,8 @@ TASK = "ner"
 # Defaults measured on WikiANN-en and WNUT-17 with all-MiniLM-L6-v2 (docs/ner.md): a small
 # encoder needs a higher peak learning rate than run_ner.py's 5e-5. max_length is the window:
 # longer sentences are windowed, never truncated.
-DEFAULTS: dict[str, Any] = {"learning_rate": 1e-4, "max_length": 512, "best_metric": "micro_f1"}
+METRICS = defaults.METRICS[TASK]
+DEFAULTS: dict[str, Any] = {"max_length": defaults.NER_MAX_LENGTH, "best_metric": METRICS[0]}
 
 
 def make_aligner(model: torch.nn.Module, tokenizer: Any, max_length: int) -> WordAligner:
@@ -80,7 +82,7 @@ def _metrics_fn(labels: Sequence[str]):
             word_probs = torch.softmax(torch.from_numpy(row_logits[positions]).float(), -1)
             predicted_tags.append([labels[i] for i in best_valid_tags(word_probs.numpy(), labels)])
         scores = entity_scores(gold_tags, predicted_tags)
-        return {k: scores[k] for k in ("micro_f1", "macro_f1", "precision", "recall")}
+        return {k: scores[k] for k in METRICS}
 
     return compute
 

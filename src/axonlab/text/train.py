@@ -14,7 +14,7 @@ and calls :func:`fit`. What :func:`fit` sets up, and why:
 from __future__ import annotations
 
 import math
-import sys
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,9 +22,11 @@ from typing import Any
 
 import torch
 
-from axonlab.errors import InputError
+from axonlab.errors import InputError, TrainingDivergedError
 from axonlab.runs import RunDirectory
+from axonlab.text import defaults
 from axonlab.text.casing import uses_casing
+from axonlab.text.checkpoints import last_complete_checkpoint
 
 
 @dataclass
@@ -47,17 +49,17 @@ class LoraSettings:
 class TrainConfig:
     """Hyper-parameters of one fine-tuning run (defaults tuned for small encoders like MiniLM)."""
 
-    epochs: float = 3.0
-    learning_rate: float = 1e-4
-    batch_size: int = 32
+    epochs: float = defaults.EPOCHS
+    learning_rate: float = defaults.LEARNING_RATE
+    batch_size: int = defaults.BATCH_SIZE
     eval_batch_size: int = 128
     warmup_ratio: float = 0.06
     weight_decay: float = 0.01
-    max_length: int = 128
-    best_metric: str = "macro_f1"
+    max_length: int = defaults.MAX_LENGTH
+    best_metric: str = defaults.METRICS["classify"][0]
     early_stopping_patience: int | None = None
     class_weights: bool = False
-    seed: int = 13
+    seed: int = defaults.SEED
     threads: int | None = None
     bf16: bool | None = None  # None: on where the CPU multiplies bfloat16 natively
     max_steps: int | None = None
@@ -68,10 +70,14 @@ class TrainConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.epochs <= 0 and not self.max_steps:
-            raise InputError(f"epochs must be > 0, got {self.epochs}")
-        if self.learning_rate <= 0:
-            raise InputError(f"learning rate must be > 0, got {self.learning_rate}")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise InputError(f"max steps must be >= 1, got {self.max_steps}")
+        if not math.isfinite(self.epochs) or (self.epochs <= 0 and self.max_steps is None):
+            raise InputError(f"epochs must be a number > 0, got {self.epochs}")
+        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise InputError(f"learning rate must be a finite number > 0, got {self.learning_rate}")
+        if not 0.0 <= self.warmup_ratio < 1.0 or not math.isfinite(self.weight_decay):
+            raise InputError("warmup ratio must be in [0, 1) and weight decay finite")
         if self.batch_size < 1 or self.eval_batch_size < 1:
             raise InputError("batch sizes must be >= 1")
         if not 8 <= self.max_length <= 4096:
@@ -152,27 +158,34 @@ def _wrap_lora(model: torch.nn.Module, lora: LoraSettings, task_type: str) -> to
     return get_peft_model(model, config)
 
 
-def _last_checkpoint(folder: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
-
-    return get_last_checkpoint(str(folder)) if folder.is_dir() else None
-
-
-def _weighted_trainer(weights: torch.Tensor):
-    """A Trainer whose loss weighs each class by ``weights`` (for imbalanced data)."""
+def _trainer_class(class_weights: torch.Tensor | None):
+    """transformers' Trainer, stopping at the first non-finite loss, and with ``class_weights``
+    (if given) weighing each class's loss (for imbalanced data)."""
     from transformers import Trainer
 
-    class WeightedLossTrainer(Trainer):
+    class CheckedTrainer(Trainer):
+        def training_step(self, model, inputs, num_items_in_batch=None):
+            loss = super().training_step(model, inputs, num_items_in_batch)
+            if not torch.isfinite(loss).all():
+                # One NaN step poisons every weight; going on would save a useless model.
+                raise TrainingDivergedError(
+                    f"training diverged at step {self.state.global_step + 1}: the loss is "
+                    f"{loss.item()}; lower the learning rate (it was {self.args.learning_rate:g})"
+                )
+            return loss
+
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            if class_weights is None:
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             labels = inputs.pop("labels")
             outputs = model(**inputs)
             logits = outputs.logits.reshape(-1, outputs.logits.shape[-1])
             loss = torch.nn.functional.cross_entropy(
-                logits.float(), labels.reshape(-1), weight=weights, ignore_index=-100
+                logits.float(), labels.reshape(-1), weight=class_weights, ignore_index=-100
             )
             return (loss, outputs) if return_outputs else loss
 
-    return WeightedLossTrainer
+    return CheckedTrainer
 
 
 def fit(
@@ -195,8 +208,11 @@ def fit(
     training continues from the last checkpoint in ``run/checkpoints``.
     """
     from torch.utils.tensorboard import SummaryWriter
-    from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+    from transformers import EarlyStoppingCallback, TrainingArguments
     from transformers.integrations import TensorBoardCallback
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    from axonlab.text.progress import TrainingProgress
 
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -207,7 +223,7 @@ def fit(
     args = TrainingArguments(
         output_dir=str(checkpoints),
         num_train_epochs=config.epochs,
-        max_steps=config.max_steps or -1,
+        max_steps=config.max_steps if config.max_steps is not None else -1,
         learning_rate=config.learning_rate,
         per_device_train_batch_size=config.batch_size,
         per_device_eval_batch_size=config.eval_batch_size,
@@ -230,13 +246,16 @@ def fit(
         seed=config.seed,
         data_seed=config.seed,
         dataloader_num_workers=0,
-        disable_tqdm=not sys.stderr.isatty(),
+        logging_nan_inf_filter=False,
+        disable_tqdm=True,  # TrainingProgress reports instead
     )
-    callbacks = [TensorBoardCallback(SummaryWriter(log_dir=str(run.logs)))]
+    callbacks = [
+        TensorBoardCallback(SummaryWriter(log_dir=str(run.logs))),
+        TrainingProgress(config.best_metric),
+    ]
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(config.early_stopping_patience))
-    trainer_class = Trainer if class_weights is None else _weighted_trainer(class_weights)
-    trainer = trainer_class(
+    trainer = _trainer_class(class_weights)(
         model=model,
         args=args,
         train_dataset=train_dataset,
@@ -246,7 +265,16 @@ def fit(
         compute_metrics=compute_metrics,
         callbacks=callbacks,
     )
-    output = trainer.train(resume_from_checkpoint=_last_checkpoint(checkpoints) if resume else None)
+    for printer in (PrinterCallback, ProgressCallback):  # TrainingProgress reports instead
+        trainer.remove_callback(printer)
+    start_from = str(last_complete_checkpoint(checkpoints)) if resume else None
+    try:
+        output = trainer.train(resume_from_checkpoint=start_from)
+    except TrainingDivergedError as err:
+        if resume:  # the interrupted run's checkpoints are the user's: left for another try
+            raise
+        shutil.rmtree(run.path, ignore_errors=True)  # made by this call, and now worthless
+        raise TrainingDivergedError(f"{err}; {run.path} was removed") from None
     history = trainer.state.log_history
     best = _best_dev(history, config.best_metric)
     model = trainer.model
