@@ -30,6 +30,16 @@ def test_bad_settings_are_errors():
         filter_logits(torch.zeros(3), top_p=1.5)
 
 
+@pytest.mark.parametrize(
+    "settings",
+    [{"temperature": float("nan")}, {"temperature": float("inf")}, {"top_p": float("nan")},
+     {"top_k": 0}, {"seed": 2**70}, {"seed": -1}],
+)
+def test_meaningless_settings_fail_before_the_first_token(gpt, settings):
+    with pytest.raises(InputError, match=next(iter(settings))):
+        next(sample_ids(gpt, [1, 2], 5, **settings))
+
+
 @pytest.fixture
 def gpt() -> GPT:
     torch.manual_seed(0)

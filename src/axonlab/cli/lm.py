@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from axonlab.cli.common import console, err_console, print_json
+from axonlab.cli.common import console, err_console, interrupted, print_json
 
 app = typer.Typer(help="Language models from scratch: LSTM and GPT.", no_args_is_help=True)
 
@@ -46,7 +46,9 @@ def train(
     out: Annotated[Path, typer.Option("--out", help="Run directory to create (or resume).")],
     arch: Annotated[Arch, typer.Option(help="Architecture.")] = Arch.gpt,
     minutes: Annotated[
-        float | None, typer.Option(help="Budget in minutes of training (evaluation excluded).")
+        float | None,
+        typer.Option(help="Budget in minutes of training, evaluation excluded (default: 5 when "
+                     "--steps is not given)."),
     ] = None,
     steps: Annotated[int | None, typer.Option(help="Budget in optimizer steps.")] = None,
     tokenizer: Annotated[TokenizerKind, typer.Option(help="Characters or byte-level BPE.")] = (
@@ -96,7 +98,8 @@ def train(
         tokenizer=tokenizer.value, vocab_size=vocab_size, max_steps=steps, minutes=minutes,
         seed=seed, **{k: v for k, v in settings.items() if v is not None},
     )
-    with _progress_bar() as callback:
+    hint = f"the run in {out} is kept: continue it with the same command plus --resume"
+    with _progress_bar() as callback, interrupted(hint):
         result = run_training(source, out, config, resume=resume, callbacks=[callback])
     metrics = json.loads((out / "metrics.json").read_text())
     console.print(
@@ -107,7 +110,8 @@ def train(
 
 
 class _progress_bar:
-    """A rich progress bar fed by training callbacks, shown only on a terminal."""
+    """Training progress on stderr: a rich bar on a terminal; elsewhere (a log file, CI) one
+    line per validation, so a log says how far a run got."""
 
     def __enter__(self):
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -115,17 +119,30 @@ class _progress_bar:
         self.bar = None
         if err_console.is_terminal:
             self.bar = Progress(
-                TextColumn("step {task.fields[step]}"), BarColumn(),
+                TextColumn("{task.description} step {task.fields[step]}"), BarColumn(),
                 TextColumn("loss {task.fields[loss]:.3f} val {task.fields[val]} "
                            "{task.fields[tps]:.0f} tok/s"),
                 TimeElapsedColumn(), console=err_console,
             )
             self.bar.start()
-            self.task = self.bar.add_task("train", total=1.0, step=0, loss=0.0, val="-", tps=0.0)
+            self.task = self.bar.add_task("training", total=1.0, step=0, loss=0.0, val="-",
+                                          tps=0.0)
         return self._update
 
     def _update(self, p) -> None:
+        if p.stage != "training":
+            if self.bar is not None:
+                self.bar.update(self.task, description=p.stage)
+            else:
+                err_console.print(f"{p.stage} on the whole validation split ...")
+            return
         if self.bar is None:
+            if p.val_loss is not None:
+                err_console.print(
+                    f"step {p.step} ({p.fraction:.0%} of the budget, {p.elapsed_s:.0f} s): "
+                    f"train loss {p.train_loss:.4f}, val loss {p.val_loss:.4f}, "
+                    f"{p.tokens_per_s:.0f} tok/s", highlight=False,
+                )
             return
         fields = dict(step=p.step, loss=p.train_loss, tps=p.tokens_per_s)
         if p.val_loss is not None:

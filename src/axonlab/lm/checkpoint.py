@@ -87,6 +87,19 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
+    """The training state written by :func:`save_checkpoint`; a damaged file is a clear error."""
     if not path.exists():
-        raise RunDirectoryError(f"cannot resume: {path} not found")
-    return torch.load(path, map_location="cpu", weights_only=False)
+        raise RunDirectoryError(
+            f"cannot resume: {path} not found (the run was interrupted before its first "
+            "checkpoint); delete the run folder and train again"
+        )
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as err:  # torch raises RuntimeError, EOFError or pickle errors alike
+        raise RunDirectoryError(
+            f"cannot resume: {path} is damaged ({type(err).__name__}: {err}); delete the run "
+            "folder and train again"
+        ) from err
+    if not isinstance(saved, dict) or "train_config" not in saved:
+        raise RunDirectoryError(f"cannot resume: {path} is not an axonlab lm checkpoint")
+    return saved

@@ -8,6 +8,7 @@ carries its (hidden, cell) state, so its context is unbounded.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import torch
@@ -20,17 +21,12 @@ def filter_logits(logits: torch.Tensor, temperature: float = 1.0, top_k: int | N
                   top_p: float | None = None) -> torch.Tensor:
     """Scale logits (V,) by 1/temperature, keep the ``top_k`` largest and the smallest set whose
     probability reaches ``top_p`` (nucleus sampling, Holtzman et al. 2020); the rest get -inf."""
-    if temperature <= 0:
-        raise InputError(f"temperature={temperature} must be > 0")
+    check_sampling(temperature, top_k, top_p)
     logits = logits.float() / temperature
     if top_k is not None:
-        if top_k < 1:
-            raise InputError(f"top_k={top_k} must be >= 1")
         kth = torch.topk(logits, min(top_k, logits.size(-1))).values[-1]
         logits = logits.masked_fill(logits < kth, float("-inf"))
     if top_p is not None:
-        if not 0.0 < top_p <= 1.0:
-            raise InputError(f"top_p={top_p} must be in (0, 1]")
         sorted_logits, order = torch.sort(logits, descending=True)
         cumulative = sorted_logits.softmax(-1).cumsum(-1)
         drop = cumulative - sorted_logits.softmax(-1) >= top_p  # mass before it already >= p
@@ -62,6 +58,22 @@ class _Context:
         return logits[0, -1]
 
 
+MAX_SEED = 2**63 - 1  # torch generators take a 64-bit seed
+
+
+def check_sampling(temperature: float = 1.0, top_k: int | None = None,
+                   top_p: float | None = None, seed: int | None = None) -> None:
+    """Raise :class:`InputError` for sampling settings that mean nothing (NaN included)."""
+    if not (math.isfinite(temperature) and temperature > 0):
+        raise InputError(f"temperature={temperature} must be a finite number > 0")
+    if top_k is not None and top_k < 1:
+        raise InputError(f"top_k={top_k} must be >= 1")
+    if top_p is not None and not 0.0 < top_p <= 1.0:  # False for NaN too
+        raise InputError(f"top_p={top_p} must be in (0, 1]")
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise InputError(f"seed={seed} must be in [0, 2**63 - 1]")
+
+
 @torch.no_grad()
 def sample_ids(model: nn.Module, prompt: list[int], tokens: int, *, temperature: float = 1.0,
                top_k: int | None = None, top_p: float | None = None, seed: int | None = None,
@@ -71,6 +83,7 @@ def sample_ids(model: nn.Module, prompt: list[int], tokens: int, *, temperature:
         raise InputError("the prompt is empty; give at least one token")
     if tokens < 0:
         raise InputError(f"tokens={tokens} must be >= 0")
+    check_sampling(temperature, top_k, top_p, seed)
     generator = torch.Generator().manual_seed(seed if seed is not None else torch.seed())
     was_training = model.training
     model.eval()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -25,7 +26,7 @@ from typing import Any
 
 import torch
 
-from axonlab.errors import InputError
+from axonlab.errors import InputError, RunDirectoryError, TrainingDivergedError
 from axonlab.lm.checkpoint import (
     CHECKPOINT_FILE,
     MODEL_FILE,
@@ -74,11 +75,13 @@ class TrainConfig:
         if self.max_steps is None and self.minutes is None:
             raise InputError("give a training budget: max_steps and/or minutes")
         if (self.max_steps is not None and self.max_steps < 1) or (
-            self.minutes is not None and self.minutes <= 0
+            self.minutes is not None and not (math.isfinite(self.minutes) and self.minutes > 0)
         ):
-            raise InputError("max_steps must be >= 1 and minutes > 0")
-        if min(self.batch_size, self.eval_interval) < 1 or self.lr <= 0:
-            raise InputError("batch_size and eval_interval must be >= 1, lr > 0")
+            raise InputError("max_steps must be >= 1 and minutes a finite number > 0")
+        if min(self.batch_size, self.eval_interval) < 1:
+            raise InputError("batch_size and eval_interval must be >= 1")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise InputError(f"the learning rate must be a finite number > 0, got {self.lr}")
 
 
 @dataclass
@@ -92,6 +95,7 @@ class TrainProgress:
     tokens_per_s: float
     elapsed_s: float  # training time, evaluation excluded
     val_loss: float | None = None  # set on steps that validated
+    stage: str = "training"  # or "final evaluation" (the whole held-out split, after training)
 
 
 Callback = Callable[[TrainProgress], None]
@@ -112,6 +116,11 @@ class Trainer:
     def __init__(self, source: str | Path, out: str | Path, config: TrainConfig,
                  resume: bool = False, callbacks: Sequence[Callback] = ()):
         self.run, self.callbacks = RunDirectory(out), list(callbacks)
+        # A finished run may train on with a larger budget; anything else is checked before
+        # any work, so a finished run or a folder of the user's is never overwritten.
+        self.resume, self.extending = resume, resume and self.run.is_complete
+        if not self.extending:
+            self.run.check_start(resume=resume)
         saved = load_checkpoint(self.run.path / CHECKPOINT_FILE) if resume else None
         if saved is not None:  # the saved run's settings, with the new budget
             budget = {"max_steps": config.max_steps, "minutes": config.minutes}
@@ -140,8 +149,15 @@ class Trainer:
         self.best_val, self.best_step = math.inf, 0
         if saved is not None:
             self._restore(saved)
+        if self.extending and self.fraction() >= 1.0:
+            raise RunDirectoryError(
+                f"{self.run.path} holds a finished run ({self.step} steps, "
+                f"{self.elapsed / 60:.1f} min) that is kept as it is; to train it on, give a "
+                "larger budget of steps or minutes"
+            )
         self.run.start({"source": str(source), "train_config": asdict(config),
-                        "model_config": asdict(cfg)}, task="lm", resume=resume)
+                        "model_config": asdict(cfg)}, task="lm", resume=resume,
+                       extend=self.extending)
         self.tokenizer.save(self.run.path / TOKENIZER_FILE)
 
     def _stream(self, text: str, name: str, source: str | Path, block_size: int) -> TokenStream:
@@ -182,6 +198,11 @@ class Trainer:
             else:
                 x, y = self.train_data.batch(cfg.batch_size, model.block_size, self.generator)
                 _, loss, _ = model(x, y)
+        if not torch.isfinite(loss):  # one NaN step poisons every weight: stop, save nothing
+            raise TrainingDivergedError(
+                f"training diverged at step {self.step + 1}: the loss is {loss.item()}; "
+                f"lower the learning rate (it was {cfg.lr:g})"
+            )
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         self.optimizer.step()
@@ -205,6 +226,18 @@ class Trainer:
         from torch.utils.tensorboard import SummaryWriter
 
         writer = SummaryWriter(log_dir=str(self.run.logs))
+        try:
+            self._train_loop(writer)
+        except TrainingDivergedError as err:
+            writer.close()
+            if self.resume:  # the run's checkpoint is the user's: left for another try
+                raise
+            shutil.rmtree(self.run.path, ignore_errors=True)  # made by this call, now worthless
+            raise TrainingDivergedError(f"{err}; {self.run.path} was removed") from None
+        writer.close()
+        return self._finish()
+
+    def _train_loop(self, writer) -> None:
         self.model.train()
         tokens_per_step = self.config.batch_size * self.model.block_size
         while self.fraction() < 1.0:
@@ -221,8 +254,6 @@ class Trainer:
                                      tokens_per_step / seconds, self.elapsed, val)
             for callback in self.callbacks:
                 callback(progress)
-        writer.close()
-        return self._finish()
 
     def _evaluate_and_save(self, writer, train_loss: float) -> float:
         val = self.validate(self.config.eval_tokens)
@@ -247,6 +278,10 @@ class Trainer:
     def _finish(self) -> dict[str, Any]:
         best, _ = load_model(self.run.path / MODEL_FILE)
         self.model.load_state_dict(best.state_dict())
+        final = TrainProgress(self.step, 1.0, math.nan, 0.0, 0.0, self.elapsed,
+                              stage="final evaluation")
+        for callback in self.callbacks:
+            callback(final)
         full_val = self.validate(None)
         tokens = self.step * self.config.batch_size * self.model.block_size
         metrics = {
