@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from axonlab.cli.common import console, err_console, interrupted, print_json
+from axonlab.lm import defaults
 
 app = typer.Typer(help="Language models from scratch: LSTM and GPT.", no_args_is_help=True)
 
@@ -43,12 +44,16 @@ def _model_overrides(values: dict[str, object], model_json: str | None) -> dict[
 @app.command()
 def train(
     source: Annotated[Path, typer.Argument(help="Text file, or folder of text files.")],
-    out: Annotated[Path, typer.Option("--out", help="Run directory to create (or resume).")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Run directory to create: a new or empty folder (with "
+                     "--resume: the run to continue)."),
+    ],
     arch: Annotated[Arch, typer.Option(help="Architecture.")] = Arch.gpt,
     minutes: Annotated[
         float | None,
-        typer.Option(help="Budget in minutes of training, evaluation excluded (default: 5 when "
-                     "--steps is not given)."),
+        typer.Option(help="Budget in minutes of training, evaluation excluded (default: "
+                     f"{defaults.MINUTES:g} when --steps is not given)."),
     ] = None,
     steps: Annotated[int | None, typer.Option(help="Budget in optimizer steps.")] = None,
     tokenizer: Annotated[TokenizerKind, typer.Option(help="Characters or byte-level BPE.")] = (
@@ -66,19 +71,32 @@ def train(
         str | None, typer.Option(help='More model settings as JSON, e.g. \'{"n_head": 6}\'.')
     ] = None,
     batch_size: Annotated[
-        int | None, typer.Option(help="Windows per step; the LSTM's parallel lanes (default: 16).")
+        int | None,
+        typer.Option(help="Windows per step; the LSTM's parallel lanes (default: "
+                     f"{defaults.BATCH_SIZE})."),
     ] = None,
     lr: Annotated[
-        float | None, typer.Option(help="Peak learning rate (default: 2e-3 gpt, 5e-3 lstm).")
+        float | None,
+        typer.Option(help="Peak learning rate (default: "
+                     + ", ".join(f"{lr:g} {arch}" for arch, lr in defaults.LEARNING_RATE.items())
+                     + ")."),
     ] = None,
-    eval_interval: Annotated[int | None, typer.Option(help="Steps between validations.")] = None,
+    eval_interval: Annotated[
+        int | None,
+        typer.Option(help=f"Steps between validations (default: {defaults.EVAL_INTERVAL})."),
+    ] = None,
     bf16: Annotated[
-        bool | None, typer.Option("--bf16/--no-bf16", help="bfloat16 autocast on CPU.")
+        bool | None,
+        typer.Option("--bf16/--no-bf16", help="bfloat16 autocast on CPU (default: off)."),
     ] = None,
-    threads: Annotated[int | None, typer.Option(help="CPU threads (default: the torch's).")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 1337,
+    threads: Annotated[
+        int | None, typer.Option(help="CPU threads (default: torch's, one per core).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = defaults.SEED,
     resume: Annotated[
-        bool, typer.Option("--resume", help="Continue the run in --out from its checkpoint.")
+        bool,
+        typer.Option("--resume", help="Continue the interrupted run in --out from its checkpoint, "
+                     "or train a finished one on to a larger budget."),
     ] = False,
 ) -> None:
     """Train a language model on SOURCE; the last 10% of the text is held out for validation."""
@@ -90,7 +108,7 @@ def train(
     if threads:
         torch.set_num_threads(threads)
     if steps is None and minutes is None:
-        minutes = 5.0
+        minutes = defaults.MINUTES
     sizes = dict(n_layer=n_layer, n_embd=n_embd, block_size=block_size, dropout=dropout)
     settings = dict(batch_size=batch_size, lr=lr, eval_interval=eval_interval, bf16=bf16)
     config = TrainConfig(

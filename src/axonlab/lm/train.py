@@ -27,6 +27,7 @@ from typing import Any
 import torch
 
 from axonlab.errors import InputError, RunDirectoryError, TrainingDivergedError
+from axonlab.lm import defaults
 from axonlab.lm.checkpoint import (
     CHECKPOINT_FILE,
     MODEL_FILE,
@@ -54,8 +55,8 @@ class TrainConfig:
     model: dict[str, Any] = field(default_factory=dict)  # overrides of the preset's sizes
     tokenizer: str = "char"  # "char" or "bpe"
     vocab_size: int = 1024  # BPE vocabulary size
-    batch_size: int = 16  # windows per step (the LSTM: parallel lanes)
-    lr: float | None = None  # peak learning rate; None: 2e-3 for gpt, 5e-3 for lstm
+    batch_size: int = defaults.BATCH_SIZE  # windows per step (the LSTM: parallel lanes)
+    lr: float | None = None  # peak learning rate; None: the arch's (defaults.LEARNING_RATE)
     min_lr_ratio: float = 0.1  # cosine decay ends at lr * min_lr_ratio
     warmup_steps: int = 50
     weight_decay: float = 0.1
@@ -63,15 +64,15 @@ class TrainConfig:
     grad_clip: float = 1.0  # max global gradient norm
     max_steps: int | None = None  # budget in optimizer steps ...
     minutes: float | None = None  # ... and/or in minutes of training time
-    eval_interval: int = 250  # steps between validation passes
+    eval_interval: int = defaults.EVAL_INTERVAL  # steps between validation passes
     eval_tokens: int | None = 32768  # validate on the first N held-out tokens (None: all)
     val_fraction: float = 0.1  # held out: the last part of the text
     bf16: bool = False  # bfloat16 autocast on CPU
-    seed: int = 1337
+    seed: int = defaults.SEED
 
     def __post_init__(self) -> None:
         if self.lr is None:
-            self.lr = 5e-3 if self.arch == "lstm" else 2e-3
+            self.lr = defaults.LEARNING_RATE.get(self.arch, defaults.LEARNING_RATE["gpt"])
         if self.max_steps is None and self.minutes is None:
             raise InputError("give a training budget: max_steps and/or minutes")
         if (self.max_steps is not None and self.max_steps < 1) or (
