@@ -37,6 +37,10 @@ OK, BUFFER_FULL, UNSTABLE = 0, 1, 2
 # Neurons are stepped in blocks of this many, so a block's drive (4 x 8 bytes per neuron, 64 KB)
 # stays in L2 cache between being summed and being used; unsigned like the population bounds.
 BLOCK = np.uint64(2048)
+# initial spike buffer: room for this many spikes per neuron (16 bytes each; it doubles when
+# full). 16 covers 1 s at 16 Hz; more would reserve memory that most runs never touch, and the
+# memory estimate (axonlab.neuro.memory) counts it in full
+SPIKES_PER_NEURON = 16
 
 
 @jit
@@ -213,11 +217,17 @@ class Unstable(Exception):
         self.step, self.neuron = step, neuron
 
 
+def spike_buffer_capacity(n: int) -> int:
+    """Spikes (16 bytes each: index and time) the buffer first holds for ``n`` neurons; it
+    doubles when full."""
+    return max(n * SPIKES_PER_NEURON, 4096)
+
+
 def simulate(a, n_steps: int, seed: int) -> RawOutput:
     """Run the loop for ``n_steps`` on the arrays ``a`` (an :class:`Arrays`); time the loop only."""
     seed_numba(seed)
     status = np.zeros(4, dtype=np.int64)
-    capacity = max(a.state.shape[1] * 64, 4096)
+    capacity = spike_buffer_capacity(a.state.shape[1])
     spk_idx, spk_t = np.empty(capacity, np.int64), np.empty(capacity)
     # zero steps: compiles run_steps (or loads numba's cache) outside the timed loop
     run_steps(0, 0, a.dt, *a.loop_arguments(), spk_idx, spk_t, status)

@@ -202,10 +202,18 @@ class Network:
         self.monitors.append(mon)
         return mon
 
-    def run(self, duration: float, *, progress: bool = False):
-        """Simulate ``duration`` ms and return a :class:`axonlab.neuro.result.Result`."""
+    def run(self, duration: float, *, progress: bool = False, memory_limit: int | None = None):
+        """Simulate ``duration`` ms and return a :class:`axonlab.neuro.result.Result`.
+
+        Before anything is allocated, the run's memory is estimated
+        (:func:`axonlab.neuro.memory.estimate_memory`); a run that needs more than
+        ``memory_limit`` bytes (default: the memory available now) raises
+        :class:`axonlab.neuro.memory.RunTooLargeError` with the largest size and duration
+        that fit.
+        """
         from axonlab.neuro.build import build
         from axonlab.neuro.engine import Unstable, simulate
+        from axonlab.neuro.memory import check_memory
         from axonlab.neuro.result import Result
 
         if not (math.isfinite(duration) and duration > 0):
@@ -213,6 +221,7 @@ class Network:
         if not self.populations:
             raise InputError("the network has no populations; add one with net.add(...)")
         n_steps = int(round(duration / self.dt))
+        check_memory(self, n_steps, memory_limit)
         arrays = build(self, n_steps)
         try:
             raw = simulate(arrays, n_steps, arrays.run_seed)
