@@ -49,6 +49,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_line_without_traceback(tmp_path, gpt_run):
     binary = tmp_path / "data.bin"
     binary.write_bytes(b"\x00\x01\x02")
@@ -64,6 +65,7 @@ def _lm_args(text, out, *extra):
             '{"n_layer": 1, "n_head": 2, "n_embd": 32}', "--block-size", "16", *extra)
 
 
+@pytest.mark.slow
 def test_a_finished_run_is_kept_unless_given_a_larger_budget(axonlab, tmp_path,
                                                               repetitive_text):
     out = tmp_path / "run"

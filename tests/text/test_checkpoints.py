@@ -49,6 +49,7 @@ def test_no_complete_checkpoint_is_a_clear_error(tmp_path):
         last_complete_checkpoint(tmp_path)
 
 
+@pytest.mark.slow
 def test_resume_falls_back_past_a_checkpoint_killed_while_saving(tiny_backbone, spam_files,
                                                                   tmp_path):
     train, dev = spam_files

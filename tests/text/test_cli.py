@@ -14,6 +14,7 @@ from axonlab.cli import app
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_train_eval_predict_json(tiny_backbone, spam_files, tmp_path):
     train, dev = spam_files
     out = tmp_path / "run"
@@ -60,6 +61,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_line_without_traceback(tmp_path):
     empty = tmp_path / "empty.tsv"
     empty.write_text("")
@@ -71,6 +73,7 @@ def test_bad_input_is_one_line_without_traceback(tmp_path):
     assert not (tmp_path / "run").exists()  # nothing half-made for input that never trained
 
 
+@pytest.mark.slow
 def test_predict_on_a_folder_that_is_not_a_run(tmp_path):
     result = _cli("text", "predict", str(tmp_path), "hello")
     assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -155,6 +158,7 @@ def test_non_finite_learning_rates_are_refused_up_front(axonlab, spam_files, tmp
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow
 def test_a_diverging_run_stops_and_saves_nothing(axonlab, spam_files, tiny_backbone, tmp_path):
     out = tmp_path / "diverged"
     code, out_text, err = axonlab(*_train_args(spam_files, out, "--lr", "1e30", "--backbone",
