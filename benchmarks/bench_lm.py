@@ -8,7 +8,7 @@ excluded for all three):
   128-dim, block 64, batch 12, lr 1e-3, dropout 0, AdamW betas (0.9, 0.99), weight decay 0.1,
   100 warmup steps, cosine to 1e-4 over 2000 steps, grad clip 1), in a minimal loop written here.
   The network is axonlab's GPT at that size (the same GPT-2 block layout as nanoGPT's model).
-- ``gpt`` and ``lstm``: ``axonlab.lm.train`` with the defaults of ``axonlab lm train``.
+- ``gpt`` and ``lstm``: ``axonlab.lm.training`` with the defaults of ``axonlab lm train``.
 
 Validation: the last 10% of the text, nats/char, the best checkpoint (picked on the first 32k
 held-out characters) scored on the whole split two ways: with each model's full context
@@ -100,7 +100,7 @@ def reference_train(spec: dict) -> dict:
 
 
 def axonlab_train(spec: dict) -> dict:
-    """axonlab.lm.train with the CLI's defaults, then sampling speed with and without cache."""
+    """axonlab.lm.training with the CLI's defaults, then sampling speed with and without cache."""
     from axonlab import lm
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,7 +12,7 @@ import torch
 from axonlab import lm
 from axonlab.errors import InputError
 from axonlab.lm.checkpoint import CHECKPOINT_FILE, load_checkpoint
-from axonlab.lm.train import TrainConfig, Trainer, lr_at
+from axonlab.lm.training import TrainConfig, Trainer, lr_at
 
 
 def unigram_entropy(text: str) -> float:

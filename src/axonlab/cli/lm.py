@@ -102,8 +102,8 @@ def train(
     """Train a language model on SOURCE; the last 10% of the text is held out for validation."""
     import torch
 
-    from axonlab.lm.train import TrainConfig
-    from axonlab.lm.train import train as run_training
+    from axonlab.lm.training import TrainConfig
+    from axonlab.lm.training import train as run_training
 
     if threads:
         torch.set_num_threads(threads)

@@ -21,15 +21,15 @@ from axonlab.cli.common import (
     warnings_as_lines,
 )
 from axonlab.text import defaults
+from axonlab.text.tasks import TASKS
 
 app = typer.Typer(
     help="Fine-tune pretrained encoders: classification and NER.", no_args_is_help=True
 )
 
 
-class Task(StrEnum):
-    classify = "classify"
-    ner = "ner"
+Task = StrEnum("Task", {name: name for name in TASKS})  # the registry's tasks
+TASK_HELP = "; ".join(f"{name}: {entry.summary}" for name, entry in TASKS.items()) + "."
 
 
 def quiet_transformers() -> None:
@@ -46,7 +46,7 @@ def _bundled(name: str) -> Path:
 
 @app.command()
 def train(
-    task: Annotated[Task, typer.Argument(help="classify (labelled texts) or ner (CoNLL/JSONL).")],
+    task: Annotated[Task, typer.Argument(help=TASK_HELP)],
     train_file: Annotated[
         Path, typer.Option("--train", help="Training file (CSV/TSV/JSONL; CoNLL for ner).")
     ],
@@ -88,8 +88,8 @@ def train(
     metric: Annotated[
         str | None,
         typer.Option(help="Dev metric that picks the best checkpoint: "
-                     + "; ".join(f"{task} {'|'.join(names)} (default {names[0]})"
-                                 for task, names in defaults.METRICS.items()) + "."),
+                     + "; ".join(f"{task} {'|'.join(entry.metrics)} (default {entry.metrics[0]})"
+                                 for task, entry in TASKS.items()) + "."),
     ] = None,
     early_stopping: Annotated[
         int | None, typer.Option(help="Stop after N epochs without dev improvement.")

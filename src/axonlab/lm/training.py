@@ -40,7 +40,7 @@ from axonlab.lm.checkpoint import (
 )
 from axonlab.lm.data import TokenStream, read_text, split_text
 from axonlab.lm.evaluate import full_context_nll, window_nll
-from axonlab.lm.model import LanguageModel
+from axonlab.lm.language_model import LanguageModel
 from axonlab.lm.report import plot_losses
 from axonlab.lm.tokenize import TOKENIZER_FILE, load_tokenizer, train_tokenizer
 from axonlab.runs import RunDirectory

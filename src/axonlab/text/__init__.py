@@ -7,19 +7,33 @@
 >>> text.load("runs/spam").evaluate("test.tsv").metrics["macro_f1"]
 """
 
-from axonlab.text.data import LabelMap, iter_rows, read_labelled
-from axonlab.text.model import TextModel, finetune, load
-from axonlab.text.report import EvalReport
-from axonlab.text.train import LoraSettings, TrainConfig
+# The public names, imported on first use (PEP 562): ``axonlab.text.defaults`` and the task
+# registry stay light for the command line's --help, which must not wait for torch.
+_EXPORTS = {
+    "EvalReport": "axonlab.text.report",
+    "FinetuneConfig": "axonlab.text.train",
+    "LabelMap": "axonlab.text.data",
+    "LoraSettings": "axonlab.text.train",
+    "TextModel": "axonlab.text.model",
+    "TextTask": "axonlab.text.task",
+    "TrainConfig": "axonlab.text.train",
+    "finetune": "axonlab.text.model",
+    "get_task": "axonlab.text.tasks",
+    "iter_rows": "axonlab.text.data",
+    "load": "axonlab.text.model",
+    "read_labelled": "axonlab.text.data",
+    "task_names": "axonlab.text.tasks",
+}
+__all__ = sorted(_EXPORTS)
 
-__all__ = [
-    "EvalReport",
-    "LabelMap",
-    "LoraSettings",
-    "TextModel",
-    "TrainConfig",
-    "finetune",
-    "iter_rows",
-    "load",
-    "read_labelled",
-]
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'axonlab.text' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

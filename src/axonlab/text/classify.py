@@ -1,31 +1,29 @@
-"""Sequence classification (spam, sentiment, topics): encode, fine-tune, predict, evaluate.
+"""Sequence classification (spam, sentiment, topics): encode, predict, evaluate.
 
-One of the task modules behind :mod:`axonlab.text.model`; each exposes ``finetune``,
-``predict`` and ``evaluate`` with the same shapes.
+:class:`Classification` is the task (:mod:`axonlab.text.task` holds the fine-tuning recipe it
+shares with the other tasks); the functions below do its work and can be called on any
+sequence classifier.
 """
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from axonlab.runs import RunDirectory
-from axonlab.text import defaults
-from axonlab.text.backbones import load_tokenizer, resolve_backbone
+from axonlab.errors import InputError
 from axonlab.text.batching import length_batches
 from axonlab.text.data import LabelledTexts, LabelMap, read_labelled
 from axonlab.text.metrics import classification_metrics, plot_confusion_matrix, report_table
 from axonlab.text.report import EvalReport
-from axonlab.text.saving import save_model
-from axonlab.text.train import TrainConfig, fit
+from axonlab.text.task import TextTask
+from axonlab.text.tasks import TASKS
+from axonlab.text.train import FinetuneConfig
 
 TASK = "classify"
-METRICS = defaults.METRICS[TASK]
 
 
 def encode(tokenizer: Any, texts: Sequence[str], max_length: int) -> list[dict[str, list[int]]]:
@@ -35,91 +33,10 @@ def encode(tokenizer: Any, texts: Sequence[str], max_length: int) -> list[dict[s
     return [{k: encoded[k][i] for k in keys} for i in range(len(texts))]
 
 
-def _labelled_dataset(tokenizer: Any, data: LabelledTexts, ids: list[int], max_length: int):
-    examples = encode(tokenizer, data.texts, max_length)
-    for example, label in zip(examples, ids, strict=True):
-        example["labels"] = label
-    return examples
-
-
 def _balanced_weights(ids: list[int], n_classes: int) -> torch.Tensor:
     """Inverse-frequency class weights, ``n / (k * count)`` (scikit-learn's "balanced")."""
     counts = np.bincount(ids, minlength=n_classes).astype(np.float64)
     return torch.tensor(len(ids) / (n_classes * np.maximum(counts, 1)), dtype=torch.float32)
-
-
-def _metrics_fn(labels: Sequence[str]):
-    def compute(eval_prediction) -> dict[str, float]:
-        logits, gold = eval_prediction.predictions, eval_prediction.label_ids
-        scores = classification_metrics(gold, np.argmax(logits, axis=-1), labels)
-        return {name: scores[name] for name in METRICS}
-
-    return compute
-
-
-def finetune(
-    train: str | Path,
-    dev: str | Path,
-    out: str | Path,
-    *,
-    config: TrainConfig,
-    backbone: str | None = None,
-    resume: bool = False,
-    text_column: str | None = None,
-    label_column: str | None = None,
-) -> Path:
-    """Fine-tune a sequence classifier; returns the finished run directory."""
-    from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding
-
-    columns = {"text_column": text_column, "label_column": label_column}
-    train_data, dev_data = read_labelled(train, **columns), read_labelled(dev, **columns)
-    label_map = LabelMap.from_training(train_data)
-    train_ids, dev_ids = label_map.encode(train_data), label_map.encode(dev_data)
-    backbone = resolve_backbone(backbone)
-    tokenizer = load_tokenizer(backbone)
-    run = RunDirectory(out)
-    run.start(
-        {
-            "backbone": backbone,
-            "labels": list(label_map.labels),
-            "train_file": str(train),
-            "dev_file": str(dev),
-            "columns": columns,
-            "train": config.to_dict(),
-        },
-        task=TASK,
-        resume=resume,
-    )
-    torch.manual_seed(config.seed)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        backbone,
-        num_labels=len(label_map.labels),
-        id2label=label_map.id2label,
-        label2id=label_map.label2id,
-    )
-    result = fit(
-        model,
-        tokenizer,
-        train_dataset=_labelled_dataset(tokenizer, train_data, train_ids, config.max_length),
-        dev_dataset=_labelled_dataset(tokenizer, dev_data, dev_ids, config.max_length),
-        collator=DataCollatorWithPadding(tokenizer),
-        compute_metrics=_metrics_fn(label_map.labels),
-        run=run,
-        config=config,
-        task_type="SEQ_CLS",
-        class_weights=_balanced_weights(train_ids, len(label_map.labels))
-        if config.class_weights
-        else None,
-        resume=resume,
-    )
-    save_model(result.model, tokenizer, run.path / "model")
-    dev_report = evaluate(result.model, tokenizer, dev, max_length=config.max_length, **columns)
-    dev_report.save(run.path, prefix="dev")
-    run.write_metrics({"dev": dev_report.metrics, "training": result.summary()})
-    if not config.keep_checkpoints:
-        shutil.rmtree(run.path / "checkpoints", ignore_errors=True)
-    run.mark_complete()
-    return run.path
 
 
 @torch.inference_mode()
@@ -196,3 +113,54 @@ def evaluate(
         )
 
     return EvalReport(metrics=metrics, report=report_table(metrics), write_plots=write_plots)
+
+
+class Classification(TextTask):
+    """One label per text (spam, sentiment, topics): a sequence classifier."""
+
+    name = TASK
+    auto_model = "AutoModelForSequenceClassification"
+    peft_task_type = "SEQ_CLS"
+    metrics = TASKS[TASK].metrics
+    column_options = ("text_column", "label_column")
+
+    def read(self, path: str | Path, **columns: str | None) -> LabelledTexts:
+        return read_labelled(path, **columns)
+
+    def label_names(self, train: LabelledTexts) -> list[str]:
+        return list(LabelMap.from_training(train).labels)
+
+    def check_dev(self, dev: LabelledTexts, labels: Sequence[str], path: Path) -> None:
+        LabelMap(tuple(labels)).encode(dev)  # names the line of a label unseen in training
+
+    def check_config(self, config: FinetuneConfig) -> None:
+        super().check_config(config)
+        if config.casing is not None:
+            raise InputError("casing token types are for ner; classification reads raw text")
+
+    def encode(self, model, tokenizer, data: LabelledTexts, labels, config) -> list[dict]:
+        examples = encode(tokenizer, data.texts, config.max_length)
+        for example, label in zip(examples, LabelMap(tuple(labels)).encode(data), strict=True):
+            example["labels"] = label
+        return examples
+
+    def collator(self, tokenizer: Any) -> Callable:
+        from transformers import DataCollatorWithPadding
+
+        return DataCollatorWithPadding(tokenizer)
+
+    def dev_metrics(self, labels: Sequence[str]) -> Callable[[Any], dict[str, float]]:
+        def compute(eval_prediction) -> dict[str, float]:
+            logits, gold = eval_prediction.predictions, eval_prediction.label_ids
+            scores = classification_metrics(gold, np.argmax(logits, axis=-1), labels)
+            return {name: scores[name] for name in self.metrics}
+
+        return compute
+
+    def class_weights(self, train: LabelledTexts, labels, config) -> torch.Tensor | None:
+        if not config.class_weights:
+            return None
+        return _balanced_weights(LabelMap(tuple(labels)).encode(train), len(labels))
+
+    predict = staticmethod(predict)
+    evaluate = staticmethod(evaluate)

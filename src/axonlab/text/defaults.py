@@ -13,9 +13,3 @@ NER_MAX_LENGTH = 512  # NER: the window; longer sentences are windowed, never tr
 EPOCHS = 3.0
 BATCH_SIZE = 32
 SEED = 13
-
-# Dev metrics that can pick the best checkpoint, per task; the first is the default.
-METRICS: dict[str, tuple[str, ...]] = {
-    "classify": ("macro_f1", "accuracy"),
-    "ner": ("micro_f1", "macro_f1", "precision", "recall"),
-}

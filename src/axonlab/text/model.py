@@ -1,35 +1,23 @@
 """A fine-tuned text model, loaded from its run directory: predict, evaluate, save.
 
-The task (``classify`` or ``ner``) is read from the run's ``config.json``; the work is done by
-that task's module, which exposes ``finetune``, ``predict`` and ``evaluate``.
+The task (``classify``, ``ner``, ...) is read from the run's ``config.json`` and looked up in
+:mod:`axonlab.text.tasks`; the task object does the work.
 """
 
 from __future__ import annotations
 
-import importlib
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from axonlab.errors import InputError, RunDirectoryError
 from axonlab.runs import METRICS_FILE, RunDirectory, read_json
 from axonlab.text.defaults import LORA_LEARNING_RATE
 from axonlab.text.report import EvalReport
-from axonlab.text.train import LoraSettings, TrainConfig
-
-TASK_MODULES = {"classify": "axonlab.text.classify", "ner": "axonlab.text.ner"}
-AUTO_MODELS = {
-    "classify": "AutoModelForSequenceClassification",
-    "ner": "AutoModelForTokenClassification",
-}
-
-
-def task_module(task: str) -> ModuleType:
-    if task not in TASK_MODULES:
-        raise InputError(f"unknown task {task!r}; expected one of {sorted(TASK_MODULES)}")
-    return importlib.import_module(TASK_MODULES[task])
+from axonlab.text.task import MODEL_DIR
+from axonlab.text.tasks import TASKS, get_task
+from axonlab.text.train import FinetuneConfig, LoraSettings
 
 
 class TextModel:
@@ -45,13 +33,13 @@ class TextModel:
         self.run_dir = run.path
         self.config: dict[str, Any] = run.config()
         self.task: str = self.config["task"]
-        if self.task not in TASK_MODULES:
+        if self.task not in TASKS:
             raise RunDirectoryError(f"{run.path} holds a {self.task!r} run, not a text model")
-        auto_model = getattr(transformers, AUTO_MODELS[self.task])
-        self.model = auto_model.from_pretrained(run.path / "model")
+        self.text_task = get_task(self.task)
+        auto_model = getattr(transformers, self.text_task.auto_model)
+        self.model = auto_model.from_pretrained(run.path / MODEL_DIR)
         self.model.eval()
-        self.tokenizer = load_tokenizer(str(run.path / "model"))
-        self._module = task_module(self.task)
+        self.tokenizer = load_tokenizer(str(run.path / MODEL_DIR))
 
     def __repr__(self) -> str:
         return f"TextModel({self.name!r}, task={self.task!r}, labels={self.labels})"
@@ -79,7 +67,7 @@ class TextModel:
         for i, text in enumerate(texts):
             if not isinstance(text, str) or not text.strip():
                 raise InputError(f"input {i + 1} is empty; expected some text")
-        return self._module.predict(
+        return self.text_task.predict(
             self.model,
             self.tokenizer,
             list(texts),
@@ -90,7 +78,7 @@ class TextModel:
     def evaluate(self, path: str | Path, **readers: Any) -> EvalReport:
         """Score a labelled file of this task's format (see the task module)."""
         readers = {**self.config.get("columns", {}), **readers}
-        return self._module.evaluate(
+        return self.text_task.evaluate(
             self.model, self.tokenizer, path, max_length=self.max_length, **readers
         )
 
@@ -99,7 +87,7 @@ class TextModel:
         backend that runs them (batch prediction records it beside its output)."""
         from axonlab.text.batch import file_digest
 
-        weights = sorted((self.run_dir / "model").glob("*.safetensors"))
+        weights = sorted((self.run_dir / MODEL_DIR).glob("*.safetensors"))
         return {
             "run": str(self.run_dir.resolve()),
             "weights_sha256": file_digest(weights[0]) if weights else "",
@@ -139,26 +127,24 @@ def finetune(
 ) -> TextModel:
     """Fine-tune ``backbone`` (default: bundled all-MiniLM-L6-v2) for ``task`` and load the result.
 
-    ``hyperparameters`` are :class:`TrainConfig` fields (``epochs``, ``learning_rate``, ...).
+    ``hyperparameters`` are :class:`FinetuneConfig` fields (``epochs``, ``learning_rate``, ...);
+    ``text_column``/``label_column`` name the columns of a table (for tasks that read tables).
     """
-    module = task_module(task)
+    text_task = get_task(task)
     if lora is True:
         lora = LoraSettings()
-    defaults = dict(getattr(module, "DEFAULTS", {}))
+    defaults = dict(text_task.config_defaults)
     if lora:
         defaults["learning_rate"] = LORA_LEARNING_RATE
-    config = TrainConfig(**{**defaults, **hyperparameters, "lora": lora or None})
-    if config.casing is not None and task != "ner":
-        raise InputError("casing token types are for ner; classification reads raw text")
-    if config.best_metric not in module.METRICS:
-        raise InputError(
-            f"unknown {task} metric {config.best_metric!r}; expected one of {list(module.METRICS)}"
-        )
+    config = FinetuneConfig(**{**defaults, **hyperparameters, "lora": lora or None})
+    text_task.check_config(config)
+    given = {"text_column": text_column, "label_column": label_column}
+    columns = {k: v for k, v in given.items() if k in text_task.column_options}
+    unused = [k for k, v in given.items() if v is not None and k not in columns]
+    if unused:
+        raise InputError(f"{task} reads no table columns; {', '.join(unused)} is for tables")
     RunDirectory(out).check_start(resume=resume)  # before any work: fail fast, change nothing
-    readers = (
-        {"text_column": text_column, "label_column": label_column} if task == "classify" else {}
-    )
-    run_dir = module.finetune(
-        train, dev, out, config=config, backbone=backbone, resume=resume, **readers
+    run_dir = text_task.finetune(
+        train, dev, out, config=config, backbone=backbone, resume=resume, **columns
     )
     return TextModel(run_dir)

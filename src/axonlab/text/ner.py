@@ -1,7 +1,7 @@
-"""Named-entity recognition: fine-tune a token classifier, predict entities, evaluate.
+"""Named-entity recognition: a token classifier's features, entity predictions and scores.
 
-The NER task module behind :mod:`axonlab.text.model` (same ``finetune``/``predict``/``evaluate``
-shapes as :mod:`axonlab.text.classify`). Pieces: :mod:`~axonlab.text.conll` reads the data (IOB2),
+:class:`EntityRecognition` is the task (:mod:`axonlab.text.task` holds the fine-tuning recipe
+it shares with the other tasks). Pieces: :mod:`~axonlab.text.conll` reads the data (IOB2),
 :mod:`~axonlab.text.alignment` maps words to sub-token windows and back (no word is ever dropped),
 :mod:`~axonlab.text.entities` turns word tags into entities with character offsets, and
 :mod:`~axonlab.text.ner_metrics` scores them the conlleval/seqeval way.
@@ -9,8 +9,7 @@ shapes as :mod:`axonlab.text.classify`). Pieces: :mod:`~axonlab.text.conll` read
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,26 +17,20 @@ import numpy as np
 import torch
 
 from axonlab.errors import InputError
-from axonlab.runs import CONFIG_FILE, RunDirectory
 from axonlab.text import defaults
 from axonlab.text.alignment import IGNORE_INDEX, WordAligner
-from axonlab.text.backbones import load_tokenizer, resolve_backbone
 from axonlab.text.batching import length_batches
 from axonlab.text.casing import add_casing_types, has_token_types, uses_casing
 from axonlab.text.conll import TaggedSentence, read_ner
 from axonlab.text.entities import decode, split_words
 from axonlab.text.ner_metrics import entity_scores, format_report
 from axonlab.text.report import EvalReport
-from axonlab.text.saving import save_model
 from axonlab.text.tags import best_valid_tags, label_list, split_tag
-from axonlab.text.train import TrainConfig, fit
+from axonlab.text.task import TextTask
+from axonlab.text.tasks import TASKS
+from axonlab.text.train import FinetuneConfig
 
 TASK = "ner"
-# Defaults measured on WikiANN-en and WNUT-17 with all-MiniLM-L6-v2 (docs/ner.md): a small
-# encoder needs a higher peak learning rate than run_ner.py's 5e-5. max_length is the window:
-# longer sentences are windowed, never truncated.
-METRICS = defaults.METRICS[TASK]
-DEFAULTS: dict[str, Any] = {"max_length": defaults.NER_MAX_LENGTH, "best_metric": METRICS[0]}
 
 
 def make_aligner(model: torch.nn.Module, tokenizer: Any, max_length: int) -> WordAligner:
@@ -65,7 +58,7 @@ def _features(aligner: WordAligner, sentences: Sequence[TaggedSentence], label2i
     return aligner.training_features([s.tokens for s in sentences], tag_ids)
 
 
-def _metrics_fn(labels: Sequence[str]):
+def _metrics_fn(labels: Sequence[str], names: Sequence[str]):
     """``compute_metrics`` for the Trainer: window logits -> word tags -> entity scores.
 
     The Trainer may reorder the dev windows (length grouping), so each window is scored as its
@@ -82,71 +75,9 @@ def _metrics_fn(labels: Sequence[str]):
             word_probs = torch.softmax(torch.from_numpy(row_logits[positions]).float(), -1)
             predicted_tags.append([labels[i] for i in best_valid_tags(word_probs.numpy(), labels)])
         scores = entity_scores(gold_tags, predicted_tags)
-        return {k: scores[k] for k in METRICS}
+        return {k: scores[k] for k in names}
 
     return compute
-
-
-def finetune(
-    train: str | Path,
-    dev: str | Path,
-    out: str | Path,
-    *,
-    config: TrainConfig,
-    backbone: str | None = None,
-    resume: bool = False,
-) -> Path:
-    """Fine-tune a token classifier on CoNLL/JSONL files; returns the finished run directory."""
-    from transformers import AutoModelForTokenClassification, DataCollatorForTokenClassification
-
-    train_data, dev_data = read_ner(train), read_ner(dev)
-    labels = label_list([s.tags for s in train_data])
-    check_types(dev_data, labels, Path(dev))
-    label2id = {label: i for i, label in enumerate(labels)}
-    backbone = resolve_backbone(backbone)
-    tokenizer = load_tokenizer(backbone)
-    run = RunDirectory(out)
-    if resume and (run.path / CONFIG_FILE).exists():
-        # the checkpoint's token-type table has the saved run's size (runs before casing: none)
-        config.casing = run.config().get("train", {}).get("casing", False)
-    run.start(
-        {
-            "backbone": backbone,
-            "labels": labels,
-            "train_file": str(train),
-            "dev_file": str(dev),
-            "train": config.to_dict(),
-        },
-        task=TASK,
-        resume=resume,
-    )
-    torch.manual_seed(config.seed)
-    model = AutoModelForTokenClassification.from_pretrained(
-        backbone, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id
-    )
-    if config.casing or (config.casing is None and has_token_types(model)):
-        add_casing_types(model)
-    aligner = make_aligner(model, tokenizer, config.max_length)
-    result = fit(
-        model,
-        tokenizer,
-        train_dataset=_features(aligner, train_data, label2id),
-        dev_dataset=_features(aligner, dev_data, label2id),
-        collator=DataCollatorForTokenClassification(tokenizer),
-        compute_metrics=_metrics_fn(labels),
-        run=run,
-        config=config,
-        task_type="TOKEN_CLS",
-        resume=resume,
-    )
-    save_model(result.model, tokenizer, run.path / "model")
-    dev_report = evaluate(result.model, tokenizer, dev, max_length=config.max_length)
-    dev_report.save(run.path, prefix="dev")
-    run.write_metrics({"dev": dev_report.metrics, "training": result.summary()})
-    if not config.keep_checkpoints:
-        shutil.rmtree(run.path / "checkpoints", ignore_errors=True)
-    run.mark_complete()
-    return run.path
 
 
 @torch.inference_mode()
@@ -225,3 +156,52 @@ def evaluate(
     metrics["sentences"] = len(data)
     metrics["words"] = sum(len(s) for s in data)
     return EvalReport(metrics=metrics, report=format_report(metrics))
+
+
+class EntityRecognition(TextTask):
+    """Entities in running text (people, places, organisations): a token classifier over words.
+
+    Defaults measured on WikiANN-en and WNUT-17 with all-MiniLM-L6-v2 (docs/ner.md): a small
+    encoder needs a higher peak learning rate than run_ner.py's 5e-5 (the shared default, 1e-4).
+    ``max_length`` is the window: longer sentences are windowed, never truncated.
+    """
+
+    name = TASK
+    auto_model = "AutoModelForTokenClassification"
+    peft_task_type = "TOKEN_CLS"
+    metrics = TASKS[TASK].metrics
+    config_defaults = {"max_length": defaults.NER_MAX_LENGTH, "best_metric": metrics[0]}
+
+    def read(self, path: str | Path, **columns: str | None) -> list[TaggedSentence]:
+        return read_ner(path)
+
+    def label_names(self, train: list[TaggedSentence]) -> list[str]:
+        return label_list([s.tags for s in train])
+
+    def check_dev(self, dev: list[TaggedSentence], labels: Sequence[str], path: Path) -> None:
+        check_types(dev, labels, path)
+
+    def resume_config(self, config: FinetuneConfig, saved: dict[str, Any]) -> None:
+        # the checkpoint's token-type table has the saved run's size (runs before casing: none)
+        config.casing = saved.get("train", {}).get("casing", False)
+
+    def new_model(self, backbone: str, labels: Sequence[str], config: FinetuneConfig):
+        model = super().new_model(backbone, labels, config)
+        if config.casing or (config.casing is None and has_token_types(model)):
+            add_casing_types(model)
+        return model
+
+    def encode(self, model, tokenizer, data: list[TaggedSentence], labels, config) -> list[dict]:
+        aligner = make_aligner(model, tokenizer, config.max_length)
+        return _features(aligner, data, {label: i for i, label in enumerate(labels)})
+
+    def collator(self, tokenizer: Any) -> Callable:
+        from transformers import DataCollatorForTokenClassification
+
+        return DataCollatorForTokenClassification(tokenizer)
+
+    def dev_metrics(self, labels: Sequence[str]) -> Callable[[Any], dict[str, float]]:
+        return _metrics_fn(labels, self.metrics)
+
+    predict = staticmethod(predict)
+    evaluate = staticmethod(evaluate)

@@ -27,6 +27,7 @@ from axonlab.runs import RunDirectory
 from axonlab.text import defaults
 from axonlab.text.casing import uses_casing
 from axonlab.text.checkpoints import last_complete_checkpoint
+from axonlab.text.tasks import TASKS
 
 
 @dataclass
@@ -46,8 +47,9 @@ class LoraSettings:
 
 
 @dataclass
-class TrainConfig:
-    """Hyper-parameters of one fine-tuning run (defaults tuned for small encoders like MiniLM)."""
+class FinetuneConfig:
+    """Hyper-parameters of one fine-tuning run (defaults tuned for small encoders like MiniLM;
+    a task may change some, see ``TextTask.config_defaults``)."""
 
     epochs: float = defaults.EPOCHS
     learning_rate: float = defaults.LEARNING_RATE
@@ -56,7 +58,7 @@ class TrainConfig:
     warmup_ratio: float = 0.06
     weight_decay: float = 0.01
     max_length: int = defaults.MAX_LENGTH
-    best_metric: str = defaults.METRICS["classify"][0]
+    best_metric: str = TASKS["classify"].metrics[0]
     early_stopping_patience: int | None = None
     class_weights: bool = False
     seed: int = defaults.SEED
@@ -87,6 +89,9 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+TrainConfig = FinetuneConfig  # the name before language models had a TrainConfig of their own
 
 
 @dataclass
@@ -197,7 +202,7 @@ def fit(
     collator: Callable,
     compute_metrics: Callable[[Any], dict[str, float]],
     run: RunDirectory,
-    config: TrainConfig,
+    config: FinetuneConfig,
     task_type: str,
     class_weights: torch.Tensor | None = None,
     resume: bool = False,
@@ -297,13 +302,13 @@ def fit(
     )
 
 
-def _use_bf16(config: TrainConfig) -> bool:
+def _use_bf16(config: FinetuneConfig) -> bool:
     if config.bf16 is not None:
         return config.bf16
     return not torch.cuda.is_available() and cpu_has_native_bf16()
 
 
-def _warmup_steps(config: TrainConfig, n_train: int) -> int:
+def _warmup_steps(config: FinetuneConfig, n_train: int) -> int:
     steps = config.max_steps or math.ceil(n_train / config.batch_size) * config.epochs
     return int(config.warmup_ratio * steps)
 

@@ -1,0 +1,174 @@
+"""A fine-tuning task as a class: the skeleton every task shares, and the hooks where they differ.
+
+:meth:`TextTask.finetune` is the whole recipe, written once: read the training and dev files,
+derive the label set, check the dev file against it, load the backbone, start the run directory,
+build the model, encode the data, :func:`~axonlab.text.train.fit`, save the model, write the dev
+report and the metrics, mark the run complete. A task (``classify``, ``ner``, ...) subclasses
+:class:`TextTask`, sets its name, its transformers head and its dev metrics, and overrides the
+hooks below; ``predict`` and ``evaluate`` are its own. :mod:`axonlab.text.tasks` lists the tasks.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+
+from axonlab.errors import InputError
+from axonlab.runs import CONFIG_FILE, RunDirectory
+from axonlab.text.backbones import load_tokenizer, resolve_backbone
+from axonlab.text.report import EvalReport
+from axonlab.text.saving import save_model
+from axonlab.text.train import FinetuneConfig, fit
+
+MODEL_DIR = "model"  # the run's Hugging Face model folder
+
+
+class TextTask:
+    """What one kind of text model learns from, predicts and is scored by."""
+
+    name: ClassVar[str]  # as in the CLI, the run's config.json and the server
+    auto_model: ClassVar[str]  # the transformers class that loads the saved model folder
+    peft_task_type: ClassVar[str]  # peft's name for the head ("SEQ_CLS", "TOKEN_CLS")
+    metrics: ClassVar[tuple[str, ...]]  # dev metrics that can pick the best epoch; first: default
+    config_defaults: ClassVar[dict[str, Any]] = {}  # FinetuneConfig values this task changes
+    column_options: ClassVar[tuple[str, ...]] = ()  # reader keywords, e.g. ("text_column",)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+    # --- hooks: what a task defines --------------------------------------------------------
+
+    def read(self, path: str | Path, **columns: str | None) -> Any:
+        """The labelled examples of ``path`` (the task's own data type)."""
+        raise NotImplementedError
+
+    def label_names(self, train: Any) -> list[str]:
+        """The model's output labels, in id order, from the training data."""
+        raise NotImplementedError
+
+    def check_dev(self, dev: Any, labels: Sequence[str], path: Path) -> None:
+        """Raise :class:`InputError` if ``dev`` (read from ``path``) uses a label the model
+        cannot predict."""
+
+    def check_config(self, config: FinetuneConfig) -> None:
+        """Raise :class:`InputError` for settings this task cannot use (call ``super()``)."""
+        if config.best_metric not in self.metrics:
+            raise InputError(
+                f"unknown {self.name} metric {config.best_metric!r}; expected one of "
+                f"{list(self.metrics)}"
+            )
+
+    def resume_config(self, config: FinetuneConfig, saved: dict[str, Any]) -> None:
+        """Adjust ``config`` in place to the run being resumed (``saved``: its config.json)."""
+
+    def new_model(self, backbone: str, labels: Sequence[str], config: FinetuneConfig):
+        """The backbone with a freshly initialised head for ``labels``."""
+        import transformers
+
+        auto_model = getattr(transformers, self.auto_model)
+        return auto_model.from_pretrained(
+            backbone,
+            num_labels=len(labels),
+            id2label=dict(enumerate(labels)),
+            label2id={label: i for i, label in enumerate(labels)},
+        )
+
+    def encode(
+        self, model: Any, tokenizer: Any, data: Any, labels: Sequence[str], config: FinetuneConfig
+    ) -> list[dict]:
+        """Training features of ``data`` (token ids and label ids, unpadded)."""
+        raise NotImplementedError
+
+    def collator(self, tokenizer: Any) -> Callable:
+        """Pads a list of features into a batch."""
+        raise NotImplementedError
+
+    def dev_metrics(self, labels: Sequence[str]) -> Callable[[Any], dict[str, float]]:
+        """The Trainer's ``compute_metrics``: dev predictions -> ``{metric: value}``."""
+        raise NotImplementedError
+
+    def class_weights(
+        self, train: Any, labels: Sequence[str], config: FinetuneConfig
+    ) -> torch.Tensor | None:
+        """Per-label loss weights, or ``None`` for an unweighted loss."""
+        return None
+
+    def predict(
+        self, model: Any, tokenizer: Any, texts: Sequence[str], *, max_length: int,
+        batch_size: int = 64,
+    ) -> list[dict[str, Any]]:
+        """One JSON-ready prediction per text."""
+        raise NotImplementedError
+
+    def evaluate(
+        self, model: Any, tokenizer: Any, path: str | Path, *, max_length: int,
+        batch_size: int = 64, **columns: str | None,
+    ) -> EvalReport:
+        """Score a labelled file of this task's format."""
+        raise NotImplementedError
+
+    # --- the shared recipe -----------------------------------------------------------------
+
+    def finetune(
+        self,
+        train: str | Path,
+        dev: str | Path,
+        out: str | Path,
+        *,
+        config: FinetuneConfig,
+        backbone: str | None = None,
+        resume: bool = False,
+        **columns: str | None,
+    ) -> Path:
+        """Fine-tune ``backbone`` on ``train``, keep the best epoch by ``dev``; returns the
+        finished run directory ``out``."""
+        self.check_config(config)
+        train_data, dev_data = self.read(train, **columns), self.read(dev, **columns)
+        labels = self.label_names(train_data)
+        self.check_dev(dev_data, labels, Path(dev))
+        backbone = resolve_backbone(backbone)
+        tokenizer = load_tokenizer(backbone)
+        run = RunDirectory(out)
+        if resume and (run.path / CONFIG_FILE).exists():
+            self.resume_config(config, run.config())
+        run.start(
+            {
+                "backbone": backbone,
+                "labels": list(labels),
+                "train_file": str(train),
+                "dev_file": str(dev),
+                "columns": columns,
+                "train": config.to_dict(),
+            },
+            task=self.name,
+            resume=resume,
+        )
+        torch.manual_seed(config.seed)
+        model = self.new_model(backbone, labels, config)
+        result = fit(
+            model,
+            tokenizer,
+            train_dataset=self.encode(model, tokenizer, train_data, labels, config),
+            dev_dataset=self.encode(model, tokenizer, dev_data, labels, config),
+            collator=self.collator(tokenizer),
+            compute_metrics=self.dev_metrics(labels),
+            run=run,
+            config=config,
+            task_type=self.peft_task_type,
+            class_weights=self.class_weights(train_data, labels, config),
+            resume=resume,
+        )
+        save_model(result.model, tokenizer, run.path / MODEL_DIR)
+        report = self.evaluate(
+            result.model, tokenizer, dev, max_length=config.max_length, **columns
+        )
+        report.save(run.path, prefix="dev")
+        run.write_metrics({"dev": report.metrics, "training": result.summary()})
+        if not config.keep_checkpoints:
+            shutil.rmtree(run.path / "checkpoints", ignore_errors=True)
+        run.mark_complete()
+        return run.path

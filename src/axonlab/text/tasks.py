@@ -1,0 +1,44 @@
+"""The registry of text tasks: the one list the CLI, the server and the Python API read.
+
+Light on purpose (no torch, no transformers): ``--help`` and the server's routes read the names
+without loading a task. A task is a :class:`~axonlab.text.task.TextTask` subclass; adding one is
+one entry here and one module.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, NamedTuple
+
+from axonlab.errors import InputError
+
+if TYPE_CHECKING:
+    from axonlab.text.task import TextTask
+
+
+
+class TaskEntry(NamedTuple):
+    module: str
+    cls: str
+    summary: str  # what the task is for, in a few words (--help)
+    metrics: tuple[str, ...]  # dev metrics that can pick the best epoch; the first is the default
+
+
+TASKS: dict[str, TaskEntry] = {
+    "classify": TaskEntry("axonlab.text.classify", "Classification", "a label per text",
+                          ("macro_f1", "accuracy")),
+    "ner": TaskEntry("axonlab.text.ner", "EntityRecognition", "named entities in CoNLL/JSONL",
+                     ("micro_f1", "macro_f1", "precision", "recall")),
+}
+
+
+def task_names() -> tuple[str, ...]:
+    return tuple(TASKS)
+
+
+def get_task(name: str) -> TextTask:
+    """The task called ``name``; :class:`InputError` naming the known ones otherwise."""
+    if name not in TASKS:
+        raise InputError(f"unknown task {name!r}; expected one of {list(TASKS)}")
+    entry = TASKS[name]
+    return getattr(importlib.import_module(entry.module), entry.cls)()
