@@ -60,8 +60,9 @@ def test_the_estimate_matches_what_is_allocated(make, n_steps):
 def test_a_run_too_large_is_refused_with_what_fits():
     net = _sparse(2_000_000)  # 80 billion bytes of synapses to build: refused, not allocated
     limit = 2_000_000_000
-    with pytest.raises(RunTooLargeError, match=r"needs about .* GB of memory \(building "
-                                               r"synapses .* GB.*\) and 2.0 GB is available; "
+    with pytest.raises(RunTooLargeError, match=r"needs about [\d.,]+ TB of memory \(building "
+                                               r"synapses [\d.,]+ TB.*\) and 2.0 GB is "
+                                               r"available; "
                                                r"what fits: about [\d,]+ neurons") as err:
         net.run(100.0, memory_limit=limit)
     needed, fits = err.value.needed, err.value.max_neurons

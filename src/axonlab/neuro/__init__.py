@@ -13,6 +13,7 @@ uA/cm2, mS/cm2, uF/cm2, mM).
 
 from axonlab.neuro.connect import Normal, Uniform
 from axonlab.neuro.energy import Energy
+from axonlab.neuro.memory import RunTooLargeError, estimate_memory
 from axonlab.neuro.models import LIF, AdEx, HodgkinHuxley, Izhikevich, TraubMiles
 from axonlab.neuro.network import Network, Population, Projection
 from axonlab.neuro.result import Result, Spikes, Trace
@@ -27,6 +28,6 @@ from axonlab.neuro.synapses import (
 __all__ = [
     "LIF", "AdEx", "ChemicalSynapse", "Energy", "ExpConductanceSynapse", "ExpCurrentSynapse",
     "GapJunction", "HodgkinHuxley", "Izhikevich", "Network", "Normal", "Population",
-    "Projection", "Result", "Spikes", "Trace", "TraubMiles", "Uniform", "load_spec",
-    "network_from_spec",
+    "Projection", "Result", "RunTooLargeError", "Spikes", "Trace", "TraubMiles", "Uniform",
+    "estimate_memory", "load_spec", "network_from_spec",
 ]

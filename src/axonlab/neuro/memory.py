@@ -147,7 +147,10 @@ def check_memory(net, n_steps: int, limit: int | None = None) -> MemoryEstimate:
 
 
 def _gb(size: float) -> str:
-    return f"{size / GB:,.1f} GB" if size >= GB else f"{size / GB:.2g} GB"
+    """A byte count for a reader: TB, GB (one decimal) or MB."""
+    if size >= 1000 * GB:
+        return f"{size / (1000 * GB):,.1f} TB"
+    return f"{size / GB:.1f} GB" if size >= 0.1 * GB else f"{size / 1e6:.3g} MB"
 
 
 def _max_duration(est: MemoryEstimate, limit: int, dt: float) -> float | None:
