@@ -1,6 +1,8 @@
 """Typed errors shared by every subpackage.
 
-Library code raises these; only ``axonlab.cli`` turns them into messages and exit codes.
+Library code raises these; only ``axonlab.cli`` turns them into messages and exit codes. A
+message names a parameter in backticks (``choose another `output` file``); the command line
+shows it as its flag (``--output``), Python users see their keyword argument.
 """
 
 from __future__ import annotations

@@ -221,5 +221,5 @@ class RunDirectory:
             )
         if self.is_incomplete:
             raise RunDirectoryError(
-                f"{self.path} holds an unfinished run; finish it with --resume or train again"
+                f"{self.path} holds an unfinished run; finish it with `resume` or train again"
             )

@@ -66,7 +66,7 @@ def test_casing_rows_start_as_the_pretrained_type_row(tmp_path):
 
 def test_a_backbone_without_token_types_is_refused_by_name():
     config = DistilBertConfig(vocab_size=50, dim=16, n_layers=1, n_heads=2, hidden_dim=32)
-    with pytest.raises(InputError, match="no-casing"):
+    with pytest.raises(InputError, match="`casing` off"):
         add_casing_types(DistilBertForTokenClassification(config))
 
 

@@ -208,3 +208,16 @@ def test_help_shows_defaults_and_flags_take_no_value(axonlab, monkeypatch):
     assert "default: 0.0001; with --lora 0.001" in text
     assert "macro_f1|accuracy (default macro_f1)" in text and "(default: 128; ner: 512" in text
     assert "<bool>" not in out
+
+
+def test_library_parameters_are_shown_as_flags(axonlab, finished_run, tmp_path):
+    """Library messages name keyword arguments (`text_column`); the CLI shows the flag."""
+    table = tmp_path / "t.csv"
+    table.write_text("words,label\nhello,ham\n")
+    code, _, err = axonlab("text", "eval", finished_run, table)
+    assert "name it with --text-column" in _one_line_error(code, err)
+    from axonlab.errors import InputError
+    from axonlab.text.data import read_labelled
+
+    with pytest.raises(InputError, match="name it with `text_column`"):
+        read_labelled(table)

@@ -8,6 +8,7 @@ nothing reaches the user as a traceback.
 
 from __future__ import annotations
 
+import re
 import sys
 
 import typer
@@ -54,12 +55,19 @@ def _root(
         raise typer.Exit()
 
 
+def as_flags(message: str) -> str:
+    """A library message with each backticked parameter name shown as its flag:
+    ``choose another `output` file`` -> ``choose another --output file``."""
+    return re.sub(r"`([a-z][a-z0-9_]*)`", lambda m: "--" + m.group(1).replace("_", "-"), message)
+
+
 def main() -> None:
     """Entry point of the ``axonlab`` console script."""
     try:
         app()
     except AxonlabError as err:
-        err_console.print(Text.assemble(("error: ", "bold red"), str(err)), soft_wrap=True)
+        message = as_flags(str(err))
+        err_console.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]")

@@ -68,7 +68,7 @@ class TokenStream:
         if len(self.ids) < block_size + 1:
             raise InputError(
                 f"the {self.name} split has {len(self.ids)} tokens, fewer than one training "
-                f"window of {block_size} + 1; use a longer text or a smaller --block-size",
+                f"window of {block_size} + 1; use a longer text or a smaller `block_size`",
                 path=source,
             )
 

@@ -103,7 +103,7 @@ def evaluate_ids(model: nn.Module, ids: list[int], text_chars: int, first_chars:
     if len(ids) < 2:
         raise InputError(f"text has {len(ids)} token(s); scoring needs at least 2")
     if window is not None and (window < 1 or (window > block and not model.recurrent)):
-        raise InputError(f"--window {window} must be between 1 and the block size {block}")
+        raise InputError(f"`window` {window} must be between 1 and the block size {block}")
     was_training = model.training
     model.eval()
     t = torch.tensor(ids, dtype=torch.long)

@@ -83,7 +83,7 @@ def _check_source(output: Path, source: dict[str, Any], done: int) -> None:
     if not record.exists():
         raise InputError(
             f"holds {done} predictions but no record of what made them ({record.name}); "
-            "choose another --output or delete it",
+            "choose another `output` file or delete it",
             path=output,
         )
     made_from = read_json(record)
@@ -124,7 +124,7 @@ def rows_done(output: str | Path, *, check_only: bool = False) -> int:
             row = json.loads(line).get("row")
         except (json.JSONDecodeError, AttributeError) as err:
             raise InputError(
-                "not a predictions file (a line is not a JSON object); choose another --output",
+                "not a predictions file (a line is not a JSON object); choose another `output`",
                 path=output,
                 line=index + 1,
             ) from err
@@ -176,9 +176,9 @@ def predict_file(
     if batch_size < 1:
         raise InputError(f"batch_size={batch_size} must be >= 1")
     if output_path.resolve() == input_path.resolve():
-        raise InputError("the output would overwrite the input; choose another --output")
+        raise InputError("the output would overwrite the input; choose another `output` file")
     if output_path.is_dir():
-        raise InputError("is a folder; --output names a .jsonl file", path=output_path)
+        raise InputError("is a folder; `output` names a .jsonl file", path=output_path)
     columns = {"text": text_column, "id": id_column}
     # The whole input is read once before the output is touched: a malformed row fails here.
     total = sum(1 for _ in iter_texts(input_path, text_column=text_column, id_column=id_column))

@@ -54,7 +54,7 @@ def add_casing_types(model: Any) -> None:
 
     if not has_token_types(model):
         raise InputError(f"the backbone ({type(model).__name__}) has no token-type embeddings "
-                         "to carry casing; train without it (--no-casing)")
+                         "to carry casing; train without it (`casing` off)")
     embeddings = model.base_model.embeddings
     old = embeddings.token_type_embeddings
     new = torch.nn.Embedding(CASING_CLASSES, old.embedding_dim)

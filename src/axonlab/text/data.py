@@ -89,7 +89,7 @@ def _pick_column(
     found = [c for c in columns if c.strip().lower() in candidates]
     if len(found) > 1:
         raise InputError(
-            f"ambiguous {role} column: {found} all look like one; name it with --{role}-column",
+            f"ambiguous {role} column: {found} all look like one; name it with `{role}_column`",
             path=path,
             line=1,
         )
@@ -199,15 +199,15 @@ def iter_rows(
     id_key = _pick_column(columns, id_column, ID_COLUMNS, "id", path)
     if text_key is None:
         raise InputError(
-            f"no text column: expected one named {'/'.join(TEXT_COLUMNS[:4])}... or --text-column; "
-            f"the columns are {columns}",
+            f"no text column: expected one named {'/'.join(TEXT_COLUMNS[:4])}... or name it "
+            f"with `text_column`; the columns are {columns}",
             path=path,
             line=1,
         )
     if label_key is None and require_labels:
         raise InputError(
             f"no label column: expected one named {'/'.join(LABEL_COLUMNS[:3])}... or "
-            f"--label-column; the columns are {columns}",
+            f"name it with `label_column`; the columns are {columns}",
             path=path,
             line=1,
         )
