@@ -99,3 +99,9 @@ def test_negative_conductances_are_refused_naming_the_parameter(tmp_path):
         neuro.load_spec(_spec(tmp_path, conn))
     ok = conn.replace("exp_conductance", "exp_current")  # a current may be negative
     assert neuro.load_spec(_spec(tmp_path, ok)).connections[0].weight == -1
+
+
+def test_a_negative_seed_is_a_spec_error(tmp_path):
+    with pytest.raises(InputError, match=r"line 2: seed: Input should be greater than or equal"):
+        neuro.load_spec(_spec(tmp_path, "duration: 10\nseed: -1\npopulations:\n"
+                                        "  a: {model: lif}\n"))

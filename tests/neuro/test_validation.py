@@ -54,3 +54,18 @@ def test_a_current_synapse_may_have_a_negative_weight():
     net.add("a", neuro.LIF(), n=2)
     net.connect("a", "a", neuro.ExpCurrentSynapse(-0.5))
     assert net.run(1.0).duration == 1.0
+
+
+def test_a_run_shorter_than_one_step_is_refused():
+    net = neuro.Network(dt=1.0)
+    net.add("a", neuro.LIF())
+    with pytest.raises(InputError, match=r"duration 0.4 ms is shorter than one step \(dt = 1 ms\)"):
+        net.run(0.4)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5])
+def test_a_seed_must_be_a_whole_number_at_least_zero(seed):
+    with pytest.raises(InputError, match="seed must be a whole number >= 0"):
+        neuro.Network(seed=seed)
+    with pytest.raises(InputError, match="dt must be a finite number of ms > 0"):
+        neuro.Network(dt=math.inf)

@@ -134,8 +134,9 @@ def check_memory(net, n_steps: int, limit: int | None = None) -> MemoryEstimate:
     if max_neurons is not None:
         fits.append(f"about {max_neurons:,} neurons at this duration and connectivity")
     if max_duration is not None:
-        fits.append(f"{max_duration:,.0f} ms at this size (fewer recorded variables or a larger "
-                    "monitor 'every' stretch it)")
+        shown = f"{max_duration:,.0f}" if max_duration >= 1 else f"{max_duration:.3g}"
+        fits.append(f"{shown} ms at this size (fewer recorded variables or a larger monitor "
+                    "'every' stretch it)")
     biggest = sorted(est.parts.items(), key=lambda kv: -kv[1])[:2]
     what = ", ".join(f"{name} {_gb(size)}" for name, size in biggest)
     raise RunTooLargeError(
@@ -148,6 +149,8 @@ def check_memory(net, n_steps: int, limit: int | None = None) -> MemoryEstimate:
 
 def _gb(size: float) -> str:
     """A byte count for a reader: TB, GB (one decimal) or MB."""
+    if size >= 1e6 * 1000 * GB:  # absurd sizes (dt = 1e-300 ms) stay readable
+        return f"{size / (1000 * GB):.3g} TB"
     if size >= 1000 * GB:
         return f"{size / (1000 * GB):,.1f} TB"
     return f"{size / GB:.1f} GB" if size >= 0.1 * GB else f"{size / 1e6:.3g} MB"
@@ -159,7 +162,8 @@ def _max_duration(est: MemoryEstimate, limit: int, dt: float) -> float | None:
         return None
     spare = limit - (est.running - est.parts["recordings"])
     rows = spare // est.recording_bytes_per_row
-    return (rows - 1) * est.record_every * dt if rows >= 2 else None
+    longest = (rows - 1) * est.record_every * dt
+    return longest if rows >= 2 and longest >= dt else None
 
 
 def _max_neurons(net, n_steps: int, limit: int) -> int | None:

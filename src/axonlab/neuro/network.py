@@ -114,8 +114,10 @@ class Network:
     monitors: list[Monitor] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if not self.dt > 0:
-            raise InputError(f"dt must be > 0 ms, got {self.dt}")
+        if not (math.isfinite(self.dt) and self.dt > 0):
+            raise InputError(f"dt must be a finite number of ms > 0, got {self.dt}")
+        if self.seed is not None and not (isinstance(self.seed, int) and self.seed >= 0):
+            raise InputError(f"seed must be a whole number >= 0, got {self.seed!r}")
 
     def __repr__(self) -> str:
         n = sum(p.n for p in self.populations.values())
@@ -221,6 +223,9 @@ class Network:
         if not self.populations:
             raise InputError("the network has no populations; add one with net.add(...)")
         n_steps = int(round(duration / self.dt))
+        if n_steps < 1:
+            raise InputError(f"duration {duration:g} ms is shorter than one step "
+                             f"(dt = {self.dt:g} ms)")
         check_memory(self, n_steps, memory_limit)
         arrays = build(self, n_steps)
         try:

@@ -187,7 +187,7 @@ class NetworkSpec(_Strict):
     description: str = ""
     dt: float = Field(0.1, gt=0)
     duration: float = Field(gt=0)
-    seed: int | None = None
+    seed: int | None = Field(None, ge=0)
     populations: dict[str, PopulationSpec] = Field(min_length=1)
     connections: list[ConnectionSpec] = []
     stimuli: list[StimulusSpec] = []
