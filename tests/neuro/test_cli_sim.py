@@ -109,3 +109,16 @@ def test_spec_mistakes_are_one_line_errors(monkeypatch, capsys, tmp_path, no_sim
     spec.write_text(text)
     code, _, err = _axonlab(monkeypatch, capsys, "sim", "run", str(spec))
     _one_line_error(code, err, str(spec), needle)
+
+
+def test_the_f_i_example_reports_its_f_i_curve(monkeypatch, capsys, tmp_path):
+    spec = str(ROOT / "examples/neuro/hh_fi.yaml")
+    code, out, _ = _axonlab(monkeypatch, capsys, "sim", "run", spec, "--duration", "60",
+                            "--json")
+    curve = json.loads(out)["fi_curves"]["hh"]
+    assert code == 0 and curve["current_ua_cm2"] == [0, 2, 3, 5, 6.5, 7, 10, 15, 20]
+    assert curve["rate_hz"][:4] == [0, 0, 0, 0] and min(curve["rate_hz"][4:]) > 45
+    code, out, _ = _axonlab(monkeypatch, capsys, "sim", "run", spec, "--duration", "60",
+                            "--plot", str(tmp_path / "fi.svg"))
+    assert code == 0 and "f-I curve of hh (0-60 ms):" in out and "20 uA/cm2 ->" in out
+    assert "f-I curve" in (tmp_path / "fi.svg").read_text()  # the figure has the panel

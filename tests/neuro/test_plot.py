@@ -42,9 +42,15 @@ def test_traces_are_labelled_by_neuron_index_not_column(fi_result, close_figures
 def test_an_f_i_sweep_gets_an_f_i_curve(fi_result, close_figures):
     (sweep,) = current_sweeps(fi_result)
     sp = fi_result.spikes("hh")
-    expected = [len(sp.train(i)) / 0.060 for i in range(9)]  # spikes over the 60 ms step, Hz
+    trains = [sp.train(i) for i in range(9)]
+    # 1 / mean interspike interval (Hz), 0 without two spikes
+    expected = [1000 * (t.size - 1) / (t[-1] - t[0]) if t.size > 1 else 0.0 for t in trains]
     np.testing.assert_allclose(sweep.rates_hz, expected)
-    assert sweep.rates_hz[0] == 0 and sweep.rates_hz[-1] > 50  # silent at 0, fast at 20
+    # classic HH is a type II neuron: 3 and 5 uA/cm2 give one onset spike and no repetitive
+    # firing, 6.5 already ~50 Hz; 7 uA/cm2 fires every 17.15 ms (NEURON CVODE: 58.3 Hz)
+    assert [len(t) for t in trains[2:4]] == [1, 1] and sweep.rates_hz[:4].tolist() == [0] * 4
+    assert sweep.rates_hz[4] > 45 and sweep.rates_hz[-1] > 80
+    assert abs(sweep.rates_hz[5] - 1000 / 17.15) < 0.5
     ax = _panel(make_figure(fi_result), "f-I curve")
     (line,) = ax.lines
     np.testing.assert_array_equal(line.get_xdata(), [0, 2, 3, 5, 6.5, 7, 10, 15, 20])

@@ -27,6 +27,7 @@ def run(
     from axonlab.cli.common import console, err_console, print_json
     from axonlab.errors import CoarseTimeStepWarning, InputError
     from axonlab.neuro.outputs import check_data_path, check_figure_path
+    from axonlab.neuro.plot import current_sweeps
     from axonlab.neuro.spec import load_spec, network_from_spec
 
     # everything the user typed is checked before the (possibly long) simulation starts
@@ -50,6 +51,10 @@ def run(
     summary["spec"] = str(spec)
     summary.update({name: pop for name, pop in summary["populations"].items()
                     if name not in summary})
+    sweeps = current_sweeps(result)  # a population driven at one current per neuron: f-I
+    if sweeps:
+        summary["fi_curves"] = {s.population: {"current_ua_cm2": s.currents.tolist(),
+                                               "rate_hz": s.rates_hz.tolist()} for s in sweeps}
     if plot is not None:
         result.plot(plot, title=_title(parsed))
     if save is not None:
@@ -61,6 +66,10 @@ def run(
     for name, pop in summary["populations"].items():
         console.print(f"  {name:>12}: {pop['n']:>6} neurons, {pop['n_spikes']:>8} spikes, "
                       f"{pop['rate_hz']:.2f} Hz")
+    for s in sweeps:
+        console.print(f"  f-I curve of {s.population} ({s.start:g}-{s.stop:g} ms):")
+        for current, rate in sorted(zip(s.currents, s.rates_hz, strict=True)):
+            console.print(f"    {current:>8g} uA/cm2 -> {rate:7.1f} Hz")
 
 
 def _title(parsed) -> str:

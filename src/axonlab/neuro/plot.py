@@ -30,8 +30,10 @@ CURRENT_UNIT = "µA/cm²"
 class Sweep:
     """A population driven by one constant current per neuron: the data of an f-I curve.
 
-    ``currents`` uA/cm2 and ``rates_hz`` per neuron; the rate counts the spikes inside the
-    current step ``start``..``stop`` (ms, clipped to the run).
+    ``currents`` uA/cm2 and ``rates_hz`` per neuron: the repetitive firing rate during the
+    current step ``start``..``stop`` (ms, clipped to the run), 1000 / mean interspike interval
+    of the spikes inside it; 0 for a neuron that fires fewer than two (a lone onset spike is
+    not repetitive firing: this keeps the classic HH curve's jump from 0 to ~50 Hz).
     """
 
     population: str
@@ -63,10 +65,14 @@ def current_sweeps(result) -> list[Sweep]:
         if stop <= start:
             continue
         sp = result.spikes(pop.name)
-        inside = (sp.times >= start) & (sp.times < stop)
-        counts = np.bincount(sp.neurons[inside], minlength=pop.n)
+        rates = np.zeros(pop.n)
+        for i in range(pop.n):
+            train = sp.train(i)
+            train = train[(train >= start) & (train < stop)]
+            if train.size >= 2:
+                rates[i] = 1000.0 * (train.size - 1) / (train[-1] - train[0])
         seen.add(pop.name)
-        sweeps.append(Sweep(pop.name, currents, counts / ((stop - start) * 1e-3), start, stop))
+        sweeps.append(Sweep(pop.name, currents, rates, start, stop))
     return sweeps
 
 
@@ -221,7 +227,8 @@ def _fi_curve(ax, sweeps: list[Sweep], colours) -> None:
         order = np.argsort(s.currents, kind="stable")
         ax.plot(s.currents[order], s.rates_hz[order], "o-", ms=4, color=colours[s.population],
                 label=f"{s.population} ({s.start:g}-{s.stop:g} ms)")
-    ax.set_title("f-I curve: firing rate during the current step", fontsize=9, loc="left")
+    ax.set_title("f-I curve: repetitive firing rate (1 / mean interspike interval) during the "
+                 "current step", fontsize=9, loc="left")
     ax.set_xlabel(f"injected current ({CURRENT_UNIT})")
     ax.set_ylabel("rate (Hz)")
     ax.set_ylim(bottom=0)
