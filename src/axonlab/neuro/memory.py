@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,6 +35,9 @@ GAP_BUILD_BYTES = 64
 SPIKE_BYTES = 16  # int64 neuron index and float64 time per stored spike
 INPUT_BYTES = 40  # per neuron and stimulus or Poisson input (index, window, amplitudes)
 GB = 1e9
+
+if TYPE_CHECKING:
+    from axonlab.neuro.network import Network, Projection
 
 
 class RunTooLargeError(InputError):
@@ -82,7 +86,7 @@ def available_memory() -> int | None:
         return None
 
 
-def estimate_memory(net, n_steps: int, scale: float = 1.0) -> MemoryEstimate:
+def estimate_memory(net: Network, n_steps: int, scale: float = 1.0) -> MemoryEstimate:
     """Estimate the memory of running ``net`` for ``n_steps`` steps (with every population
     ``scale`` times its size: used to find the largest network that fits)."""
     sizes = {name: max(1, int(pop.n * scale)) for name, pop in net.populations.items()}
@@ -121,7 +125,7 @@ def estimate_memory(net, n_steps: int, scale: float = 1.0) -> MemoryEstimate:
     return MemoryEstimate(parts, int(building), int(running), n, columns * 8, every)
 
 
-def check_memory(net, n_steps: int, limit: int | None = None) -> MemoryEstimate:
+def check_memory(net: Network, n_steps: int, limit: int | None = None) -> MemoryEstimate:
     """Raise :class:`RunTooLargeError` if running ``net`` for ``n_steps`` steps needs more
     than ``limit`` bytes (default: :func:`available_memory`); else return the estimate."""
     est = estimate_memory(net, n_steps)
@@ -166,7 +170,7 @@ def _max_duration(est: MemoryEstimate, limit: int, dt: float) -> float | None:
     return longest if rows >= 2 and longest >= dt else None
 
 
-def _max_neurons(net, n_steps: int, limit: int) -> int | None:
+def _max_neurons(net: Network, n_steps: int, limit: int) -> int | None:
     """Most neurons (every population scaled alike) that fit for ``n_steps`` steps."""
     lo, hi = 0.0, 1.0
     if estimate_memory(net, n_steps, 1e-9).total > limit:
@@ -177,7 +181,7 @@ def _max_neurons(net, n_steps: int, limit: int) -> int | None:
     return estimate_memory(net, n_steps, lo).n_neurons if lo > 0 else None
 
 
-def _expected_synapses(proj, n_pre: int, n_post: int) -> int:
+def _expected_synapses(proj: Projection, n_pre: int, n_post: int) -> int:
     autapses = proj.pre is proj.post and not proj.allow_self
     if proj.rule == "all_to_all":
         return n_pre * n_post - (min(n_pre, n_post) if autapses else 0)
@@ -206,7 +210,7 @@ def _channel_key(synapse) -> tuple:
     return (False, float(getattr(synapse, "tau", 0.0)), 0.0)
 
 
-def _recorded_columns(net, sizes: dict[str, int]) -> tuple[int, int]:
+def _recorded_columns(net: Network, sizes: dict[str, int]) -> tuple[int, int]:
     """(recorded columns, fewest steps between recorded rows) of the monitors and the default
     monitors (small populations and chemical projections; see build._default_monitors)."""
     from axonlab.neuro.network import DEFAULT_TRACE_LIMIT

@@ -12,12 +12,18 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from axonlab.errors import InputError
 from axonlab.neuro.connect import Normal, Uniform
 from axonlab.runs import atomic_path
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from axonlab.neuro.result import Result
 
 MAX_TRACES = 8  # lines per population in the voltage panel; more is unreadable
 MIN_SWEEP_STEPS = 3  # distinct currents that make a population an f-I sweep
@@ -43,13 +49,13 @@ class Sweep:
     stop: float
 
 
-def population_colours(result) -> dict[str, str]:
+def population_colours(result: Result) -> dict[str, str]:
     """One colour per population, in the order they were added."""
     return {name: PALETTE[i % len(PALETTE)]
             for i, name in enumerate(result.network.populations)}
 
 
-def current_sweeps(result) -> list[Sweep]:
+def current_sweeps(result: Result) -> list[Sweep]:
     """The populations that a stimulus drives with a constant current per neuron taking at
     least :data:`MIN_SWEEP_STEPS` values (no noise): an f-I curve is their natural figure."""
     sweeps, seen = [], set()
@@ -76,7 +82,7 @@ def current_sweeps(result) -> list[Sweep]:
     return sweeps
 
 
-def plot_result(result, path: Path, title: str | None = None) -> Path:
+def plot_result(result: Result, path: Path, title: str | None = None) -> Path:
     """Write :func:`make_figure` to ``path`` (atomically; the extension picks the format)."""
     import matplotlib.pyplot as plt
 
@@ -91,7 +97,7 @@ def plot_result(result, path: Path, title: str | None = None) -> Path:
     return path
 
 
-def make_figure(result, title: str | None = None):
+def make_figure(result: Result, title: str | None = None) -> Figure:
     """A matplotlib Figure with a panel per kind of output that the run has: membrane
     potentials, transmitter/receptor traces, spikes, population rates (sharing the time axis)
     and an f-I curve for each current sweep (:func:`current_sweeps`)."""
@@ -131,7 +137,9 @@ def make_figure(result, title: str | None = None):
         _fi_curve(fig.add_subplot(grid[len(timed)]), sweeps, colours)
     n = sum(p.n for p in result.network.populations.values())
     about = f"{n:,} neuron{'s' * (n != 1)}, {result.duration:g} ms at dt = {result.dt:g} ms"
-    fig.suptitle(f"{textwrap.fill(title, 80)}\n{about}" if title else about, fontsize=10)
+    if title:  # a '$' in a spec's name would start matplotlib's mathtext
+        title = textwrap.fill(title.replace("$", r"\$"), 80)
+    fig.suptitle(f"{title}\n{about}" if title else about, fontsize=10)
     return fig
 
 
