@@ -16,6 +16,12 @@ console = Console(soft_wrap=True)  # long lines wrap in the terminal, not mid-nu
 err_console = Console(stderr=True, soft_wrap=True)
 
 
+def given(**options: Any) -> dict[str, Any]:
+    """The options the user set: those not ``None``. Commands pass on only these, so every
+    default lives once, in the library."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
 def print_json(obj: Any) -> None:
     """Print one JSON object on stdout (the ``--json`` contract): nothing else goes to stdout.
 

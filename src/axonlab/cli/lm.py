@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from axonlab.cli.common import console, err_console, interrupted, print_json
+from axonlab.cli.common import console, err_console, given, interrupted, print_json
 from axonlab.lm import defaults
 
 app = typer.Typer(help="Language models from scratch: LSTM and GPT.", no_args_is_help=True)
@@ -29,7 +29,7 @@ class TokenizerKind(StrEnum):
 def _model_overrides(values: dict[str, object], model_json: str | None) -> dict[str, object]:
     from axonlab.errors import InputError
 
-    overrides = {k: v for k, v in values.items() if v is not None}
+    overrides = given(**values)
     if model_json:
         try:
             extra = json.loads(model_json)
@@ -49,18 +49,26 @@ def train(
         typer.Option("--out", help="Run directory to create: a new or empty folder (with "
                      "--resume: the run to continue)."),
     ],
-    arch: Annotated[Arch, typer.Option(help="Architecture.")] = Arch.gpt,
+    arch: Annotated[
+        Arch | None, typer.Option(help=f"Architecture (default: {defaults.ARCH}).")
+    ] = None,
     minutes: Annotated[
         float | None,
         typer.Option(help="Budget in minutes of training, evaluation excluded (default: "
                      f"{defaults.MINUTES:g} when --steps is not given)."),
     ] = None,
     steps: Annotated[int | None, typer.Option(help="Budget in optimizer steps.")] = None,
-    tokenizer: Annotated[TokenizerKind, typer.Option(help="Characters or byte-level BPE.")] = (
-        TokenizerKind.char
-    ),
-    vocab_size: Annotated[int, typer.Option(help="BPE vocabulary size.")] = 1024,
-    preset: Annotated[str, typer.Option(help="Size preset: baby, small or medium.")] = "small",
+    tokenizer: Annotated[
+        TokenizerKind | None,
+        typer.Option(help=f"Characters or byte-level BPE (default: {defaults.TOKENIZER})."),
+    ] = None,
+    vocab_size: Annotated[
+        int | None, typer.Option(help=f"BPE vocabulary size (default: {defaults.VOCAB_SIZE}).")
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(help=f"Size preset: baby, small or medium (default: {defaults.PRESET})."),
+    ] = None,
     n_layer: Annotated[int | None, typer.Option(help="Layers (default: the preset's).")] = None,
     n_embd: Annotated[int | None, typer.Option(help="Embedding width (default: preset's).")] = None,
     block_size: Annotated[
@@ -92,7 +100,9 @@ def train(
     threads: Annotated[
         int | None, typer.Option(help="CPU threads (default: torch's, one per core).")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = defaults.SEED,
+    seed: Annotated[
+        int | None, typer.Option(help=f"Random seed (default: {defaults.SEED}).")
+    ] = None,
     resume: Annotated[
         bool,
         typer.Option("--resume", help="Continue the interrupted run in --out from its checkpoint, "
@@ -110,11 +120,11 @@ def train(
     if steps is None and minutes is None:
         minutes = defaults.MINUTES
     sizes = dict(n_layer=n_layer, n_embd=n_embd, block_size=block_size, dropout=dropout)
-    settings = dict(batch_size=batch_size, lr=lr, eval_interval=eval_interval, bf16=bf16)
     config = TrainConfig(
-        arch=arch.value, preset=preset, model=_model_overrides(sizes, model),
-        tokenizer=tokenizer.value, vocab_size=vocab_size, max_steps=steps, minutes=minutes,
-        seed=seed, **{k: v for k, v in settings.items() if v is not None},
+        model=_model_overrides(sizes, model), max_steps=steps, minutes=minutes,
+        **given(arch=arch and arch.value, preset=preset, tokenizer=tokenizer and tokenizer.value,
+                vocab_size=vocab_size, seed=seed, batch_size=batch_size, lr=lr,
+                eval_interval=eval_interval, bf16=bf16),
     )
     hint = f"the run in {out} is kept: continue it with the same command plus --resume"
     with _progress_bar() as callback, interrupted(hint):

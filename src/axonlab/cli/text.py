@@ -16,6 +16,7 @@ from axonlab.cli.common import (
     QuantizeOption,
     check_backend,
     console,
+    given,
     interrupted,
     print_json,
     warnings_as_lines,
@@ -56,15 +57,18 @@ def train(
         typer.Option("--out", help="Run directory to create: a new or empty folder (a finished "
                      "run or a folder of yours is never overwritten)."),
     ],
-    epochs: Annotated[float, typer.Option(help="Passes over the training data.")] = (
-        defaults.EPOCHS
-    ),
+    epochs: Annotated[
+        float | None,
+        typer.Option(help=f"Passes over the training data (default: {defaults.EPOCHS:g})."),
+    ] = None,
     lr: Annotated[
         float | None,
         typer.Option("--lr", help=f"Peak learning rate (default: {defaults.LEARNING_RATE:g}; "
                      f"with --lora {defaults.LORA_LEARNING_RATE:g})."),
     ] = None,
-    batch_size: Annotated[int, typer.Option(help="Training batch size.")] = defaults.BATCH_SIZE,
+    batch_size: Annotated[
+        int | None, typer.Option(help=f"Training batch size (default: {defaults.BATCH_SIZE}).")
+    ] = None,
     max_length: Annotated[
         int | None,
         typer.Option(help=f"Longest input in sub-word tokens (default: {defaults.MAX_LENGTH}; "
@@ -79,12 +83,20 @@ def train(
         bool,
         typer.Option("--lora", help="Train LoRA adapters (~1% of weights), merged at the end."),
     ] = False,
-    lora_r: Annotated[int, typer.Option(help="LoRA rank.")] = 8,
-    lora_alpha: Annotated[int, typer.Option(help="LoRA scaling alpha.")] = 16,
-    lora_dropout: Annotated[float, typer.Option(help="LoRA dropout.")] = 0.1,
+    lora_r: Annotated[
+        int | None, typer.Option(help=f"LoRA rank (default: {defaults.LORA_RANK}).")
+    ] = None,
+    lora_alpha: Annotated[
+        int | None, typer.Option(help=f"LoRA scaling alpha (default: {defaults.LORA_ALPHA}).")
+    ] = None,
+    lora_dropout: Annotated[
+        float | None, typer.Option(help=f"LoRA dropout (default: {defaults.LORA_DROPOUT:g}).")
+    ] = None,
     lora_targets: Annotated[
-        str, typer.Option(help="Comma-separated module names to adapt.")
-    ] = "query,value",
+        str | None,
+        typer.Option(help="Comma-separated module names to adapt (default: "
+                     f"{','.join(defaults.LORA_TARGETS)})."),
+    ] = None,
     metric: Annotated[
         str | None,
         typer.Option(help="Dev metric that picks the best checkpoint: "
@@ -103,7 +115,9 @@ def train(
     label_column: Annotated[
         str | None, typer.Option(help="Label column name (default: detected).")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = defaults.SEED,
+    seed: Annotated[
+        int | None, typer.Option(help=f"Random seed (default: {defaults.SEED}).")
+    ] = None,
     threads: Annotated[
         int | None, typer.Option(help="CPU threads for torch (default: torch's, one per core).")
     ] = None,
@@ -140,34 +154,23 @@ def train(
 ) -> None:
     """Fine-tune a pretrained encoder; keeps the best epoch by the dev set."""
     from axonlab import text
+    from axonlab.errors import InputError
     from axonlab.text.train import LoraSettings
 
     quiet_transformers()
-    options: dict[str, Any] = {
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "early_stopping_patience": early_stopping,
-        "class_weights": class_weights,
-        "seed": seed,
-        "threads": threads,
-        "bf16": bf16,
-        "max_steps": max_steps,
-        "keep_checkpoints": keep_checkpoints,
-    }
-    for key, value in (("learning_rate", lr), ("max_length", max_length), ("best_metric", metric),
-                       ("casing", casing)):
-        if value is not None:
-            options[key] = value
-    lora_settings = (
-        LoraSettings(
-            r=lora_r,
-            alpha=lora_alpha,
-            dropout=lora_dropout,
-            target_modules=tuple(m.strip() for m in lora_targets.split(",") if m.strip()),
-        )
-        if lora
-        else False
+    options = given(
+        epochs=epochs, batch_size=batch_size, early_stopping_patience=early_stopping,
+        class_weights=class_weights or None, seed=seed, threads=threads, bf16=bf16,
+        max_steps=max_steps, keep_checkpoints=keep_checkpoints or None, learning_rate=lr,
+        max_length=max_length, best_metric=metric, casing=casing,
     )
+    targets = None if lora_targets is None else tuple(
+        m.strip() for m in lora_targets.split(",") if m.strip()
+    )
+    adapters = given(r=lora_r, alpha=lora_alpha, dropout=lora_dropout, target_modules=targets)
+    if adapters and not lora:
+        raise InputError("--lora-r/--lora-alpha/--lora-dropout/--lora-targets need --lora")
+    lora_settings = LoraSettings(**adapters) if lora else False
     columns = {"text_column": text_column, "label_column": label_column}
     # With --json, stdout carries the one JSON object only: the Trainer's log lines go to stderr.
     with (

@@ -50,11 +50,11 @@ from axonlab.runs import RunDirectory
 class TrainConfig:
     """Everything a run needs besides its text; saved in config.json and every checkpoint."""
 
-    arch: str = "gpt"  # "gpt" or "lstm"
-    preset: str = "small"  # size preset of the arch (see checkpoint.PRESETS)
+    arch: str = defaults.ARCH  # "gpt" or "lstm"
+    preset: str = defaults.PRESET  # size preset of the arch (see checkpoint.PRESETS)
     model: dict[str, Any] = field(default_factory=dict)  # overrides of the preset's sizes
-    tokenizer: str = "char"  # "char" or "bpe"
-    vocab_size: int = 1024  # BPE vocabulary size
+    tokenizer: str = defaults.TOKENIZER  # "char" or "bpe"
+    vocab_size: int = defaults.VOCAB_SIZE  # BPE vocabulary size
     batch_size: int = defaults.BATCH_SIZE  # windows per step (the LSTM: parallel lanes)
     lr: float | None = None  # peak learning rate; None: the arch's (defaults.LEARNING_RATE)
     min_lr_ratio: float = 0.1  # cosine decay ends at lr * min_lr_ratio

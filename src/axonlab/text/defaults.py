@@ -13,3 +13,9 @@ NER_MAX_LENGTH = 512  # NER: the window; longer sentences are windowed, never tr
 EPOCHS = 3.0
 BATCH_SIZE = 32
 SEED = 13
+
+# LoRA (Hu et al. 2021) on the attention projections
+LORA_RANK = 8
+LORA_ALPHA = 16
+LORA_DROPOUT = 0.1
+LORA_TARGETS = ("query", "value")

@@ -34,10 +34,10 @@ from axonlab.text.tasks import TASKS
 class LoraSettings:
     """Low-rank adapters on the attention projections (Hu et al. 2021)."""
 
-    r: int = 8
-    alpha: int = 16
-    dropout: float = 0.1
-    target_modules: tuple[str, ...] = ("query", "value")
+    r: int = defaults.LORA_RANK
+    alpha: int = defaults.LORA_ALPHA
+    dropout: float = defaults.LORA_DROPOUT
+    target_modules: tuple[str, ...] = defaults.LORA_TARGETS
 
     def __post_init__(self) -> None:
         if self.r < 1:
