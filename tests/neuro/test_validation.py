@@ -14,7 +14,7 @@ from axonlab.errors import InputError
 def test_run_refuses_a_duration_that_is_not_a_positive_finite_number(duration):
     net = neuro.Network(dt=0.1)
     net.add("a", neuro.LIF())
-    with pytest.raises(InputError, match="duration must be a finite number of ms > 0"):
+    with pytest.raises(InputError, match="`duration` must be a finite number of ms > 0"):
         net.run(duration)
 
 
@@ -59,7 +59,7 @@ def test_a_current_synapse_may_have_a_negative_weight():
 def test_a_run_shorter_than_one_step_is_refused():
     net = neuro.Network(dt=1.0)
     net.add("a", neuro.LIF())
-    with pytest.raises(InputError, match=r"duration 0.4 ms is shorter than one step \(dt = 1 ms\)"):
+    with pytest.raises(InputError, match=r"`duration` 0.4 ms is shorter than one step \(dt = 1"):
         net.run(0.4)
 
 

@@ -32,9 +32,10 @@ def run(
 
     # everything the user typed is checked before the (possibly long) simulation starts
     if duration is not None and not (math.isfinite(duration) and duration > 0):
-        raise InputError(f"--duration must be a positive number of ms, got {duration:g}")
-    for flag, value, check in (("--plot", plot, check_figure_path),
-                               ("--save", save, check_data_path)):
+        raise InputError(f"`duration` must be a positive number of ms, got {duration:g}")
+    # parameters named in backticks: the CLI shows them as their flags (cli.as_flags)
+    for flag, value, check in (("`plot`", plot, check_figure_path),
+                               ("`save`", save, check_data_path)):
         if value is not None:
             try:
                 check(value)

@@ -11,9 +11,10 @@ uA/cm2, mS/cm2, uF/cm2, mM).
     result = net.run(50.0)
 """
 
+from axonlab.errors import RunTooLargeError
 from axonlab.neuro.connect import Normal, Uniform
 from axonlab.neuro.energy import Energy
-from axonlab.neuro.memory import RunTooLargeError, estimate_memory
+from axonlab.neuro.memory import estimate_memory
 from axonlab.neuro.models import LIF, AdEx, HodgkinHuxley, Izhikevich, TraubMiles
 from axonlab.neuro.network import Network, Population, Projection
 from axonlab.neuro.result import Result, Spikes, Trace

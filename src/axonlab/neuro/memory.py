@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from axonlab.errors import InputError
+from axonlab.errors import RunTooLargeError  # noqa: F401  (also importable from here)
 from axonlab.neuro.connect import Normal, Uniform, Value
 from axonlab.neuro.engine import spike_buffer_capacity
 from axonlab.neuro.models import N_PARAM, N_STATE
@@ -38,18 +38,6 @@ GB = 1e9
 
 if TYPE_CHECKING:
     from axonlab.neuro.network import Network, Projection
-
-
-class RunTooLargeError(InputError):
-    """A run needs more memory than the machine has. ``needed`` and ``available`` are bytes;
-    ``max_neurons`` (at this duration) and ``max_duration_ms`` (at this size) say what fits,
-    None where nothing does."""
-
-    def __init__(self, message: str, *, needed: int, available: int,
-                 max_neurons: int | None, max_duration_ms: float | None):
-        super().__init__(message)
-        self.needed, self.available = needed, available
-        self.max_neurons, self.max_duration_ms = max_neurons, max_duration_ms
 
 
 @dataclass(frozen=True)

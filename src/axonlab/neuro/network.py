@@ -219,12 +219,12 @@ class Network:
         from axonlab.neuro.result import Result
 
         if not (math.isfinite(duration) and duration > 0):
-            raise InputError(f"duration must be a finite number of ms > 0, got {duration}")
+            raise InputError(f"`duration` must be a finite number of ms > 0, got {duration}")
         if not self.populations:
             raise InputError("the network has no populations; add one with net.add(...)")
         n_steps = int(round(duration / self.dt))
         if n_steps < 1:
-            raise InputError(f"duration {duration:g} ms is shorter than one step "
+            raise InputError(f"`duration` {duration:g} ms is shorter than one step "
                              f"(dt = {self.dt:g} ms)")
         check_memory(self, n_steps, memory_limit)
         arrays = build(self, n_steps)
