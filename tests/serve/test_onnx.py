@@ -54,7 +54,7 @@ def test_int8_is_close_and_export_is_reused(runs):
     exported = runs["spam"] / "onnx" / "model.onnx"
     stamp = exported.stat().st_mtime_ns
     int8 = load_run(runs["spam"], backend="onnx", quantize=True)
-    assert int8.backend == "onnx-int8" and (runs["spam"] / "onnx" / "model.int8.onnx").exists()
+    assert int8.backend == "onnx-int8" and list((runs["spam"] / "onnx").glob("model.int8*.onnx"))
     assert exported.stat().st_mtime_ns == stamp  # the fp32 export was reused, not redone
     for a, b in zip(fp32.predict(TEXTS), int8.predict(TEXTS), strict=True):
         assert b["scores"] == pytest.approx(a["scores"], abs=0.05)
@@ -87,3 +87,40 @@ def test_cli_batch_prediction_with_the_int8_backend(runs, tmp_path):
     assert [r["label"] for r in rows] == [p["label"] for p in int8]
     refused = CliRunner().invoke(app, [*args[:3], "ok", "--quantize"])
     assert "--quantize needs --backend onnx" in str(refused.exception)  # main() prints it
+
+
+def _probabilities(model, texts: list[str]):
+    """Class probabilities of ``texts`` run as one padded batch (no grouping by length)."""
+    import torch
+
+    batch = model.tokenizer(texts, padding=True, return_tensors="pt")
+    return torch.softmax(model.model(**batch).logits, dim=-1).numpy()
+
+
+def test_int8_answer_does_not_depend_on_the_rest_of_the_batch(runs):
+    """Dynamic int8 quantised each activation with the batch's largest value: one text's
+    probability moved with its neighbours (0.826 alone, 0.748 beside 7 long texts)."""
+    int8 = load_run(runs["spam"], backend="onnx", quantize=True)
+    long_texts = [
+        f"{i} WINNER!! As a valued network customer you have been selected to receive a "
+        f"{900 + i} prize reward! To claim call 09061701461. Claim code KL341. Valid 12 hours."
+        for i in range(7)
+    ]
+    for text in TEXTS:
+        alone = _probabilities(int8, [text])[0]
+        beside_long = _probabilities(int8, [text, *long_texts])[0]
+        assert beside_long == pytest.approx(alone, abs=1e-4), text
+    # through predict too, where texts of similar length share a batch
+    similar = [f"free entry {i} in a weekly competition to win FA cup tickets" for i in range(7)]
+    alone = int8.predict([TEXTS[2]])[0]["scores"]
+    together = int8.predict([TEXTS[2], *similar], batch_size=8)[0]["scores"]
+    assert together == pytest.approx(alone, abs=1e-4)
+
+
+def test_int8_stays_close_to_fp32(runs):
+    fp32 = load_run(runs["spam"], backend="onnx")
+    int8 = load_run(runs["spam"], backend="onnx", quantize=True)
+    import numpy as np
+
+    gap = np.abs(_probabilities(fp32, TEXTS) - _probabilities(int8, TEXTS)).max()
+    assert gap < 0.01

@@ -2,9 +2,10 @@
 
 The model is exported once with ``torch.onnx.export`` (the dynamo exporter: the TorchScript
 tracer bakes transformers' mask arithmetic in for the example's sequence length) into the run
-directory's ``onnx/`` folder, and quantised there with ONNX Runtime's ``quantize_dynamic``
-(int8 weights, activations quantised on the fly). optimum's exporter is not used: its ONNX
-package (optimum-onnx 0.1) pins transformers < 4.58, and axonlab runs transformers 5.
+directory's ``onnx/`` folder, and quantised there to int8 with one scale per activation row
+(:mod:`axonlab.serve.quantize`: a text's answer does not depend on the rest of its batch).
+optimum's exporter is not used: its ONNX package (optimum-onnx 0.1) pins transformers < 4.58,
+and axonlab runs transformers 5.
 
 The task modules call ``model(**batch).logits`` and read ``model.config``; :class:`OnnxModule`
 offers exactly that, so classification and NER (windows, offsets, label maps) run unchanged.
@@ -21,10 +22,12 @@ import numpy as np
 import torch
 
 from axonlab.runs import atomic_path
+from axonlab.serve.quantize import quantize_rows
 from axonlab.text.casing import uses_casing
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 ONNX_DIR = "onnx"
+INT8_FILE = "model.int8-rows.onnx"  # per-row activation scales (a new name: see onnx_files)
 
 
 class OnnxModule:
@@ -104,26 +107,19 @@ def export(model: Any, tokenizer: Any, path: str | Path) -> Path:
     return Path(path)
 
 
-def quantize(source: str | Path, path: str | Path) -> Path:
-    """int8 dynamic quantisation (weights int8, activations quantised per batch) of ``source``."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    with atomic_path(path) as tmp:
-        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8)
-    return Path(path)
-
-
 def onnx_files(run_dir: str | Path, model: Any, tokenizer: Any, *, int8: bool) -> Path:
-    """The run's exported model (``onnx/model.onnx`` or ``onnx/model.int8.onnx``), made once."""
+    """The run's exported model (``onnx/model.onnx`` or ``onnx/model.int8-rows.onnx``), made
+    once. (An ``onnx/model.int8.onnx`` left by earlier versions is the batch-dependent dynamic
+    quantisation and is not used.)"""
     folder = Path(run_dir) / ONNX_DIR
     fp32 = folder / "model.onnx"
     if not fp32.exists():
         export(model, tokenizer, fp32)
     if not int8:
         return fp32
-    quantized = folder / "model.int8.onnx"
+    quantized = folder / INT8_FILE
     if not quantized.exists():
-        quantize(fp32, quantized)
+        quantize_rows(fp32, quantized)
     return quantized
 
 
