@@ -150,3 +150,95 @@ def test_closed_batcher_refuses_work_and_bad_settings_are_refused():
         MicroBatcher(Echo(), max_batch_size=0)
     with pytest.raises(ValueError, match="max_wait_ms"):
         MicroBatcher(Echo(), max_wait_ms=-1)
+
+
+class Gate:
+    """A model that holds the worker until released; records every text it computed."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.seen: list[str] = []
+
+    def __call__(self, texts: list[str]) -> list[dict]:
+        self.seen.extend(texts)
+        self.started.set()
+        assert self.release.wait(10), "the test never released the model"
+        return [{"text": t} for t in texts]
+
+
+def test_a_full_queue_refuses_at_once_and_recovers():
+    from axonlab.serve.batcher import QueueFullError
+
+    model = Gate()
+    batcher = MicroBatcher(model, max_batch_size=1, max_wait_ms=0, max_queued=3)
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(batcher.submit, ["busy"])
+        assert model.started.wait(5)
+        waiting = pool.submit(batcher.submit, ["a", "b", "c"])
+        while batcher.queued < 3:
+            time.sleep(0.001)
+        start = time.perf_counter()
+        with pytest.raises(QueueFullError, match="3 texts waiting"):
+            batcher.submit(["one too many"])
+        assert time.perf_counter() - start < 0.5  # refused, not queued
+        model.release.set()
+        assert first.result(5) == [{"text": "busy"}] and len(waiting.result(5)) == 3
+    assert batcher.submit(["again"]) == [{"text": "again"}]
+    batcher.close()
+    assert "one too many" not in model.seen
+
+
+def test_texts_past_their_deadline_are_dropped_uncomputed():
+    from axonlab.serve.batcher import DeadlineExceededError
+
+    model = Gate()
+    batcher = MicroBatcher(model, max_batch_size=1, max_wait_ms=0, timeout_s=0.05)
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(batcher.submit, ["busy"])
+        assert model.started.wait(5)
+        late = pool.submit(batcher.submit, ["late"])
+        time.sleep(0.2)  # "late" waits past its 50 ms deadline behind the busy worker
+        model.release.set()
+        assert first.result(5) == [{"text": "busy"}]
+        with pytest.raises(DeadlineExceededError, match="waited more than 0.05 s"):
+            late.result(5)
+    batcher.close()
+    assert model.seen == ["busy"] and batcher.stats.dropped == 1
+
+
+def test_work_of_a_caller_that_left_is_never_computed():
+    model = Gate()
+    batcher = MicroBatcher(model, max_batch_size=8, max_wait_ms=0)
+
+    async def main() -> None:
+        busy = asyncio.ensure_future(batcher.submit_async(["busy"]))
+        while not model.started.is_set():
+            await asyncio.sleep(0.001)
+        gone = asyncio.ensure_future(batcher.submit_async(["gone-1", "gone-2"]))
+        await asyncio.sleep(0.01)
+        gone.cancel()  # what the server does when the client hangs up
+        model.release.set()
+        assert await busy == [{"text": "busy"}]
+        assert await batcher.submit_async(["next"]) == [{"text": "next"}]
+
+    asyncio.run(main())
+    batcher.close()
+    assert model.seen == ["busy", "next"] and batcher.stats.dropped == 2
+
+
+def test_one_bad_text_fails_alone_and_its_batch_neighbours_are_answered():
+    def tokenize(texts: list[str]) -> list[dict]:
+        for text in texts:
+            text.encode("utf-8")  # a fast tokenizer raises on a lone surrogate like this
+        return [{"ok": t} for t in texts]
+
+    batcher = MicroBatcher(tokenize, max_batch_size=8, max_wait_ms=100)
+    with ThreadPoolExecutor(4) as pool:
+        good = [pool.submit(batcher.submit, [f"good {i}"]) for i in range(3)]
+        bad = pool.submit(batcher.submit, ["\ud800"])
+        assert [g.result(5) for g in good] == [[{"ok": f"good {i}"}] for i in range(3)]
+        with pytest.raises(UnicodeEncodeError):
+            bad.result(5)
+    batcher.close()
+    assert batcher.stats.largest_batch > 1  # they really shared a batch

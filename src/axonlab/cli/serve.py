@@ -1,36 +1,94 @@
-"""``axonlab serve``: put trained run directories behind the HTTP API and the try-it page."""
+"""``axonlab serve``: put trained run directories behind the HTTP API and the try-it page.
+
+The defaults live in :class:`axonlab.serve.Settings` only: an option left out is not passed, so
+the setting's default (or its ``AXONLAB_SERVE_*`` environment variable) applies, and ``--help``
+shows the setting's default.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from axonlab.cli.common import Backend, BackendOption, QuantizeOption, check_backend, console
+from axonlab.cli.common import Backend, check_backend, console
+from axonlab.serve.settings import Settings
+
+
+def _option(name: str, help: str) -> Any:
+    """A ``--name`` option whose help shows the setting's default."""
+    default = Settings.model_fields[name].default
+    if default is None:
+        shown = "torch's (one per core)"
+    elif name.startswith("max_"):
+        shown = f"{default:,}"
+    else:
+        shown = str(default)
+    return typer.Option(help=help, show_default=shown)
 
 
 def serve(
     run_dirs: Annotated[
         list[Path], typer.Argument(help="Run directories to serve (text classifiers, NER, LMs).")
     ],
-    host: Annotated[str, typer.Option(help="Interface to bind (loopback by default).")] = (
-        "127.0.0.1"
-    ),
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    max_batch_size: Annotated[int, typer.Option(help="Most texts per forward pass.")] = 32,
-    max_wait_ms: Annotated[
-        float, typer.Option(help="Longest wait (ms) for a batch to fill.")
-    ] = 5.0,
-    max_body_bytes: Annotated[int, typer.Option(help="Largest request body (bytes).")] = 1_000_000,
-    max_text_chars: Annotated[int, typer.Option(help="Longest input text (characters).")] = 10_000,
-    max_inputs: Annotated[int, typer.Option(help="Most texts in one request.")] = 256,
-    max_new_tokens: Annotated[int, typer.Option(help="Most tokens one generation asks.")] = 1_000,
-    threads: Annotated[
-        int | None, typer.Option(help="torch threads per forward pass (default: the torch's).")
+    host: Annotated[
+        str | None, _option("host", "Interface to bind (loopback by default).")
     ] = None,
-    backend: BackendOption = Backend.torch,
-    quantize: QuantizeOption = False,
+    port: Annotated[int | None, _option("port", "TCP port.")] = None,
+    max_batch_size: Annotated[
+        int | None, _option("max_batch_size", "Most texts per forward pass.")
+    ] = None,
+    max_wait_ms: Annotated[
+        float | None, _option("max_wait_ms", "Longest wait (ms) for a batch to fill.")
+    ] = None,
+    max_body_bytes: Annotated[
+        int | None, _option("max_body_bytes", "Largest request body (bytes); more -> 413.")
+    ] = None,
+    max_text_chars: Annotated[
+        int | None, _option("max_text_chars", "Longest input text (characters).")
+    ] = None,
+    max_inputs: Annotated[int | None, _option("max_inputs", "Most texts in one request.")] = None,
+    max_new_tokens: Annotated[
+        int | None, _option("max_new_tokens", "Most tokens one generation asks.")
+    ] = None,
+    max_queued_texts: Annotated[
+        int | None, _option("max_queued_texts", "Most texts waiting per model; more -> 503.")
+    ] = None,
+    max_queued_generations: Annotated[
+        int | None,
+        _option("max_queued_generations", "Most generations waiting per LM; more -> 503."),
+    ] = None,
+    request_timeout_s: Annotated[
+        float | None,
+        _option("request_timeout_s", "Longest wait (s) in a model's queue; later -> 503."),
+    ] = None,
+    body_timeout_s: Annotated[
+        float | None, _option("body_timeout_s", "Longest upload of a body (s); slower -> 408.")
+    ] = None,
+    max_connections: Annotated[
+        int | None, _option("max_connections", "Most open connections; more -> 503.")
+    ] = None,
+    threads: Annotated[
+        int | None, _option("threads", "torch threads per forward pass.")
+    ] = None,
+    backend: Annotated[
+        Backend | None,
+        _option(
+            "backend",
+            "Run text models with PyTorch, or with ONNX Runtime (exported once, into the run "
+            "directory).",
+        ),
+    ] = None,
+    quantize: Annotated[
+        bool | None,
+        typer.Option(
+            "--quantize/--no-quantize",
+            help="With --backend onnx: int8, per-row activation scales (same answer whatever the "
+            "batch). --no-quantize: fp32.",
+            show_default="off",
+        ),
+    ] = None,
 ) -> None:
     """Serve models over HTTP: JSON API at /v1, OpenAPI docs at /docs, a web page at /."""
     import uvicorn
@@ -38,25 +96,36 @@ def serve(
 
     from axonlab.cli.text import quiet_transformers
     from axonlab.errors import InputError
-    from axonlab.serve import Settings, create_app, load_runs
+    from axonlab.serve import create_app, load_runs
     from axonlab.serve.app import set_threads
 
     quiet_transformers()
+    backend = backend or Backend(Settings.model_fields["backend"].default)
+    if quantize is None:  # the default applies to the backend that quantises
+        quantize = backend is Backend.onnx and Settings.model_fields["quantize"].default
     check_backend(backend, quantize)
+    given = {
+        "host": host,
+        "port": port,
+        "max_batch_size": max_batch_size,
+        "max_wait_ms": max_wait_ms,
+        "max_body_bytes": max_body_bytes,
+        "max_text_chars": max_text_chars,
+        "max_inputs": max_inputs,
+        "max_new_tokens": max_new_tokens,
+        "max_queued_texts": max_queued_texts,
+        "max_queued_generations": max_queued_generations,
+        "request_timeout_s": request_timeout_s,
+        "body_timeout_s": body_timeout_s,
+        "max_connections": max_connections,
+        "threads": threads,
+    }
     try:
         settings = Settings(
             run_dirs=run_dirs,
-            host=host,
-            port=port,
-            max_batch_size=max_batch_size,
-            max_wait_ms=max_wait_ms,
-            max_body_bytes=max_body_bytes,
-            max_text_chars=max_text_chars,
-            max_inputs=max_inputs,
-            max_new_tokens=max_new_tokens,
-            threads=threads,
             backend=backend.value,
             quantize=quantize,
+            **{name: value for name, value in given.items() if value is not None},
         )
     except ValidationError as err:
         first = err.errors()[0]
@@ -67,5 +136,12 @@ def serve(
     models = load_runs(settings.run_dirs, backend=settings.backend, quantize=settings.quantize)
     app = create_app(settings, models=models)
     names = ", ".join(models)
-    console.print(f"serving {names} on [bold]http://{host}:{port}/[/]  (API docs at /docs)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    url = f"http://{settings.host}:{settings.port}/"
+    console.print(f"serving {names} on [bold]{url}[/]  (API docs at /docs)")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        limit_concurrency=settings.max_connections,
+    )

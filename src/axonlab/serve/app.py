@@ -1,24 +1,28 @@
 """The HTTP API: ``create_app(settings)`` builds a FastAPI app serving the run directories named
 in ``settings`` (loaded once, at start-up, in the lifespan).
 
-Endpoints are plain ``def`` functions: FastAPI runs them in its thread pool, where they block on
-the model's micro-batcher while the event loop keeps accepting requests.
+Every endpoint is a coroutine: a request waiting for its batch or for a language model's turn
+holds no thread, so a crowd of waiting requests never starves the thread pool that the static
+files and the model workers need. A request whose client hangs up while it waits is withdrawn.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from axonlab import __version__
 from axonlab.errors import InputError
+from axonlab.serve.batcher import DeadlineExceededError, QueueFullError
+from axonlab.serve.generation import GenerationStream, generate_text
 from axonlab.serve.limits import BodySizeLimit
 from axonlab.serve.models import ModelRegistry, Served, load_runs
 from axonlab.serve.schemas import (
@@ -32,6 +36,7 @@ from axonlab.serve.schemas import (
 from axonlab.serve.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
+T = TypeVar("T")
 
 
 def create_app(settings: Settings, models: dict[str, Any] | None = None) -> FastAPI:
@@ -47,7 +52,12 @@ def create_app(settings: Settings, models: dict[str, Any] | None = None) -> Fast
                 settings.run_dirs, backend=settings.backend, quantize=settings.quantize
             )
         registry = ModelRegistry(
-            loaded, max_batch_size=settings.max_batch_size, max_wait_ms=settings.max_wait_ms
+            loaded,
+            max_batch_size=settings.max_batch_size,
+            max_wait_ms=settings.max_wait_ms,
+            max_queued_texts=settings.max_queued_texts,
+            max_queued_generations=settings.max_queued_generations,
+            timeout_s=settings.request_timeout_s,
         )
         app.state.registry = registry
         try:
@@ -62,9 +72,14 @@ def create_app(settings: Settings, models: dict[str, Any] | None = None) -> Fast
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout_s=settings.body_timeout_s,
+    )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    _add_routes(app)
+    _add_error_handlers(app)
+    _add_routes(app, page=(STATIC / "index.html").read_text(encoding="utf-8"))
     return app
 
 
@@ -115,10 +130,62 @@ def check_texts(texts: list[str], settings: Settings) -> None:
             )
 
 
-def _add_routes(app: FastAPI) -> None:
+class ClientGone(Exception):
+    """The client hung up before its answer was ready."""
+
+
+async def unless_client_leaves(work: Awaitable[T], request: Request) -> T:
+    """Await ``work``; if the client disconnects first, cancel it (withdrawing its queued texts
+    or stopping its generation) and raise :class:`ClientGone`."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+        if not task.done():
+            task.cancel()  # the client left, or this request itself is being cancelled
+    if task.cancelled():
+        raise ClientGone
+    return task.result()
+
+
+async def _disconnected(request: Request) -> None:
+    # once the body is read, the next message a server sends the app is the disconnect
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_body(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes each bad value back; a NaN or 1e999999 from Python's
+        # lenient JSON parser cannot be written as JSON, and the 422 became a 500
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(QueueFullError)
+    async def queue_full(request: Request, exc: QueueFullError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after_s)}
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers=headers)
+
+    @app.exception_handler(DeadlineExceededError)
+    async def too_late(request: Request, exc: DeadlineExceededError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(ClientGone)
+    async def gone(request: Request, exc: ClientGone) -> Response:
+        return Response(status_code=499)  # nginx's "client closed request": nobody reads it
+
+
+def _add_routes(app: FastAPI, page: str) -> None:
     @app.get("/", include_in_schema=False)
-    def page() -> FileResponse:
-        return FileResponse(STATIC / "index.html")
+    async def index() -> HTMLResponse:
+        # from memory, on the event loop: the page never waits behind the models
+        return HTMLResponse(page)
 
     @app.get("/health", response_model=Health)
     async def health(registry: Registry) -> Health:
@@ -128,54 +195,46 @@ def _add_routes(app: FastAPI) -> None:
     async def list_models(registry: Registry) -> dict[str, Any]:
         return {"models": [served.info() for served in registry.models.values()]}
 
-    # async all the way (dependencies too): a sync endpoint would hop to the thread pool and
-    # park a thread per waiting request; here a request is a coroutine awaiting its batch
     @app.post("/v1/models/{name}/predict", response_model=PredictResponse)
-    async def predict(request: PredictRequest, served: Model, settings: Config) -> dict[str, Any]:
+    async def predict(
+        body: PredictRequest, served: Model, settings: Config, request: Request
+    ) -> dict[str, Any]:
         """Label each input: classes with probabilities, or entities with character offsets."""
         if served.kind != "predict":
             raise HTTPException(400, f"{served.name!r} is a language model; POST to .../generate")
-        texts = request.texts()
+        texts = body.texts()
         check_texts(texts, settings)
         try:
-            return {"predictions": await served.predict_async(texts)}
+            return {"predictions": await unless_client_leaves(served.predict_async(texts), request)}
         except InputError as err:
             raise HTTPException(422, str(err)) from err
 
     @app.post("/v1/models/{name}/generate", response_model=GenerateResponse)
-    def generate(request: GenerateRequest, served: Model, settings: Config) -> Any:
+    async def generate(
+        body: GenerateRequest, served: Model, settings: Config, request: Request
+    ) -> Any:
         """Continue the prompt; with ``"stream": true`` the text arrives piece by piece."""
         if served.kind != "generate":
             raise HTTPException(
                 400, f"{served.name!r} is not a language model; POST to .../predict"
             )
-        check_texts([request.inputs], settings)
-        params = request.parameters
+        check_texts([body.inputs], settings)
+        params = body.parameters
         if params.max_new_tokens > settings.max_new_tokens:
             raise HTTPException(
                 422,
                 f"max_new_tokens={params.max_new_tokens}; the limit is {settings.max_new_tokens}",
             )
         sampling = params.model_dump(exclude={"max_new_tokens"})
-        if request.stream:
-            pieces = _stream(served, request.inputs, params.max_new_tokens, sampling)
-            try:  # the first piece before answering 200, so a bad prompt still gets a 422
-                first = next(pieces, "")
-            except InputError as err:
-                raise HTTPException(422, str(err)) from err
-            return StreamingResponse(
-                itertools.chain([first], pieces), media_type="text/plain; charset=utf-8"
-            )
+        queue = served.generations()
         try:
-            with served.lock:
-                text = served.model.generate(request.inputs, params.max_new_tokens, **sampling)
+            if not body.stream:
+                work = generate_text(queue, body.inputs, params.max_new_tokens, **sampling)
+                return {"generated_text": await unless_client_leaves(work, request)}
+            pieces = queue.pieces(body.inputs, params.max_new_tokens, **sampling)
+            # the first piece before answering 200, so a bad prompt still gets a 422 (and a
+            # full queue a 503); a client leaving meanwhile cancels the wait
+            first = await unless_client_leaves(anext(pieces, ""), request)
         except InputError as err:
             raise HTTPException(422, str(err)) from err
-        return {"generated_text": text}
-
-
-def _stream(served: Served, prompt: str, tokens: int, sampling: dict[str, Any]) -> Iterator[str]:
-    # Holds the model's lock for the whole generation; a client that hangs up closes this
-    # generator, which releases it.
-    with served.lock:
-        yield from served.model.stream(prompt, tokens, **sampling)
+        return GenerationStream(first, pieces)

@@ -1,5 +1,6 @@
 """The models a server holds: what they must offer, loading them from run directories, and the
-registry that keeps one :class:`~axonlab.serve.batcher.MicroBatcher` (or one lock) per model.
+registry that keeps one :class:`~axonlab.serve.batcher.MicroBatcher` (or one
+:class:`~axonlab.serve.generation.GenerationQueue`) per model.
 
 Two kinds of model are served. *Predictors* (text classifiers and NER taggers from
 :func:`axonlab.text.load`) answer ``predict(texts)``; their requests are micro-batched.
@@ -9,15 +10,15 @@ generation is one long sequential loop, so requests to one generator take turns.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from axonlab.errors import InputError, RunDirectoryError
 from axonlab.runs import RunDirectory
 from axonlab.serve.batcher import MicroBatcher
+from axonlab.serve.generation import GenerationQueue
 
 TEXT_TASKS = ("classify", "ner")
 
@@ -43,7 +44,8 @@ class Generator(Protocol):
 
 
 def load_run(run_dir: str | Path, *, backend: str = "torch", quantize: bool = False) -> Any:
-    """Load the model in ``run_dir``; its ``config.json`` ``task`` says which library loads it."""
+    """Load the model in ``run_dir``; its ``config.json`` ``task`` says which library loads it.
+    ``backend="onnx"`` runs a text model with ONNX Runtime (``quantize``: int8)."""
     run = RunDirectory(run_dir)
     run.require_complete()
     task = run.config().get("task")
@@ -88,7 +90,7 @@ class Served:
     name: str
     model: Any
     batcher: MicroBatcher | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    generation: GenerationQueue | None = None
 
     @property
     def kind(self) -> str:
@@ -109,8 +111,14 @@ class Served:
         return self._batcher().submit(texts)
 
     async def predict_async(self, texts: Sequence[str]) -> list[dict[str, Any]]:
-        """:meth:`predict` for the server's event loop (no thread waits on the batch)."""
+        """:meth:`predict` for the server's event loop (no thread waits on the batch); cancelling
+        it withdraws the texts not yet computed."""
         return await self._batcher().submit_async(texts)
+
+    def generations(self) -> GenerationQueue:
+        if self.generation is None:
+            raise InputError(f"model {self.name!r} is not a language model; use predict")
+        return self.generation
 
     def _batcher(self) -> MicroBatcher:
         if self.batcher is None:
@@ -122,8 +130,17 @@ class ModelRegistry:
     """The models of one server, by name. Only models handed over at start are ever held."""
 
     def __init__(
-        self, models: dict[str, Any], *, max_batch_size: int = 32, max_wait_ms: float = 5.0
+        self,
+        models: dict[str, Any],
+        *,
+        max_batch_size: int = 32,
+        max_wait_ms: float = 5.0,
+        max_queued_texts: int | None = None,
+        max_queued_generations: int | None = None,
+        timeout_s: float | None = None,
     ):
+        """Arguments as :class:`~axonlab.serve.Settings` names them; ``None``: no bound. Build
+        it inside the server's event loop (the language models' queues belong to it)."""
         self.models: dict[str, Served] = {}
         for name, model in models.items():
             if not isinstance(model, Predictor | Generator):
@@ -134,7 +151,13 @@ class ModelRegistry:
                     model.predict,
                     max_batch_size=max_batch_size,
                     max_wait_ms=max_wait_ms,
+                    max_queued=max_queued_texts,
+                    timeout_s=timeout_s,
                     name=name,
+                )
+            else:
+                served.generation = GenerationQueue(
+                    model, max_waiting=max_queued_generations, timeout_s=timeout_s
                 )
             self.models[name] = served
 

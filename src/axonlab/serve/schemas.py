@@ -6,13 +6,32 @@ Inputs follow the Hugging Face Inference API convention: ``{"inputs": "text"}`` 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+# torch's generators take seeds in [0, 2**64); a larger one made the server fail with a 500
+SEED_LIMIT = 2**64 - 1
+
+
+def _encodable(text: str) -> str:
+    """Refuse text that is not valid Unicode (a lone surrogate such as ``"\\ud800"`` is valid
+    JSON): here it fails its own request with a 422, where inside a shared batch the tokenizer
+    raised and failed every request batched with it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ValueError(
+            f"text is not valid Unicode: {err.reason} at character {err.start}"
+        ) from None
+    return text
+
+
+Text = Annotated[str, AfterValidator(_encodable)]
 
 
 class PredictRequest(BaseModel):
-    inputs: str | list[str] = Field(
+    inputs: Text | list[Text] = Field(
         description="One text, or a list of texts.", examples=["Free entry! Txt WIN to 80082"]
     )
 
@@ -44,14 +63,20 @@ class PredictResponse(BaseModel):
 
 class GenerateParameters(BaseModel):
     max_new_tokens: int = Field(100, ge=1, description="Tokens to generate.")
-    temperature: float = Field(1.0, gt=0.0, description="Sampling temperature (> 0).")
+    temperature: float = Field(
+        1.0, gt=0.0, allow_inf_nan=False, description="Sampling temperature (> 0, finite)."
+    )
     top_k: int | None = Field(None, ge=1, description="Sample among the k most probable tokens.")
-    top_p: float | None = Field(None, gt=0.0, le=1.0, description="Nucleus sampling mass.")
-    seed: int | None = Field(None, description="Seed for a reproducible sample.")
+    top_p: float | None = Field(
+        None, gt=0.0, le=1.0, allow_inf_nan=False, description="Nucleus sampling mass."
+    )
+    seed: int | None = Field(
+        None, ge=0, le=SEED_LIMIT, description="Seed for a reproducible sample (0 to 2**64-1)."
+    )
 
 
 class GenerateRequest(BaseModel):
-    inputs: str = Field(description="The prompt.", examples=["ROMEO:"])
+    inputs: Text = Field(description="The prompt.", examples=["ROMEO:"])
     parameters: GenerateParameters = Field(default_factory=GenerateParameters)
     stream: bool = Field(False, description="Send the text piece by piece as it is generated.")
 

@@ -29,10 +29,33 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(10_000, ge=1, description="Longest single input text (chars).")
     max_inputs: int = Field(256, ge=1, description="Most texts in one predict request.")
     max_new_tokens: int = Field(1_000, ge=1, description="Most tokens one generate request asks.")
+    max_queued_texts: int = Field(
+        1_024, ge=1, description="Most texts waiting for one model's batches; more -> 503."
+    )
+    max_queued_generations: int = Field(
+        32, ge=1, description="Most generations waiting for one language model; more -> 503."
+    )
+    request_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="Longest wait (s) in a model's queue; work not started by then gets 503.",
+    )
+    body_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="Longest time (s) a client may take to send a request body; slower -> 408.",
+    )
+    max_connections: int = Field(
+        512, ge=1, description="Most open connections; more are answered 503 at once."
+    )
     threads: int | None = Field(
         None, ge=1, description="torch threads per forward pass (default: torch's choice)."
     )
     backend: Literal["torch", "onnx"] = Field(
         "torch", description="Run text models with PyTorch, or exported to ONNX Runtime."
     )
-    quantize: bool = Field(False, description="With the onnx backend: int8 dynamic quantisation.")
+    quantize: bool = Field(
+        False, description="With the onnx backend: int8 (per-row activation scales)."
+    )
