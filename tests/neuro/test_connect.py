@@ -84,9 +84,9 @@ def test_unknown_rule():
 def _built_matrix(net: neuro.Network, pre: str, post: str) -> np.ndarray:
     """The matrix the engine will run on, read back from its packed synapse arrays."""
     a = build(net, 1)
-    ptr, targets = a.loop["out_ptr"].astype(int), a.loop["out_post"].astype(int)
+    ptr, targets = a.loop.exp.ptr.astype(int), a.loop.exp.post.astype(int)
     sources = np.repeat(np.arange(ptr.size - 1), np.diff(ptr))
-    lo_pre, lo_post = a.offsets[pre], a.offsets[post]
+    lo_pre, lo_post = a.layout.offsets[pre], a.layout.offsets[post]
     n_pre, n_post = net.populations[pre].n, net.populations[post].n
     keep = ((sources >= lo_pre) & (sources < lo_pre + n_pre)
             & (targets >= lo_post) & (targets < lo_post + n_post))

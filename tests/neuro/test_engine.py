@@ -29,11 +29,11 @@ def _cuba_like(n: int = 205, seed: int = 3) -> neuro.Network:
 def test_shared_parameter_loops_match_the_per_neuron_loops():
     net = _cuba_like()
     shared = build(net, 2000)
-    assert shared.loop["seg_uniform"].all()  # one parameter set per population
+    assert shared.loop.neurons.uniform.all()  # one parameter set per population
     per_neuron = build(net, 2000)
-    per_neuron.loop["seg_uniform"][:] = False
-    a = simulate(shared, 2000, shared.run_seed)
-    b = simulate(per_neuron, 2000, per_neuron.run_seed)
+    per_neuron.loop.neurons.uniform[:] = False
+    a = simulate(shared.loop, shared.dt, 2000, shared.run_seed)
+    b = simulate(per_neuron.loop, per_neuron.dt, 2000, per_neuron.run_seed)
     assert a.spike_index.size > 100
     np.testing.assert_array_equal(a.spike_index, b.spike_index)
     np.testing.assert_array_equal(a.spike_time, b.spike_time)
@@ -155,7 +155,8 @@ def test_a_synapse_takes_17_bytes():
     # target uint32, channel uint8, weight float64, delay uint32 (CUBA at 64,000 neurons has
     # 5 million synapses: 87 MB, not 164 MB at int64 everywhere)
     arrays = build(_cuba_like(), 10)
-    keys = ("out_post", "out_ch", "out_w", "out_d")
-    n_synapses = arrays.loop["out_post"].size
+    synapses = arrays.loop.exp
+    n_synapses = synapses.post.size
     assert n_synapses > 1000
-    assert sum(arrays.loop[k].nbytes for k in keys) == 17 * n_synapses
+    assert sum(a.nbytes for a in (synapses.post, synapses.ch, synapses.w, synapses.d)) == (
+        17 * n_synapses)

@@ -41,7 +41,7 @@ def _measured_peak(net: neuro.Network, n_steps: int) -> int:
     tracemalloc.start()
     try:
         arrays = build(net, n_steps)
-        simulate(arrays, 0, 1)  # allocates the spike buffer, runs nothing
+        simulate(arrays.loop, arrays.dt, 0, 1)  # allocates the spike buffer, runs nothing
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

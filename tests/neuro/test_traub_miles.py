@@ -7,7 +7,11 @@ import pytest
 
 from axonlab import neuro
 from axonlab.errors import InputError
-from axonlab.neuro.kernels import _gate_propagators, traub_miles_gate_table, traub_miles_rates
+from axonlab.neuro.models.traub_miles import (
+    _gate_propagators,
+    traub_miles_gate_table,
+    traub_miles_rates,
+)
 
 # Brian2 2.11, numpy target, method="exponential_euler", dt = 0.1 ms: one Traub–Miles neuron of
 # Brian2's COBAHH example (area 20000 um2, no synapses) per constant current (uA/cm2), starting at

@@ -1,4 +1,5 @@
-"""Turn a :class:`Network` description into the flat arrays the numba loop runs on.
+"""Turn a :class:`~axonlab.neuro.network.Network` description into the named groups of flat
+arrays the numba loop runs on (:mod:`axonlab.neuro.layout`).
 
 Neurons of all populations share one global index (population after population). Exponential
 synapses with the same (kind, tau, e_rev) share a *channel*: one value per neuron that decays with
@@ -11,13 +12,42 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from axonlab.errors import InputError
 from axonlab.neuro.connect import connect, resolve
-from axonlab.neuro.kernels import traub_miles_gate_table
-from axonlab.neuro.models import LIF, N_PARAM, TraubMiles
+from axonlab.neuro.layout import (
+    CHEM_ALPHA,
+    CHEM_BETA,
+    CHEM_CLEAR_DECAY,
+    CHEM_CLEAR_HALF_DECAY,
+    CHEM_E_REV,
+    CHEM_G_MAX,
+    CHEM_MG,
+    CHEM_RELEASE,
+    CURRENT_ROWS,
+    N_CHEM_PARAM,
+    REC_CHANNEL,
+    REC_CHEMICAL,
+    REC_CURRENT,
+    REC_STATE,
+    Accumulators,
+    Channels,
+    ChemicalSynapses,
+    ExpSynapses,
+    GapJunctions,
+    Layout,
+    Loop,
+    Neurons,
+    PoissonInputs,
+    RecordColumn,
+    Recording,
+    Stimuli,
+)
+from axonlab.neuro.models import N_PARAM
+from axonlab.neuro.network import DEFAULT_TRACE_LIMIT, Monitor
 from axonlab.neuro.synapses import (
     ChemicalSynapse,
     ExpConductanceSynapse,
@@ -26,71 +56,50 @@ from axonlab.neuro.synapses import (
     Synapse,
 )
 
-CURRENT_ROWS = {"i_ext": 0, "i_gap": 1, "i_syn": 2}
+if TYPE_CHECKING:
+    from axonlab.neuro.network import Network
+
 I64 = np.int64
 
 
 @dataclass
-class RecordColumn:
-    """One recorded quantity: ``var`` of element ``index`` of population/projection ``target``."""
+class Arrays:
+    """What :func:`build` hands the engine: the :class:`Layout` (where everything sits, for
+    reading results back), the :class:`Loop` (the groups of arrays the loop runs on) and the
+    seed of the loop's own random stream (noise, Poisson), drawn from the network's seed."""
 
-    target: str
-    var: str
-    index: int
-    every: int  # steps
+    layout: Layout
+    loop: Loop
+    run_seed: int
+
+    @property
+    def dt(self) -> float:
+        return self.layout.dt
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every array of the loop by ``group.field`` (``"exp.post"``, ``"neurons.uniform"``)."""
+        return {f"{g}.{f}": a for g, group in zip(self.loop._fields, self.loop, strict=True)
+                for f, a in zip(group._fields, group, strict=True)}
 
 
 @dataclass
-class Arrays:
+class _Parts:
+    """The arrays while they are being made, by group (each group becomes one named tuple)."""
+
     dt: float
-    seed: int  # the network's seed (drawn if it had none): it reproduces the whole run
     offsets: dict[str, int]
-    seg_kind: np.ndarray
-    seg_lo: np.ndarray
-    seg_hi: np.ndarray
-    state: np.ndarray
-    params: np.ndarray
+    sizes: dict[str, int]
     c_m: np.ndarray
-    channels: list[tuple[bool, float, float]]
-    channel_of: dict[str, int]
+    neurons: dict[str, np.ndarray]
+    channels: list[tuple[bool, float, float]] = field(default_factory=list)
+    channel_of: dict[str, int] = field(default_factory=dict)
     chem_index: dict[str, slice] = field(default_factory=dict)
-    n_synapses: dict[str, int] = field(default_factory=dict)
     columns: list[RecordColumn] = field(default_factory=list)
-    loop: dict[str, np.ndarray] = field(default_factory=dict)
-    run_seed: int = 0  # seeds the loop's own random stream (noise, Poisson), drawn from ``seed``
-
-    def loop_arguments(self) -> tuple:
-        L = self.loop
-        return (self.seg_kind, self.seg_lo, self.seg_hi, L["seg_uniform"], self.state,
-                self.params,
-                L["gate_table"], L["cur"],
-                L["ch_val"], L["ch_decay"], L["ch_is_cond"], L["ch_erev"], L["ch_prop"], L["ring"],
-                L["out_ptr"], L["out_post"], L["out_ch"], L["out_w"], L["out_d"],
-                L["chem_pre"], L["chem_post"], L["chem_d"], L["chem_par"], L["chem_tr"],
-                L["spike_hist"], L["gap_a"], L["gap_b"], L["gap_g"], L["stim_idx"], L["stim_on"],
-                L["stim_off"], L["stim_amp"], L["stim_sd"], L["pois_idx"], L["pois_lam"],
-                L["pois_ch"], L["pois_w"], self.na_charge, self.syn_charge, L["rec_src"],
-                L["rec_row"], L["rec_idx"], L["rec_every"], self.rec_buf)
+    groups: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     @property
-    def na_charge(self) -> np.ndarray:
-        return self.loop["na_charge"]
-
-    @property
-    def syn_charge(self) -> np.ndarray:
-        return self.loop["syn_charge"]
-
-    @property
-    def rec_buf(self) -> np.ndarray:
-        return self.loop["rec_buf"]
-
-    def population_of(self, neuron: int) -> str:
-        """Name of the population holding global neuron index ``neuron``."""
-        name = ""
-        for pop, lo in self.offsets.items():
-            if neuron >= lo:
-                name = pop
-        return name
+    def n(self) -> int:
+        return int(self.neurons["state"].shape[1])
 
 
 def _steps(ms: np.ndarray, dt: float, what: str) -> np.ndarray:
@@ -99,64 +108,81 @@ def _steps(ms: np.ndarray, dt: float, what: str) -> np.ndarray:
     return np.round(ms / dt).astype(I64)
 
 
-def build(net, n_steps: int) -> Arrays:
-    """Flatten ``net`` (a :class:`axonlab.neuro.network.Network`) for ``n_steps`` steps."""
+def build(net: Network, n_steps: int) -> Arrays:
+    """Flatten ``net`` for ``n_steps`` steps into a :class:`Layout` and a :class:`Loop`."""
     seed = net.seed if net.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
     init_rng, conn_rng, run_seq = (np.random.default_rng(s) for s in
                                    np.random.SeedSequence(seed).spawn(3))
-    a = _neurons(net, init_rng, seed)
-    n = a.state.shape[1]
-    _synapses(net, a, conn_rng, n)
+    a = _neurons(net, init_rng)
+    _synapses(net, a, conn_rng)
     _inputs(net, a, n_steps)
     _initial_channels(net, a, init_rng)
     _recording(net, a, n_steps)
-    a.loop["seg_uniform"] = _uniform_segments(a)
-    a.run_seed = int(run_seq.integers(2**31))
-    return a
+    a.neurons["uniform"] = _uniform_segments(a)
+    g = a.groups
+    loop = Loop(Neurons(**a.neurons), Channels(**g["channels"]), ExpSynapses(**g["exp"]),
+                ChemicalSynapses(**g["chem"]), GapJunctions(**g["gaps"]), Stimuli(**g["stimuli"]),
+                PoissonInputs(**g["poisson"]), Accumulators(**g["acc"]), Recording(**g["rec"]))
+    layout = Layout(net.dt, seed, a.offsets, a.sizes, a.c_m, a.columns)
+    return Arrays(layout, loop, int(run_seq.integers(2**31)))
 
 
-def _uniform_segments(a: Arrays) -> np.ndarray:
+def _uniform_segments(a: _Parts) -> np.ndarray:
     """Per population: do all its neurons share one parameter column (and channel weighting)?
     The kernels then read those parameters once per block instead of once per neuron."""
     uniform = []
-    for lo, hi in zip(a.seg_lo, a.seg_hi, strict=True):
+    for lo, hi in zip(a.neurons["lo"], a.neurons["hi"], strict=True):
         cols = slice(int(lo), int(hi))
         uniform.append(all(bool(np.all(rows[:, cols] == rows[:, cols.start:cols.start + 1]))
-                           for rows in (a.params, a.loop["ch_prop"])))
+                           for rows in (a.neurons["params"], a.groups["channels"]["prop"])))
     return np.array(uniform, dtype=np.bool_)
 
 
-def _neurons(net, rng, seed: int) -> Arrays:
-    offsets, kinds, lo, hi, states, params, c_m = {}, [], [], [], [], [], []
+def _neurons(net: Network, rng: np.random.Generator) -> _Parts:
+    offsets, sizes, kinds, lo, hi, states, params, c_m = {}, {}, [], [], [], [], [], []
+    tables: dict[type, int] = {}  # model class -> its table's index (one per model and dt)
+    table_list, table_of = [], []
     at = 0
     for pop in net.populations.values():
-        offsets[pop.name] = at
+        offsets[pop.name], sizes[pop.name] = at, pop.n
         model = pop.model
         v0 = resolve(pop.v_init if pop.v_init is not None else model.resting_potential,
                      pop.n, rng, f"{pop.name}.v_init")
-        p = model.param_matrix(pop.n, net.dt)
-        if isinstance(model, LIF):
-            p[6] = np.exp(-net.dt / p[0])
-            p[7] = np.round(p[5] / net.dt)
-            p[8] = p[0] / p[1]
+        if type(model) not in tables:
+            table = model.table(net.dt)
+            tables[type(model)] = len(table_list) if table is not None else -1
+            if table is not None:
+                table_list.append(table)
         kinds.append(model.kind)
+        table_of.append(max(tables[type(model)], 0))
         lo.append(at)
         hi.append(at + pop.n)
         states.append(model.initial_state(v0))
-        params.append(p)
+        params.append(model.param_matrix(pop.n, net.dt))
         c_m.append(model.membrane_capacitance(pop.n))
         at += pop.n
     # unsigned bounds: numba then skips negative-index wraparound in the kernels' loops, which
     # lets LLVM vectorise them (3x faster LIF steps)
-    lo, hi = np.array(lo, np.uint64), np.array(hi, np.uint64)
-    a = Arrays(net.dt, seed, offsets, np.array(kinds, I64), lo, hi, np.hstack(states),
-               np.hstack(params).reshape(N_PARAM, at), np.concatenate(c_m), [], {})
-    has_traub = any(isinstance(p.model, TraubMiles) for p in net.populations.values())
-    a.loop["gate_table"] = traub_miles_gate_table(net.dt) if has_traub else np.zeros((3, 6))
-    return a
+    neurons = dict(kind=np.array(kinds, I64), lo=np.array(lo, np.uint64),
+                   hi=np.array(hi, np.uint64), table_of=np.array(table_of, I64),
+                   state=np.hstack(states), params=np.hstack(params).reshape(N_PARAM, at),
+                   tables=_stack_tables(table_list))
+    return _Parts(net.dt, offsets, sizes, np.concatenate(c_m), neurons)
 
 
-def _channel(a: Arrays, syn: Synapse) -> int:
+def _stack_tables(tables: list[np.ndarray]) -> np.ndarray:
+    """The models' lookup tables as one (k, rows, cols) array, zero-padded to the largest; a
+    small placeholder when no model has one."""
+    if not tables:
+        return np.zeros((1, 3, 6))
+    rows, cols = max(t.shape[0] for t in tables), max(t.shape[1] for t in tables)
+    out = np.zeros((len(tables), rows, cols))
+    for k, t in enumerate(tables):
+        out[k, :t.shape[0], :t.shape[1]] = t
+    return out
+
+
+def _channel(a: _Parts, syn: Synapse) -> int:
     if isinstance(syn, ExpConductanceSynapse):
         key = (True, float(syn.tau), float(syn.e_rev))
     elif isinstance(syn, ExpCurrentSynapse):
@@ -168,7 +194,7 @@ def _channel(a: Arrays, syn: Synapse) -> int:
     return a.channels.index(key)
 
 
-def _synapses(net, a: Arrays, rng, n: int) -> None:
+def _synapses(net: Network, a: _Parts, rng: np.random.Generator) -> None:
     exp_parts, chem_parts, gap_parts = [], [], []
     for proj in net.projections.values():
         # a self-connection (autapse) exists only within one population: between two
@@ -177,7 +203,6 @@ def _synapses(net, a: Arrays, rng, n: int) -> None:
         pre, post = connect(proj.rule, proj.pre.n, proj.post.n, rng, p=proj.p, k=proj.k,
                             pairs=proj.pairs, allow_self=allow_self)
         m = pre.size
-        a.n_synapses[proj.name] = m
         w = resolve(proj.weight if proj.weight is not None else proj.synapse.weight, m, rng,
                     f"{proj.name}.weight")
         if not isinstance(proj.synapse, ExpCurrentSynapse) and np.any(w < 0):
@@ -198,25 +223,42 @@ def _synapses(net, a: Arrays, rng, n: int) -> None:
             ch = _channel(a, syn)
             a.channel_of[proj.name] = ch
             exp_parts.append((pre, post, np.full(m, ch, I64), w, d))
-    _pack_exp(a, exp_parts, n, net.dt)
-    _pack_chem(a, chem_parts, n)
+    _pack_exp(net, a, exp_parts)
+    _pack_chem(a, chem_parts)
     cat = lambda parts, j, dtype: (np.concatenate([p[j] for p in parts]).astype(dtype)  # noqa: E731
                                    if parts else np.zeros(0, dtype))
-    a.loop.update(gap_a=cat(gap_parts, 0, I64), gap_b=cat(gap_parts, 1, I64),
-                  gap_g=cat(gap_parts, 2, float))
+    a.groups["gaps"] = dict(a=cat(gap_parts, 0, I64), b=cat(gap_parts, 1, I64),
+                            g=cat(gap_parts, 2, float))
 
 
 def _chem_params(syn: ChemicalSynapse, g_max: np.ndarray, dt: float) -> np.ndarray:
     c = syn.constants()
-    par = np.empty((8, g_max.size))
-    par[0] = g_max
-    par[1:6] = np.array([c["release"], c["alpha"], c["beta"], c["e_rev"], c["mg"]])[:, None]
-    par[6], par[7] = math.exp(-c["k_clear"] * dt), math.exp(-c["k_clear"] * dt / 2)
+    par = np.empty((N_CHEM_PARAM, g_max.size))
+    par[CHEM_G_MAX] = g_max
+    for row, key in ((CHEM_RELEASE, "release"), (CHEM_ALPHA, "alpha"), (CHEM_BETA, "beta"),
+                     (CHEM_E_REV, "e_rev"), (CHEM_MG, "mg")):
+        par[row] = c[key]
+    par[CHEM_CLEAR_DECAY] = math.exp(-c["k_clear"] * dt)
+    par[CHEM_CLEAR_HALF_DECAY] = math.exp(-c["k_clear"] * dt / 2)
     return par
 
 
-def _pack_exp(a: Arrays, parts, n: int, dt: float) -> None:
-    k = len(a.channels)
+def _channel_weights(net: Network, a: _Parts, n: int) -> np.ndarray:
+    """(k, n) weight of each current channel in each neuron's drive (the model says how it takes
+    a channel: :meth:`NeuronModel.channel_weight`); conductance channels keep 1."""
+    prop = np.ones((len(a.channels), n))
+    for pop in net.populations.values():
+        sl = slice(a.offsets[pop.name], a.offsets[pop.name] + pop.n)
+        for c, (is_cond, tau_c, _) in enumerate(a.channels):
+            if not is_cond:
+                weight = pop.model.channel_weight(a.neurons["params"][:, sl], tau_c, net.dt)
+                if weight is not None:
+                    prop[c, sl] = weight
+    return prop
+
+
+def _pack_exp(net: Network, a: _Parts, parts: list) -> None:
+    n, dt, k = a.n, net.dt, len(a.channels)
     pre, post, ch, w, d = (np.concatenate([p[j] for p in parts]) if parts else np.zeros(0, I64)
                            for j in range(5))
     order = np.argsort(pre, kind="stable")
@@ -230,40 +272,27 @@ def _pack_exp(a: Arrays, parts, n: int, dt: float) -> None:
     ptr = np.zeros(n + 1, np.uint64)
     ptr[1:] = np.cumsum(np.bincount(pre, minlength=n))
     taus = np.array([c[1] for c in a.channels])
-    prop = np.ones((k, n))  # a current channel enters the other models as the current itself
-    for g, kind in enumerate(a.seg_kind):
-        if kind != LIF.kind:
-            continue
-        sl = slice(a.seg_lo[g], a.seg_hi[g])
-        tau_m, c_m = a.params[0, sl], a.params[1, sl]
-        for c, (is_cond, tau_c, _) in enumerate(a.channels):
-            if is_cond:
-                continue
-            same = np.isclose(tau_m, tau_c)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                exact = (tau_m * tau_c / (c_m * (tau_c - tau_m))
-                         * (np.exp(-dt / tau_c) - np.exp(-dt / tau_m)))
-            prop[c, sl] = np.where(same, dt / c_m * np.exp(-dt / tau_m), exact)
-    a.loop.update(
-        ch_val=np.zeros((k, n)), ch_decay=np.exp(-dt / taus) if k else np.zeros(0),
-        ch_is_cond=np.array([c[0] for c in a.channels], dtype=np.bool_),
-        ch_erev=np.array([c[2] for c in a.channels], dtype=float), ch_prop=prop,
-        ring=np.zeros((n_ring, k, n)), out_ptr=ptr, out_post=post[order].astype(np.uint32),
-        out_ch=ch[order].astype(np.uint8 if k <= 256 else np.uint16),
-        out_w=w[order].astype(float), out_d=d[order].astype(np.uint32),
-    )
+    a.groups["channels"] = dict(
+        val=np.zeros((k, n)), decay=np.exp(-dt / taus) if k else np.zeros(0),
+        is_cond=np.array([c[0] for c in a.channels], dtype=np.bool_),
+        erev=np.array([c[2] for c in a.channels], dtype=float),
+        prop=_channel_weights(net, a, n), ring=np.zeros((n_ring, k, n)))
+    a.groups["exp"] = dict(
+        ptr=ptr, post=post[order].astype(np.uint32),
+        ch=ch[order].astype(np.uint8 if k <= 256 else np.uint16),
+        w=w[order].astype(float), d=d[order].astype(np.uint32))
 
 
-def _pack_chem(a: Arrays, parts, n: int) -> None:
+def _pack_chem(a: _Parts, parts: list) -> None:
     pre, post, d = (np.concatenate([p[j] for p in parts]).astype(I64) if parts
                     else np.zeros(0, I64) for j in range(3))
-    par = np.hstack([p[3] for p in parts]) if parts else np.zeros((8, 0))
+    par = np.hstack([p[3] for p in parts]) if parts else np.zeros((N_CHEM_PARAM, 0))
     n_hist = int(d.max()) + 1 if d.size else 1
-    a.loop.update(chem_pre=pre, chem_post=post, chem_d=d, chem_par=par,
-                  chem_tr=np.zeros((2, pre.size)), spike_hist=np.zeros((n_hist, n), np.bool_))
+    a.groups["chem"] = dict(pre=pre, post=post, d=d, par=par, tr=np.zeros((2, pre.size)),
+                            spike_hist=np.zeros((n_hist, a.n), np.bool_))
 
 
-def _inputs(net, a: Arrays, n_steps: int) -> None:
+def _inputs(net: Network, a: _Parts, n_steps: int) -> None:
     rng = np.random.default_rng(0)  # only used if a current is a distribution
     idx, on, off, amp, sd = [], [], [], [], []
     for stim in net.stimuli:
@@ -282,26 +311,26 @@ def _inputs(net, a: Arrays, n_steps: int) -> None:
         lam.append(np.full(pop.n, item.rate_hz * 1e-3 * net.dt * item.n_sources))
         pch.append(np.full(pop.n, _channel(a, item.synapse)))
         pw.append(np.full(pop.n, float(item.synapse.weight)))
-    if net.poisson_inputs and a.loop["ch_val"].shape[0] != len(a.channels):
-        _grow_channels(a, net.dt)
+    if net.poisson_inputs and a.groups["channels"]["val"].shape[0] != len(a.channels):
+        _grow_channels(net, a)
     cat = lambda xs, dtype: np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype)  # noqa: E731
-    a.loop.update(stim_idx=cat(idx, I64), stim_on=cat(on, I64), stim_off=cat(off, I64),
-                  stim_amp=cat(amp, float), stim_sd=cat(sd, float), pois_idx=cat(pidx, I64),
-                  pois_lam=cat(lam, float), pois_ch=cat(pch, I64), pois_w=cat(pw, float),
-                  cur=np.zeros((3, a.state.shape[1])), na_charge=np.zeros(a.state.shape[1]),
-                  syn_charge=np.zeros(a.state.shape[1]))
+    a.groups["stimuli"] = dict(idx=cat(idx, I64), on=cat(on, I64), off=cat(off, I64),
+                               amp=cat(amp, float), sd=cat(sd, float))
+    a.groups["poisson"] = dict(idx=cat(pidx, I64), lam=cat(lam, float), ch=cat(pch, I64),
+                               w=cat(pw, float))
+    a.groups["acc"] = dict(cur=np.zeros((3, a.n)), na_charge=np.zeros(a.n),
+                           syn_charge=np.zeros(a.n))
 
 
-def _grow_channels(a: Arrays, dt: float) -> None:
+def _grow_channels(net: Network, a: _Parts) -> None:
     """Poisson inputs added channels after the synapses were packed: re-pack the channel arrays."""
-    L = a.loop
-    n = a.state.shape[1]
-    pre = np.repeat(np.arange(n, dtype=I64), np.diff(L["out_ptr"]).astype(I64))
-    _pack_exp(a, [(pre, *(L[key].astype(I64) for key in ("out_post", "out_ch")), L["out_w"],
-                   L["out_d"].astype(I64))], n, dt)
+    e = a.groups["exp"]
+    pre = np.repeat(np.arange(a.n, dtype=I64), np.diff(e["ptr"]).astype(I64))
+    _pack_exp(net, a, [(pre, e["post"].astype(I64), e["ch"].astype(I64), e["w"],
+                        e["d"].astype(I64))])
 
 
-def _initial_channels(net, a: Arrays, rng) -> None:
+def _initial_channels(net: Network, a: _Parts, rng: np.random.Generator) -> None:
     """Start channels at each population's ``synapse_init`` (after any re-packing zeroed them)."""
     for pop in net.populations.values():
         started: dict[int, str] = {}
@@ -319,14 +348,12 @@ def _initial_channels(net, a: Arrays, rng) -> None:
                                  "tau and e_rev); give its initial value once")
             started[channel] = proj_name
             lo = a.offsets[pop.name]
-            a.loop["ch_val"][channel, lo:lo + pop.n] = resolve(
+            a.groups["channels"]["val"][channel, lo:lo + pop.n] = resolve(
                 value, pop.n, rng, f"{pop.name}.synapse_init.{proj_name}")
 
 
-def _default_monitors(net) -> list:
+def _default_monitors(net: Network) -> list[Monitor]:
     """Small populations record v, small chemical projections T and r, unless monitored."""
-    from axonlab.neuro.network import DEFAULT_TRACE_LIMIT, Monitor
-
     watched = {m.target for m in net.monitors}
     out = [Monitor(p.name, ("v",)) for p in net.populations.values()
            if p.name not in watched and p.n <= DEFAULT_TRACE_LIMIT]
@@ -336,29 +363,29 @@ def _default_monitors(net) -> list:
     return out
 
 
-def _source(net, a: Arrays, target: str, var: str) -> tuple[int, int, int, int]:
-    """(source code, row, global offset, element count) of ``var`` of ``target``."""
+def _source(net: Network, a: _Parts, target: str, var: str) -> tuple[int, int, int, int]:
+    """(REC_* source, row, global offset, element count) of ``var`` of ``target``."""
     if target in a.chem_index:
         if var not in ("T", "r"):
             raise InputError(f"monitor {target!r}: a chemical projection records 'T' or 'r'")
         sl = a.chem_index[target]
-        return 2, ("T", "r").index(var), sl.start, sl.stop - sl.start
+        return REC_CHEMICAL, ("T", "r").index(var), sl.start, sl.stop - sl.start
     if target in net.projections:
         raise InputError(f"monitor {target!r}: only chemical projections have state to record")
     pop = net.populations[target]
     size = (a.offsets[pop.name], pop.n)
     if var in pop.model.state_names:
-        return (0, pop.model.state_names.index(var)) + size
+        return (REC_STATE, pop.model.state_names.index(var)) + size
     if var in CURRENT_ROWS:
-        return (4, CURRENT_ROWS[var]) + size
+        return (REC_CURRENT, CURRENT_ROWS[var]) + size
     incoming = {j.name for j in net.projections.values() if j.post is pop}
     if var in incoming and var in a.channel_of:
-        return (1, a.channel_of[var]) + size
+        return (REC_CHANNEL, a.channel_of[var]) + size
     allowed = [*pop.model.state_names, *CURRENT_ROWS, *sorted(incoming & set(a.channel_of))]
     raise InputError(f"monitor {target!r}: unknown variable {var!r}; expected one of {allowed}")
 
 
-def _recording(net, a: Arrays, n_steps: int) -> None:
+def _recording(net: Network, a: _Parts, n_steps: int) -> None:
     src, row, idx, every = [], [], [], []
     for mon in [*net.monitors, *_default_monitors(net)]:
         step = max(1, int(round(mon.every / net.dt))) if mon.every else 1
@@ -375,8 +402,9 @@ def _recording(net, a: Arrays, n_steps: int) -> None:
                 every.append(step)
     rows = n_steps // min(every, default=1) + 1
     buf = np.full((rows, len(src)), np.nan)
+    state, ch_val = a.neurons["state"], a.groups["channels"]["val"]
     for col, (code, r, i) in enumerate(zip(src, row, idx, strict=True)):
-        buf[0, col] = (a.state[r, i] if code == 0 else a.loop["ch_val"][r, i] if code == 1
-                       else 0.0)
-    a.loop.update(rec_src=np.array(src, I64), rec_row=np.array(row, I64),
-                  rec_idx=np.array(idx, I64), rec_every=np.array(every, I64), rec_buf=buf)
+        buf[0, col] = (state[r, i] if code == REC_STATE else ch_val[r, i]
+                       if code == REC_CHANNEL else 0.0)
+    a.groups["rec"] = dict(src=np.array(src, I64), row=np.array(row, I64),
+                           idx=np.array(idx, I64), every=np.array(every, I64), buf=buf)

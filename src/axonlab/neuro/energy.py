@@ -14,8 +14,12 @@ Charges are integrated per cm2 (uA/cm2 * ms = nC/cm2) and scaled by a membrane a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from axonlab.neuro.result import Result
 
 ELEMENTARY_CHARGE = 1.602176634e-19  # C
 NA_PER_ATP = 3.0
@@ -63,19 +67,20 @@ def atp_from_charge(charge_nc_per_cm2: np.ndarray, area_um2: float) -> np.ndarra
     return coulombs / ELEMENTARY_CHARGE / NA_PER_ATP
 
 
-def energy_report(result, area_um2: float) -> Energy:
-    """Energy account of a :class:`axonlab.neuro.result.Result`."""
-    arrays, raw = result._arrays, result._raw
+def energy_report(result: Result, area_um2: float) -> Energy:
+    """Energy account of a :class:`axonlab.neuro.result.Result` (its ``layout`` says which
+    neurons are whose, its ``output`` holds the charges the loop integrated)."""
+    layout, output = result.layout, result.output
     spike_atp, syn_atp, counts = {}, {}, {}
     for pop in result.network.populations.values():
-        sl = slice(arrays.offsets[pop.name], arrays.offsets[pop.name] + pop.n)
+        sl = layout.neurons_of(pop.name)
         sp = result.spikes(pop.name)
         if pop.model.has_sodium_current:
-            na = raw.na_charge[sl]
+            na = output.na_charge[sl]
         else:
             per_neuron = np.bincount(sp.neurons, minlength=pop.n)
-            na = per_neuron * arrays.c_m[sl] * SPIKE_DEPOLARISATION_MV
+            na = per_neuron * layout.c_m[sl] * SPIKE_DEPOLARISATION_MV
         spike_atp[pop.name] = atp_from_charge(na, area_um2)
-        syn_atp[pop.name] = atp_from_charge(raw.syn_charge[sl], area_um2)
+        syn_atp[pop.name] = atp_from_charge(output.syn_charge[sl], area_um2)
         counts[pop.name] = len(sp)
     return Energy(area_um2, spike_atp, syn_atp, counts)

@@ -14,10 +14,12 @@ Per step s (time t = s*dt -> t + dt):
    fraction r are advanced.
 
 A spike at the end of step s (time (s+1)*dt) with delay d ms is therefore delivered at exactly
-t_spike + d. Everything is a flat numpy array (see :class:`axonlab.neuro.build.Arrays`).
+t_spike + d. Everything is a flat numpy array, handed over in named groups
+(:mod:`axonlab.neuro.layout`).
 
-Developer note: see :mod:`axonlab.neuro.compiled` on numba's on-disk cache after editing the
-kernels.
+Each population is advanced by its model's kernel, found by kind code in the model registry
+(:data:`axonlab.neuro.models.REGISTRY`): the loop's dispatch has one slot per registered model.
+Developer note: see :mod:`axonlab.neuro.compiled` on numba's on-disk cache.
 """
 
 from __future__ import annotations
@@ -30,8 +32,27 @@ import numpy as np
 
 from axonlab.neuro.compiled import jit
 from axonlab.neuro.drive import synaptic_drive
-from axonlab.neuro.kernels import step_adex, step_hh, step_izhikevich, step_lif, step_traub_miles
-from axonlab.neuro.models import KIND_ADEX, KIND_HH, KIND_IZHIKEVICH, KIND_LIF, KIND_TRAUB_MILES
+from axonlab.neuro.layout import (
+    CHEM_ALPHA,
+    CHEM_BETA,
+    CHEM_CLEAR_DECAY,
+    CHEM_CLEAR_HALF_DECAY,
+    CHEM_E_REV,
+    CHEM_G_MAX,
+    CHEM_MG,
+    CHEM_R,
+    CHEM_RELEASE,
+    CHEM_T,
+    I_EXT,
+    I_GAP,
+    I_SYN,
+    REC_CHANNEL,
+    REC_CHEMICAL,
+    REC_CURRENT,
+    REC_STATE,
+    Loop,
+)
+from axonlab.neuro.models import REGISTRY
 
 OK, BUFFER_FULL, UNSTABLE = 0, 1, 2
 # Neurons are stepped in blocks of this many, so a block's drive (4 x 8 bytes per neuron, 64 KB)
@@ -49,31 +70,33 @@ def seed_numba(seed):
 
 
 @jit
-def _inputs(s, dt, a_state, cur, stim_idx, stim_on, stim_off, stim_amp, stim_sd,
-            gap_a, gap_b, gap_g, chem_pre, chem_post, chem_par, chem_tr):
-    """Currents at t into ``cur`` (rows as in :func:`synaptic_drive`)."""
+def _inputs(s, state, cur, stim, gaps, chem):
+    """Currents at t into ``cur`` (rows I_EXT, I_GAP, I_SYN; see :func:`synaptic_drive`)."""
     cur[:, :] = 0.0
-    for k in range(stim_idx.size):
-        if stim_on[k] <= s < stim_off[k]:
-            noise = stim_sd[k] * np.random.standard_normal() if stim_sd[k] > 0.0 else 0.0
-            cur[0, stim_idx[k]] += stim_amp[k] + noise
-    for k in range(gap_a.size):
-        i_ab = gap_g[k] * (a_state[0, gap_b[k]] - a_state[0, gap_a[k]])  # into a
-        cur[1, gap_a[k]] += i_ab
-        cur[1, gap_b[k]] -= i_ab
-    for j in range(chem_pre.size):
-        v = a_state[0, chem_post[j]]
+    for k in range(stim.idx.size):
+        if stim.on[k] <= s < stim.off[k]:
+            noise = stim.sd[k] * np.random.standard_normal() if stim.sd[k] > 0.0 else 0.0
+            cur[I_EXT, stim.idx[k]] += stim.amp[k] + noise
+    for k in range(gaps.a.size):
+        i_ab = gaps.g[k] * (state[0, gaps.b[k]] - state[0, gaps.a[k]])  # into a
+        cur[I_GAP, gaps.a[k]] += i_ab
+        cur[I_GAP, gaps.b[k]] -= i_ab
+    par = chem.par
+    for j in range(chem.pre.size):
+        v = state[0, chem.post[j]]
         block = 1.0
-        if chem_par[5, j] > 0.0:  # Mg2+ block (Jahr & Stevens 1990)
-            block = 1.0 / (1.0 + chem_par[5, j] / 3.57 * math.exp(-0.062 * v))
-        cur[2, chem_post[j]] += chem_par[0, j] * chem_tr[1, j] * (chem_par[4, j] - v) * block
+        if par[CHEM_MG, j] > 0.0:  # Mg2+ block (Jahr & Stevens 1990)
+            block = 1.0 / (1.0 + par[CHEM_MG, j] / 3.57 * math.exp(-0.062 * v))
+        cur[I_SYN, chem.post[j]] += (par[CHEM_G_MAX, j] * chem.tr[CHEM_R, j]
+                                     * (par[CHEM_E_REV, j] - v) * block)
 
 
 @jit
-def _deliver(s, n_ring, new_spikes, out_ptr, out_post, out_ch, out_w, out_d, ch_val, ring):
+def _deliver(s, n_ring, new_spikes, exp, ch_val, ring):
     """Spikes of step s reach their channels: without delay straight into the values at t + dt
     (the channels were advanced while the drive was summed), otherwise d steps later through
     the ring's slot (s + d), which :func:`synaptic_drive` adds in at step s + d."""
+    out_ptr, out_post, out_ch, out_w, out_d = exp
     for i in new_spikes:
         for k in range(out_ptr[i], out_ptr[i + 1]):  # uint64: no wraparound checks
             if out_d[k] == 0:
@@ -83,50 +106,69 @@ def _deliver(s, n_ring, new_spikes, out_ptr, out_post, out_ch, out_w, out_d, ch_
 
 
 @jit
-def _poisson_arrivals(ch_val, pois_idx, pois_lam, pois_ch, pois_w):
-    for k in range(pois_idx.size):
-        ch_val[pois_ch[k], pois_idx[k]] += pois_w[k] * np.random.poisson(pois_lam[k])
+def _poisson_arrivals(ch_val, pois):
+    for k in range(pois.idx.size):
+        ch_val[pois.ch[k], pois.idx[k]] += pois.w[k] * np.random.poisson(pois.lam[k])
 
 
 @jit
-def _advance_chemical(s, dt, n_hist, spike_hist, chem_pre, chem_d, chem_par, chem_tr):
-    # chem_par rows: g_max, release, alpha, beta, e_rev, mg, exp(-k dt), exp(-k dt/2)
-    for j in range(chem_pre.size):
-        t_mid = chem_tr[0, j] * chem_par[7, j]  # T at mid-step drives binding
-        rate = chem_par[2, j] * t_mid + chem_par[3, j]
-        r_inf = chem_par[2, j] * t_mid / rate
-        chem_tr[1, j] = r_inf + (chem_tr[1, j] - r_inf) * math.exp(-dt * rate)
-        chem_tr[0, j] *= chem_par[6, j]
-        if spike_hist[(s - chem_d[j]) % n_hist, chem_pre[j]]:
-            chem_tr[0, j] += chem_par[1, j]
+def _advance_chemical(s, dt, n_hist, chem):
+    par, tr = chem.par, chem.tr
+    for j in range(chem.pre.size):
+        t_mid = tr[CHEM_T, j] * par[CHEM_CLEAR_HALF_DECAY, j]  # T at mid-step drives binding
+        rate = par[CHEM_ALPHA, j] * t_mid + par[CHEM_BETA, j]
+        r_inf = par[CHEM_ALPHA, j] * t_mid / rate
+        tr[CHEM_R, j] = r_inf + (tr[CHEM_R, j] - r_inf) * math.exp(-dt * rate)
+        tr[CHEM_T, j] *= par[CHEM_CLEAR_DECAY, j]
+        if chem.spike_hist[(s - chem.d[j]) % n_hist, chem.pre[j]]:
+            tr[CHEM_T, j] += par[CHEM_RELEASE, j]
 
 
 @jit
-def _record(s, ch_val, state, cur, chem_tr, rec_src, rec_row, rec_idx, rec_every, rec_buf):
-    for col in range(rec_src.size):
-        if (s + 1) % rec_every[col] != 0:
+def _record(s, ch_val, state, cur, chem_tr, rec):
+    for col in range(rec.src.size):
+        if (s + 1) % rec.every[col] != 0:
             continue
-        row, idx, src = rec_row[col], rec_idx[col], rec_src[col]
-        if src == 0:
+        row, idx, src = rec.row[col], rec.idx[col], rec.src[col]
+        if src == REC_STATE:
             val = state[row, idx]
-        elif src == 1:
+        elif src == REC_CHANNEL:
             val = ch_val[row, idx]
-        elif src == 2:
+        elif src == REC_CHEMICAL:
             val = chem_tr[row, idx]
-        else:
+        else:  # REC_CURRENT
             val = cur[row, idx]
-        rec_buf[(s + 1) // rec_every[col], col] = val
+        rec.buf[(s + 1) // rec.every[col], col] = val
+
+
+# The dispatch: slot k runs the kernel of the model of kind code k (the registry's order);
+# slots past the registered models do nothing. Eight slots, so that a new model needs no edit
+# here; the loop's code is recompiled when the registry changes (see axonlab.neuro.compiled).
+MAX_MODELS = 8
 
 
 @jit
-def run_steps(s0, s1, dt, seg_kind, seg_lo, seg_hi, seg_uniform, state, params, gate_table, cur,
-              ch_val, ch_decay, ch_is_cond, ch_erev, ch_prop, ring,
-              out_ptr, out_post, out_ch, out_w, out_d,
-              chem_pre, chem_post, chem_d, chem_par, chem_tr, spike_hist,
-              gap_a, gap_b, gap_g, stim_idx, stim_on, stim_off, stim_amp, stim_sd,
-              pois_idx, pois_lam, pois_ch, pois_w, na_charge, syn_charge,
-              rec_src, rec_row, rec_idx, rec_every, rec_buf, spk_idx, spk_t, status):
-    """Advance steps s0..s1-1. status: [code, step reached, spikes stored, bad neuron]."""
+def _no_kernel(lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, spike_t,
+               na_charge, table):
+    pass
+
+
+if len(REGISTRY) > MAX_MODELS:
+    raise ImportError(f"{len(REGISTRY)} neuron models are registered; the engine's dispatch has "
+                      f"{MAX_MODELS} slots: raise MAX_MODELS in axonlab/neuro/engine.py")
+_K0, _K1, _K2, _K3, _K4, _K5, _K6, _K7 = (*(model.kernel for model in REGISTRY),
+                                          *(_no_kernel,) * (MAX_MODELS - len(REGISTRY)))
+
+
+@jit
+def run_steps(s0, s1, dt, loop, spk_idx, spk_t, status):
+    """Advance steps s0..s1-1 of ``loop`` (a :class:`~axonlab.neuro.layout.Loop`), storing
+    spikes (global neuron index, ms) in ``spk_idx``/``spk_t``. status: [code, step reached,
+    spikes stored, bad neuron]."""
+    neurons, channels, exp, chem, gaps, stim, pois, acc, rec = loop
+    state, params, tables = neurons.state, neurons.params, neurons.tables
+    ch_val, ring = channels.val, channels.ring
+    cur, na_charge, syn_charge = acc
     n = state.shape[1]
     # padded to whole 64-bit words so that the spike scan can skip 8 silent neurons at a time
     spiked = np.zeros((n + 7) // 8 * 8, dtype=np.bool_)
@@ -134,13 +176,13 @@ def run_steps(s0, s1, dt, seg_kind, seg_lo, seg_hi, seg_uniform, state, params, 
     spike_t = np.zeros(n)
     drive = np.zeros((4, BLOCK))
     has_conductance = False
-    for c in range(ch_is_cond.size):
-        has_conductance |= ch_is_cond[c]
+    for c in range(channels.is_cond.size):
+        has_conductance |= channels.is_cond[c]
     # currents other than the exponential channels: only then is ``cur`` kept (CUBA has none)
-    track_currents = stim_idx.size + gap_a.size + chem_pre.size > 0
-    for col in range(rec_src.size):
-        track_currents |= rec_src[col] == 4
-    n_ring, n_hist = ring.shape[0], spike_hist.shape[0]
+    track_currents = stim.idx.size + gaps.a.size + chem.pre.size > 0
+    for col in range(rec.src.size):
+        track_currents |= rec.src[col] == REC_CURRENT
+    n_ring, n_hist = ring.shape[0], chem.spike_hist.shape[0]
     n_spk = status[2]
     for s in range(s0, s1):
         if n_spk + n > spk_idx.size:
@@ -148,28 +190,34 @@ def run_steps(s0, s1, dt, seg_kind, seg_lo, seg_hi, seg_uniform, state, params, 
             return
         t = s * dt
         if track_currents:
-            _inputs(s, dt, state, cur, stim_idx, stim_on, stim_off, stim_amp, stim_sd,
-                    gap_a, gap_b, gap_g, chem_pre, chem_post, chem_par, chem_tr)
+            _inputs(s, state, cur, stim, gaps, chem)
         spiked[:] = False
-        for g in range(seg_kind.size):
-            kind, uniform = seg_kind[g], seg_uniform[g]
-            for lo in range(seg_lo[g], seg_hi[g], BLOCK):
-                hi = min(lo + BLOCK, seg_hi[g])
+        for g in range(neurons.kind.size):
+            kind, uniform = neurons.kind[g], neurons.uniform[g]
+            table = tables[neurons.table_of[g]]
+            for lo in range(neurons.lo[g], neurons.hi[g], BLOCK):
+                hi = min(lo + BLOCK, neurons.hi[g])
                 synaptic_drive(lo, hi, dt, uniform, has_conductance, track_currents, state, cur,
-                               ch_val, ch_decay, ch_is_cond, ch_erev, ch_prop, ring, s % n_ring,
-                               drive, syn_charge)
-                if kind == KIND_HH:
-                    step_hh(lo, hi, t, dt, state, params, drive, spiked, spike_t, na_charge)
-                elif kind == KIND_LIF:
-                    step_lif(lo, hi, t, dt, state, params, uniform, drive, spiked, spike_t,
-                             has_conductance)
-                elif kind == KIND_IZHIKEVICH:
-                    step_izhikevich(lo, hi, t, dt, state, params, drive, spiked, spike_t)
-                elif kind == KIND_ADEX:
-                    step_adex(lo, hi, t, dt, state, params, drive, spiked, spike_t)
-                elif kind == KIND_TRAUB_MILES:
-                    step_traub_miles(lo, hi, t, dt, state, params, drive, spiked, spike_t,
-                                     na_charge, gate_table)
+                               ch_val, channels.decay, channels.is_cond, channels.erev,
+                               channels.prop, ring, s % n_ring, drive, syn_charge)
+                args = (lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
+                        spike_t, na_charge, table)
+                if kind == 0:
+                    _K0(*args)
+                elif kind == 1:
+                    _K1(*args)
+                elif kind == 2:
+                    _K2(*args)
+                elif kind == 3:
+                    _K3(*args)
+                elif kind == 4:
+                    _K4(*args)
+                elif kind == 5:
+                    _K5(*args)
+                elif kind == 6:
+                    _K6(*args)
+                elif kind == 7:
+                    _K7(*args)
         finite = True
         for i in range(n):  # branch-free, so it vectorises; the rare failure is located below
             finite &= abs(state[0, i]) < 1e6  # also catches NaN
@@ -179,8 +227,8 @@ def run_steps(s0, s1, dt, seg_kind, seg_lo, seg_hi, seg_uniform, state, params, 
                 bad += 1
             status[0], status[1], status[2], status[3] = UNSTABLE, s, n_spk, bad
             return
-        if chem_pre.size:
-            spike_hist[s % n_hist, :] = spiked[:n]
+        if chem.pre.size:
+            chem.spike_hist[s % n_hist, :] = spiked[:n]
         first_new = n_spk
         for w in range(spiked_words.size):
             if spiked_words[w]:
@@ -189,17 +237,19 @@ def run_steps(s0, s1, dt, seg_kind, seg_lo, seg_hi, seg_uniform, state, params, 
                         spk_idx[n_spk] = i
                         spk_t[n_spk] = spike_t[i]
                         n_spk += 1
-        _deliver(s, n_ring, spk_idx[first_new:n_spk], out_ptr, out_post, out_ch, out_w, out_d,
-                 ch_val, ring)
-        _poisson_arrivals(ch_val, pois_idx, pois_lam, pois_ch, pois_w)
-        _advance_chemical(s, dt, n_hist, spike_hist, chem_pre, chem_d, chem_par, chem_tr)
-        _record(s, ch_val, state, cur, chem_tr, rec_src, rec_row, rec_idx, rec_every, rec_buf)
+        _deliver(s, n_ring, spk_idx[first_new:n_spk], exp, ch_val, ring)
+        _poisson_arrivals(ch_val, pois)
+        _advance_chemical(s, dt, n_hist, chem)
+        _record(s, ch_val, state, cur, chem.tr, rec)
     status[0], status[1], status[2] = OK, s1, n_spk
 
 
 @dataclass
 class RawOutput:
-    """What the loop produced: spikes (global index, ms), recordings, energy accumulators."""
+    """What the loop produced: spikes (global neuron index, ms), recordings (one column per
+    :class:`~axonlab.neuro.layout.RecordColumn`), and per global neuron index the Na+ charge
+    through the models' own Na+ current and the inward synaptic charge (nC/cm2, the energy
+    account); ``sim_seconds`` the loop's wall time."""
 
     spike_index: np.ndarray
     spike_time: np.ndarray
@@ -223,18 +273,19 @@ def spike_buffer_capacity(n: int) -> int:
     return max(n * SPIKES_PER_NEURON, 4096)
 
 
-def simulate(a, n_steps: int, seed: int) -> RawOutput:
-    """Run the loop for ``n_steps`` on the arrays ``a`` (an :class:`Arrays`); time the loop only."""
+def simulate(loop: Loop, dt: float, n_steps: int, seed: int) -> RawOutput:
+    """Run ``loop`` for ``n_steps`` steps of ``dt`` ms, the loop's random stream seeded with
+    ``seed``; ``sim_seconds`` times the loop only."""
     seed_numba(seed)
     status = np.zeros(4, dtype=np.int64)
-    capacity = spike_buffer_capacity(a.state.shape[1])
+    capacity = spike_buffer_capacity(loop.neurons.state.shape[1])
     spk_idx, spk_t = np.empty(capacity, np.int64), np.empty(capacity)
     # zero steps: compiles run_steps (or loads numba's cache) outside the timed loop
-    run_steps(0, 0, a.dt, *a.loop_arguments(), spk_idx, spk_t, status)
+    run_steps(0, 0, dt, loop, spk_idx, spk_t, status)
     s, elapsed = 0, 0.0
     while True:
         start = time.perf_counter()
-        run_steps(s, n_steps, a.dt, *a.loop_arguments(), spk_idx, spk_t, status)
+        run_steps(s, n_steps, dt, loop, spk_idx, spk_t, status)
         elapsed += time.perf_counter() - start
         if status[0] == UNSTABLE:
             raise Unstable(int(status[1]), int(status[3]))
@@ -244,5 +295,5 @@ def simulate(a, n_steps: int, seed: int) -> RawOutput:
         spk_idx = np.concatenate([spk_idx, np.empty_like(spk_idx)])
         spk_t = np.concatenate([spk_t, np.empty_like(spk_t)])
     n_spk = int(status[2])
-    return RawOutput(spk_idx[:n_spk], spk_t[:n_spk], a.rec_buf, a.na_charge, a.syn_charge,
-                     elapsed)
+    return RawOutput(spk_idx[:n_spk], spk_t[:n_spk], loop.rec.buf, loop.acc.na_charge,
+                     loop.acc.syn_charge, elapsed)

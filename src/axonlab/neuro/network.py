@@ -7,8 +7,9 @@
     net.stimulate(pre, current=10.0, start=5, stop=6)        # uA/cm2, ms
     result = net.run(50.0)                                   # ms
 
-:meth:`Network.run` hands the description to :mod:`axonlab.neuro.build` (flat arrays) and
-:mod:`axonlab.neuro.engine` (the numba loop) and wraps what comes back in a :class:`Result`.
+:meth:`Network.run` hands the description to :mod:`axonlab.neuro.runner`, which builds the
+flat arrays (:mod:`axonlab.neuro.build`), runs the numba loop (:mod:`axonlab.neuro.engine`) and
+wraps what comes back in a :class:`Result`. This module imports neither.
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from axonlab.errors import CoarseTimeStepWarning, InputError, SimulationError
+from axonlab.errors import CoarseTimeStepWarning, InputError
 from axonlab.neuro.connect import Value
 from axonlab.neuro.models import NeuronModel
 from axonlab.neuro.synapses import ChemicalSynapse, GapJunction, Synapse
+
+if TYPE_CHECKING:
+    from axonlab.neuro.result import Result
 
 DEFAULT_TRACE_LIMIT = 16  # populations/projections up to this size record everything by default
 
@@ -204,39 +209,19 @@ class Network:
         self.monitors.append(mon)
         return mon
 
-    def run(self, duration: float, *, progress: bool = False, memory_limit: int | None = None):
+    def run(self, duration: float, *, progress: bool = False,
+            memory_limit: int | None = None) -> Result:
         """Simulate ``duration`` ms and return a :class:`axonlab.neuro.result.Result`.
 
         Before anything is allocated, the run's memory is estimated
         (:func:`axonlab.neuro.memory.estimate_memory`); a run that needs more than
         ``memory_limit`` bytes (default: the memory available now) raises
-        :class:`axonlab.neuro.memory.RunTooLargeError` with the largest size and duration
+        :class:`axonlab.errors.RunTooLargeError` with the largest size and duration
         that fit.
         """
-        from axonlab.neuro.build import build
-        from axonlab.neuro.engine import Unstable, simulate
-        from axonlab.neuro.memory import check_memory
-        from axonlab.neuro.result import Result
+        from axonlab.neuro.runner import run  # the execution side imports this module
 
-        if not (math.isfinite(duration) and duration > 0):
-            raise InputError(f"`duration` must be a finite number of ms > 0, got {duration}")
-        if not self.populations:
-            raise InputError("the network has no populations; add one with net.add(...)")
-        n_steps = int(round(duration / self.dt))
-        if n_steps < 1:
-            raise InputError(f"`duration` {duration:g} ms is shorter than one step "
-                             f"(dt = {self.dt:g} ms)")
-        check_memory(self, n_steps, memory_limit)
-        arrays = build(self, n_steps)
-        try:
-            raw = simulate(arrays, n_steps, arrays.run_seed)
-        except Unstable as err:
-            pop = arrays.population_of(err.neuron)
-            raise SimulationError(
-                f"population {pop!r} went numerically unstable at t = {err.step * self.dt:g} ms "
-                f"(membrane potential not finite); try a smaller dt than {self.dt} ms"
-            ) from None
-        return Result(self, arrays, raw, duration)
+        return run(self, duration, memory_limit=memory_limit)
 
     def _population(self, pop: Population | str) -> Population:
         name = pop if isinstance(pop, str) else pop.name

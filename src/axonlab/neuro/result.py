@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -12,6 +13,11 @@ from axonlab.errors import InputError
 from axonlab.neuro.energy import Energy, energy_report
 from axonlab.neuro.outputs import check_data_path, check_figure_path
 from axonlab.runs import atomic_path
+
+if TYPE_CHECKING:
+    from axonlab.neuro.engine import RawOutput
+    from axonlab.neuro.layout import Layout
+    from axonlab.neuro.network import Network
 
 
 @dataclass(frozen=True)
@@ -63,15 +69,17 @@ class Trace(np.ndarray):
 
 
 class Result:
-    """Output of :meth:`Network.run`. ``sim_seconds`` is the wall time of the simulation loop."""
+    """Output of :meth:`Network.run`. ``sim_seconds`` is the wall time of the simulation loop;
+    ``layout`` says where each population and recorded column sits in ``output``, what the loop
+    produced (a :class:`~axonlab.neuro.engine.RawOutput`: spikes, recordings, charges)."""
 
-    def __init__(self, net, arrays, raw, duration: float):
+    def __init__(self, net: Network, layout: Layout, output: RawOutput, duration: float):
         self.network, self.duration, self.dt = net, float(duration), net.dt
-        self.sim_seconds = raw.sim_seconds
-        self.seed = arrays.seed
-        self._arrays, self._raw = arrays, raw
-        order = np.argsort(raw.spike_time, kind="stable")
-        self._spk_idx, self._spk_t = raw.spike_index[order], raw.spike_time[order]
+        self.sim_seconds = output.sim_seconds
+        self.seed = layout.seed
+        self.layout, self.output = layout, output
+        order = np.argsort(output.spike_time, kind="stable")
+        self._spk_idx, self._spk_t = output.spike_index[order], output.spike_time[order]
 
     def __repr__(self) -> str:
         pops = self.summary()["populations"]
@@ -81,7 +89,7 @@ class Result:
     def spikes(self, population: str) -> Spikes:
         """Spike times (ms) of ``population``; see :class:`Spikes`."""
         pop = self._population(population)
-        lo = self._arrays.offsets[pop.name]
+        lo = self.layout.offsets[pop.name]
         keep = (self._spk_idx >= lo) & (self._spk_idx < lo + pop.n)
         return Spikes(self._spk_t[keep], self._spk_idx[keep] - lo, pop.n, self.duration)
 
@@ -90,23 +98,23 @@ class Result:
 
         Shape (n_samples,) for one recorded element, else (n_samples, n_elements).
         """
-        cols = [c for c, rc in enumerate(self._arrays.columns)
+        cols = [c for c, rc in enumerate(self.layout.columns)
                 if rc.target == target and rc.var == var]
         if not cols:
-            have = sorted({f"{c.target}.{c.var}" for c in self._arrays.columns})
+            have = sorted({f"{c.target}.{c.var}" for c in self.layout.columns})
             raise InputError(f"nothing recorded for {target}.{var}; recorded: {have}. "
                              f"Add net.monitor({target!r}, [{var!r}]) before run()")
-        every = self._arrays.columns[cols[0]].every
+        every = self.layout.columns[cols[0]].every
         n_rows = int(round(self.duration / self.dt)) // every + 1
-        values = self._raw.recordings[:n_rows, cols]
+        values = self.output.recordings[:n_rows, cols]
         out = (values[:, 0] if len(cols) == 1 else values).copy().view(Trace)
         out.t = np.arange(n_rows) * every * self.dt
-        out.neurons = np.array([self._arrays.columns[c].index for c in cols], dtype=np.int64)
+        out.neurons = np.array([self.layout.columns[c].index for c in cols], dtype=np.int64)
         return out
 
     def recorded(self) -> list[tuple[str, str]]:
         """The (target, variable) pairs that can be passed to :meth:`trace`."""
-        return sorted({(c.target, c.var) for c in self._arrays.columns})
+        return sorted({(c.target, c.var) for c in self.layout.columns})
 
     def energy(self, area_um2: float = 1000.0) -> Energy:
         """ATP used per neuron, population and spike (see :mod:`axonlab.neuro.energy`)."""

@@ -35,7 +35,7 @@ from pydantic import (
 from axonlab.errors import InputError
 from axonlab.neuro import connect as rules
 from axonlab.neuro import synapses as syn
-from axonlab.neuro.models import IZHIKEVICH_PRESETS, MODELS, Izhikevich
+from axonlab.neuro.models import MODEL_NAMES, MODELS, PRESETS
 from axonlab.neuro.network import Network, default_projection_name
 from axonlab.neuro.spec_errors import describe
 
@@ -60,9 +60,11 @@ ValueSpec = float | list[float] | UniformSpec | NormalSpec
 
 
 class PopulationSpec(_Strict):
-    model: Literal["hh", "lif", "izhikevich", "adex", "traub_miles"]
+    # the registered models (axonlab.neuro.models.REGISTRY) and their presets: a new model module
+    # is a new ``model:`` value, its dataclass fields its ``params``
+    model: Literal[MODEL_NAMES]  # type: ignore[valid-type]
     n: int = Field(1, ge=1)
-    preset: Literal[IZHIKEVICH_PRESETS] | None = None  # type: ignore[valid-type]
+    preset: Literal[PRESETS] | None = None  # type: ignore[valid-type]
     params: dict[str, Number] = {}
     v_init: ValueSpec | None = None
     synapse_init: dict[str, ValueSpec] = {}
@@ -88,8 +90,12 @@ class PopulationSpec(_Strict):
 
     @model_validator(mode="after")
     def _check_preset(self) -> PopulationSpec:
-        if self.preset is not None and self.model != "izhikevich":
-            raise ValueError("preset is only for model: izhikevich")
+        presets = MODELS[self.model].presets
+        if self.preset is not None and self.preset not in presets:
+            have = [name for name, m in MODELS.items() if self.preset in m.presets]
+            raise ValueError(f"preset {self.preset} is for model: {', '.join(have)}"
+                             if not presets else
+                             f"preset {self.preset} is not one of {self.model}'s: {list(presets)}")
         return self
 
 
@@ -247,7 +253,8 @@ def load_spec(path: str | Path) -> NetworkSpec:
 
 def _base_model(model: str, preset: str | None):
     """A model with its preset's (or the default) parameters."""
-    return getattr(Izhikevich, preset)() if preset else MODELS[model]()
+    cls = MODELS[model]
+    return getattr(cls, preset)() if preset in cls.presets else cls()  # a wrong preset: reported
 
 
 def network_from_spec(spec: NetworkSpec) -> Network:
