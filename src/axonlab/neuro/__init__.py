@@ -15,7 +15,7 @@ from axonlab.errors import RunTooLargeError
 from axonlab.neuro.connect import Normal, Uniform
 from axonlab.neuro.energy import Energy
 from axonlab.neuro.memory import estimate_memory
-from axonlab.neuro.models import LIF, AdEx, HodgkinHuxley, Izhikevich, TraubMiles
+from axonlab.neuro.models import LIF, AdEx, HodgkinHuxley, Izhikevich, NeuronModel, TraubMiles
 from axonlab.neuro.network import Network, Population, Projection
 from axonlab.neuro.result import Result, Spikes, Trace
 from axonlab.neuro.spec import load_spec, network_from_spec
@@ -28,7 +28,7 @@ from axonlab.neuro.synapses import (
 
 __all__ = [
     "LIF", "AdEx", "ChemicalSynapse", "Energy", "ExpConductanceSynapse", "ExpCurrentSynapse",
-    "GapJunction", "HodgkinHuxley", "Izhikevich", "Network", "Normal", "Population",
+    "GapJunction", "HodgkinHuxley", "Izhikevich", "Network", "NeuronModel", "Normal", "Population",
     "Projection", "Result", "RunTooLargeError", "Spikes", "Trace", "TraubMiles", "Uniform",
     "estimate_memory", "load_spec", "network_from_spec",
 ]

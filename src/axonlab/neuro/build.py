@@ -17,35 +17,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from axonlab.errors import InputError
+from axonlab.neuro import layout as lay
 from axonlab.neuro.connect import connect, resolve
-from axonlab.neuro.layout import (
-    CHEM_ALPHA,
-    CHEM_BETA,
-    CHEM_CLEAR_DECAY,
-    CHEM_CLEAR_HALF_DECAY,
-    CHEM_E_REV,
-    CHEM_G_MAX,
-    CHEM_MG,
-    CHEM_RELEASE,
-    CURRENT_ROWS,
-    N_CHEM_PARAM,
-    REC_CHANNEL,
-    REC_CHEMICAL,
-    REC_CURRENT,
-    REC_STATE,
-    Accumulators,
-    Channels,
-    ChemicalSynapses,
-    ExpSynapses,
-    GapJunctions,
-    Layout,
-    Loop,
-    Neurons,
-    PoissonInputs,
-    RecordColumn,
-    Recording,
-    Stimuli,
-)
+from axonlab.neuro.layout import CURRENT_ROWS, Layout, Loop, RecordColumn
 from axonlab.neuro.models import N_PARAM
 from axonlab.neuro.network import DEFAULT_TRACE_LIMIT, Monitor
 from axonlab.neuro.synapses import (
@@ -120,9 +94,11 @@ def build(net: Network, n_steps: int) -> Arrays:
     _recording(net, a, n_steps)
     a.neurons["uniform"] = _uniform_segments(a)
     g = a.groups
-    loop = Loop(Neurons(**a.neurons), Channels(**g["channels"]), ExpSynapses(**g["exp"]),
-                ChemicalSynapses(**g["chem"]), GapJunctions(**g["gaps"]), Stimuli(**g["stimuli"]),
-                PoissonInputs(**g["poisson"]), Accumulators(**g["acc"]), Recording(**g["rec"]))
+    loop = Loop(lay.Neurons(**a.neurons), lay.Channels(**g["channels"]),
+                lay.ExpSynapses(**g["exp"]), lay.ChemicalSynapses(**g["chem"]),
+                lay.GapJunctions(**g["gaps"]), lay.Stimuli(**g["stimuli"]),
+                lay.PoissonInputs(**g["poisson"]), lay.Accumulators(**g["acc"]),
+                lay.Recording(**g["rec"]))
     layout = Layout(net.dt, seed, a.offsets, a.sizes, a.c_m, a.columns)
     return Arrays(layout, loop, int(run_seq.integers(2**31)))
 
@@ -233,13 +209,13 @@ def _synapses(net: Network, a: _Parts, rng: np.random.Generator) -> None:
 
 def _chem_params(syn: ChemicalSynapse, g_max: np.ndarray, dt: float) -> np.ndarray:
     c = syn.constants()
-    par = np.empty((N_CHEM_PARAM, g_max.size))
-    par[CHEM_G_MAX] = g_max
-    for row, key in ((CHEM_RELEASE, "release"), (CHEM_ALPHA, "alpha"), (CHEM_BETA, "beta"),
-                     (CHEM_E_REV, "e_rev"), (CHEM_MG, "mg")):
+    par = np.empty((lay.N_CHEM_PARAM, g_max.size))
+    par[lay.CHEM_G_MAX] = g_max
+    for row, key in ((lay.CHEM_RELEASE, "release"), (lay.CHEM_ALPHA, "alpha"),
+                     (lay.CHEM_BETA, "beta"), (lay.CHEM_E_REV, "e_rev"), (lay.CHEM_MG, "mg")):
         par[row] = c[key]
-    par[CHEM_CLEAR_DECAY] = math.exp(-c["k_clear"] * dt)
-    par[CHEM_CLEAR_HALF_DECAY] = math.exp(-c["k_clear"] * dt / 2)
+    par[lay.CHEM_CLEAR_DECAY] = math.exp(-c["k_clear"] * dt)
+    par[lay.CHEM_CLEAR_HALF_DECAY] = math.exp(-c["k_clear"] * dt / 2)
     return par
 
 
@@ -286,7 +262,7 @@ def _pack_exp(net: Network, a: _Parts, parts: list) -> None:
 def _pack_chem(a: _Parts, parts: list) -> None:
     pre, post, d = (np.concatenate([p[j] for p in parts]).astype(I64) if parts
                     else np.zeros(0, I64) for j in range(3))
-    par = np.hstack([p[3] for p in parts]) if parts else np.zeros((N_CHEM_PARAM, 0))
+    par = np.hstack([p[3] for p in parts]) if parts else np.zeros((lay.N_CHEM_PARAM, 0))
     n_hist = int(d.max()) + 1 if d.size else 1
     a.groups["chem"] = dict(pre=pre, post=post, d=d, par=par, tr=np.zeros((2, pre.size)),
                             spike_hist=np.zeros((n_hist, a.n), np.bool_))
@@ -369,18 +345,18 @@ def _source(net: Network, a: _Parts, target: str, var: str) -> tuple[int, int, i
         if var not in ("T", "r"):
             raise InputError(f"monitor {target!r}: a chemical projection records 'T' or 'r'")
         sl = a.chem_index[target]
-        return REC_CHEMICAL, ("T", "r").index(var), sl.start, sl.stop - sl.start
+        return lay.REC_CHEMICAL, ("T", "r").index(var), sl.start, sl.stop - sl.start
     if target in net.projections:
         raise InputError(f"monitor {target!r}: only chemical projections have state to record")
     pop = net.populations[target]
     size = (a.offsets[pop.name], pop.n)
     if var in pop.model.state_names:
-        return (REC_STATE, pop.model.state_names.index(var)) + size
+        return (lay.REC_STATE, pop.model.state_names.index(var)) + size
     if var in CURRENT_ROWS:
-        return (REC_CURRENT, CURRENT_ROWS[var]) + size
+        return (lay.REC_CURRENT, CURRENT_ROWS[var]) + size
     incoming = {j.name for j in net.projections.values() if j.post is pop}
     if var in incoming and var in a.channel_of:
-        return (REC_CHANNEL, a.channel_of[var]) + size
+        return (lay.REC_CHANNEL, a.channel_of[var]) + size
     allowed = [*pop.model.state_names, *CURRENT_ROWS, *sorted(incoming & set(a.channel_of))]
     raise InputError(f"monitor {target!r}: unknown variable {var!r}; expected one of {allowed}")
 
@@ -404,7 +380,7 @@ def _recording(net: Network, a: _Parts, n_steps: int) -> None:
     buf = np.full((rows, len(src)), np.nan)
     state, ch_val = a.neurons["state"], a.groups["channels"]["val"]
     for col, (code, r, i) in enumerate(zip(src, row, idx, strict=True)):
-        buf[0, col] = (state[r, i] if code == REC_STATE else ch_val[r, i]
-                       if code == REC_CHANNEL else 0.0)
+        buf[0, col] = (state[r, i] if code == lay.REC_STATE else ch_val[r, i]
+                       if code == lay.REC_CHANNEL else 0.0)
     a.groups["rec"] = dict(src=np.array(src, I64), row=np.array(row, I64),
                            idx=np.array(idx, I64), every=np.array(every, I64), buf=buf)

@@ -1,7 +1,7 @@
 """The synaptic drive of a block of neurons: what reaches each neuron over one step.
 
 The engine calls :func:`synaptic_drive` for each block of neurons ``lo:hi`` right before the
-block's model kernel (:mod:`axonlab.neuro.kernels`) reads the result with
+block's model kernel (:mod:`axonlab.neuro.models`) reads the result with
 :func:`membrane_inputs` (or, for LIF, the rows directly). The loop is bound by memory traffic,
 so one pass per channel both sums the drive and moves the channel on by a step.
 """

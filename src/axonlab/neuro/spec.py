@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import typing
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -28,6 +29,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -99,41 +101,37 @@ class PopulationSpec(_Strict):
         return self
 
 
-class ChemicalSpec(_Strict):
-    type: Literal["chemical"]
-    transmitter: str = "glutamate"
-    receptor: str = "AMPA"
-    g_max: float = Field(0.5, ge=0)
-    release: float | None = None
-    k_clear: float | None = None
-    alpha: float | None = None
-    beta: float | None = None
-    e_rev: float | None = None
-    mg: float = 1.0
+class _SynapseSpec(_Strict):
+    """A synapse entry: the fields of the synapse class named by ``type``, checked by the class
+    itself (e.g. a conductance weight >= 0), so the spec cannot drift from the Python API."""
+
+    @model_validator(mode="after")
+    def _check_synapse(self) -> _SynapseSpec:
+        try:
+            to_synapse(self)
+        except InputError as err:
+            raise ValueError(str(err)) from None
+        return self
 
 
-class ExpCurrentSpec(_Strict):
-    type: Literal["exp_current"]
-    weight: float = 0.1
-    tau: float = Field(5.0, gt=0)
+def _synapse_spec(tag: str, cls: type) -> type[_SynapseSpec]:
+    """A spec model: ``type: tag`` and the init fields (types, defaults) of dataclass ``cls``."""
+    hints = typing.get_type_hints(cls)
+    fields: dict = {"type": (Literal[tag], ...)}
+    fields.update({f.name: (hints[f.name], f.default) for f in dataclasses.fields(cls) if f.init})
+    return create_model(f"{cls.__name__}Spec", __base__=_SynapseSpec, **fields)
 
 
-class ExpConductanceSpec(_Strict):
-    type: Literal["exp_conductance"]
-    weight: float = Field(0.01, ge=0)
-    tau: float = Field(5.0, gt=0)
-    e_rev: float = 0.0
-
-
-class GapSpec(_Strict):
-    type: Literal["gap_junction"]
-    g: float = Field(0.05, ge=0)
-
-
-SynapseSpec = Annotated[ChemicalSpec | ExpCurrentSpec | ExpConductanceSpec | GapSpec,
+_SPECS = {tag: _synapse_spec(tag, cls) for tag, cls in syn.SYNAPSE_TYPES.items()}
+ChemicalSpec, ExpCurrentSpec = _SPECS["chemical"], _SPECS["exp_current"]
+ExpConductanceSpec, GapSpec = _SPECS["exp_conductance"], _SPECS["gap_junction"]
+SynapseSpec = Annotated[ChemicalSpec | ExpCurrentSpec | ExpConductanceSpec | GapSpec,  # type: ignore[valid-type]
                         Field(discriminator="type")]
-_SYNAPSES = {"chemical": syn.ChemicalSynapse, "exp_current": syn.ExpCurrentSynapse,
-             "exp_conductance": syn.ExpConductanceSynapse, "gap_junction": syn.GapJunction}
+
+
+def to_synapse(spec: BaseModel) -> syn.Synapse:
+    """The synapse a validated synapse entry describes."""
+    return syn.SYNAPSE_TYPES[spec.type](**spec.model_dump(exclude={"type"}))  # type: ignore[attr-defined]
 
 
 class ConnectionSpec(_Strict):
@@ -178,7 +176,8 @@ class PoissonSpec(_Strict):
     population: str
     rate_hz: float = Field(ge=0)
     n_sources: int = Field(1, ge=1)
-    synapse: Annotated[ExpCurrentSpec | ExpConductanceSpec, Field(discriminator="type")]
+    synapse: Annotated[ExpCurrentSpec | ExpConductanceSpec,  # type: ignore[valid-type]
+                       Field(discriminator="type")]
 
 
 class MonitorSpec(_Strict):
@@ -265,15 +264,13 @@ def network_from_spec(spec: NetworkSpec) -> Network:
         net.add(name, model, n=p.n, v_init=_value(p.v_init),
                 synapse_init={k: _value(v) for k, v in p.synapse_init.items()})
     for c in spec.connections:
-        fields = c.synapse.model_dump(exclude={"type"})
-        net.connect(c.pre, c.post, _SYNAPSES[c.synapse.type](**fields), rule=c.rule, p=c.p,
+        net.connect(c.pre, c.post, to_synapse(c.synapse), rule=c.rule, p=c.p,
                     k=c.k, pairs=c.pairs, weight=_value(c.weight), delay=_value(c.delay),
                     allow_self=c.allow_self, name=c.name)
     for s in spec.stimuli:
         net.stimulate(s.population, s.current, s.start, s.stop, s.noise)
     for s in spec.poisson:
-        fields = s.synapse.model_dump(exclude={"type"})
-        net.poisson(s.population, s.rate_hz, _SYNAPSES[s.synapse.type](**fields), s.n_sources)
+        net.poisson(s.population, s.rate_hz, to_synapse(s.synapse), s.n_sources)
     for m in spec.monitors:
         net.monitor(m.target, m.variables, m.neurons, m.every)
     return net

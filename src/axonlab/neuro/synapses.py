@@ -96,8 +96,10 @@ class ExpConductanceSynapse(Synapse):
     e_rev: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.tau <= 0 or self.weight < 0:
-            raise InputError("ExpConductanceSynapse needs tau > 0 and weight >= 0")
+        if self.tau <= 0:
+            raise InputError(f"ExpConductanceSynapse.tau must be > 0, got {self.tau}")
+        if self.weight < 0:  # inhibition comes from e_rev
+            raise InputError(f"ExpConductanceSynapse.weight must be >= 0, got {self.weight}")
 
 
 @dataclass
@@ -113,3 +115,11 @@ class GapJunction(Synapse):
     @property
     def weight(self) -> float:
         return self.g
+
+
+# The synapse types by the name a YAML spec gives them (``synapse: {type: ...}``); the spec's
+# synapse entries are made from these classes' fields (axonlab.neuro.spec).
+SYNAPSE_TYPES: dict[str, type[Synapse]] = {
+    "chemical": ChemicalSynapse, "exp_current": ExpCurrentSynapse,
+    "exp_conductance": ExpConductanceSynapse, "gap_junction": GapJunction,
+}
