@@ -66,7 +66,7 @@ def test_bad_run_directory_exits_1_with_one_line():
     ("args", "message"),
     [
         (["serve", ".", "--max-batch-size", "0"], "--max-batch-size: Input should be greater"),
-        (["serve", ".", "--quantize"], "--quantize needs --backend onnx"),
+        (["serve", ".", "--backend", "torch", "--quantize"], "--quantize needs --backend onnx"),
     ],
 )
 def test_bad_options_are_input_errors(args, message):

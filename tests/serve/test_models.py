@@ -19,6 +19,8 @@ def test_run_directories_served_end_to_end(tiny_runs):
         assert models["spam"]["task"] == "classify" and models["spam"]["labels"] == ["ham", "spam"]
         assert models["ner"]["task"] == "ner" and "B-PER" in models["ner"]["labels"]
         assert models["spam"]["backbone"] == "tiny-bert"
+        # served with ONNX Runtime int8 by default (batch-independent: see test_onnx.py)
+        assert models["spam"]["backend"] == models["ner"]["backend"] == "onnx-int8"
 
         texts = ["Win a free prize now", "see you at lunch", "ok"]
         answer = client.post("/v1/models/spam/predict", json={"inputs": texts}).json()

@@ -76,8 +76,8 @@ def serve(
         Backend | None,
         _option(
             "backend",
-            "Run text models with PyTorch, or with ONNX Runtime (exported once, into the run "
-            "directory).",
+            "Run text models with ONNX Runtime (exported once, into the run directory) or "
+            "PyTorch.",
         ),
     ] = None,
     quantize: Annotated[
@@ -86,7 +86,7 @@ def serve(
             "--quantize/--no-quantize",
             help="With --backend onnx: int8, per-row activation scales (same answer whatever the "
             "batch). --no-quantize: fp32.",
-            show_default="off",
+            show_default="on with onnx",
         ),
     ] = None,
 ) -> None:

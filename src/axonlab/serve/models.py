@@ -56,7 +56,14 @@ def load_run(run_dir: str | Path, *, backend: str = "torch", quantize: bool = Fa
         if backend == "onnx":
             from axonlab.serve.onnx import use_onnx
 
-            use_onnx(model, quantize=quantize)
+            try:
+                use_onnx(model, quantize=quantize)
+            except Exception as err:  # an exporter failure is a traceback-sized story
+                reason = (str(err).splitlines() or [""])[0]
+                raise RunDirectoryError(
+                    f"{run.path}: could not run the model with ONNX Runtime "
+                    f"({type(err).__name__}: {reason}); serve it with --backend torch"
+                ) from err
         return model
     try:
         from axonlab import lm

@@ -16,8 +16,8 @@ Each MatMul with a constant ``(K, N)`` weight becomes
 
 with ``W_q`` int8 and one scale per output column (``w_scale``; symmetric). The quantised input
 is shared by the MatMuls that read the same tensor (query, key and value). Measured on
-all-MiniLM-L6-v2, one thread, 32 SMS texts: 12% slower than ``quantize_dynamic``, and
-probabilities within 2e-4 of fp32 instead of 2e-3 (the per-column weight scales).
+all-MiniLM-L6-v2 (SMS texts): 12-25% slower than ``quantize_dynamic``, and probabilities within
+2e-4 of fp32 instead of 2e-3 (the per-column weight scales).
 """
 
 from __future__ import annotations
