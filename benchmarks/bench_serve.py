@@ -8,8 +8,11 @@
    per request, bounded by ``--time-limit`` seconds per server) and records every latency and
    failure.
 2. **Batch prediction backends.** ``axonlab.text.batch.predict_file`` over the SMS dev texts
-   with PyTorch fp32, ONNX Runtime fp32 and ONNX Runtime int8 (alternating rounds, medians), and
-   each backend's dev accuracy.
+   with PyTorch fp32, ONNX Runtime fp32, ONNX Runtime int8 with per-row activation scales (the
+   serve default) and, for comparison, ONNX Runtime's ``quantize_dynamic`` (the int8 scheme
+   before issue 12: one activation scale per batch), in alternating rounds (medians); each
+   backend's dev accuracy, and how far a text's probabilities move between being run alone and
+   being run in one padded batch with the 7 longest dev texts.
 
     python benchmarks/bench_serve.py --run /tmp/runs/spam \
         --dev ../shared/data/classify/sms-spam/dev.tsv
@@ -30,9 +33,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from axonlab.text import iter_rows
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 AXONLAB = [sys.executable, "-c", "from axonlab.cli import main; main()"]
+TORCH = "axonlab serve --backend torch"
+DEFAULT = "axonlab serve (default: --backend onnx, int8 per-row)"
+INT8 = "ONNX Runtime int8, per-row scales (serve default)"
 
 
 # --- the reference server ------------------------------------------------------------------
@@ -166,8 +174,8 @@ def http_section(args, texts: list[str], threads: int) -> str:
     axonlab = [*AXONLAB, "serve", str(args.run), "--threads", str(threads)]
     runs = {
         "reference (pipeline per request)": [*reference, "--threads", str(threads)],
-        "axonlab serve": axonlab,
-        "axonlab serve --backend onnx --quantize": [*axonlab, "--backend", "onnx", "--quantize"],
+        TORCH: [*axonlab, "--backend", "torch"],
+        DEFAULT: axonlab,
     }
     results = {}
     for name, command in runs.items():
@@ -185,7 +193,7 @@ def http_section(args, texts: list[str], threads: int) -> str:
             f"{r['throughput'] / ref['throughput']:.2f}x | {r['p50_ms']:.0f} | {r['p99_ms']:.0f} |"
         )
     verdicts = []
-    for name in ("axonlab serve", "axonlab serve --backend onnx --quantize"):
+    for name in (TORCH, DEFAULT):
         ours = results[name]
         speedup = ours["throughput"] / ref["throughput"]
         all_answered = ours["failures"] == 0 and ours["completed"] == args.requests
@@ -207,48 +215,80 @@ def http_section(args, texts: list[str], threads: int) -> str:
 # --- batch prediction backends -------------------------------------------------------------
 
 
+def batch_dependence(model, texts: list[str], companions: list[str]) -> float:
+    """Largest change in any class probability of ``texts`` between being run alone and in one
+    padded batch with ``companions`` (the model's forward pass itself, no grouping by length)."""
+    import torch
+
+    def probabilities(batch_texts: list[str]):
+        batch = model.tokenizer(
+            batch_texts, padding=True, truncation=True, max_length=128, return_tensors="pt"
+        )
+        with torch.inference_mode():
+            return torch.softmax(model.model(**batch).logits.float(), dim=-1).numpy()
+
+    return max(
+        float(abs(probabilities([t])[0] - probabilities([t, *companions])[0]).max()) for t in texts
+    )
+
+
 def backend_section(args) -> str:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
     from axonlab import text
-    from axonlab.serve.onnx import use_onnx
+    from axonlab.serve.onnx import OnnxModule, onnx_files, use_onnx
     from axonlab.text.batch import predict_file
 
     work = Path(tempfile.mkdtemp(prefix="bench-serve-"))
     run = work / args.run.name
     shutil.copytree(args.run, run, ignore=shutil.ignore_patterns("onnx", "checkpoints"))
+    before = text.load(run)  # issue 12's int8: quantize_dynamic, one activation scale per batch
+    fp32_file = onnx_files(run, before.model, before.tokenizer, int8=False)
+    quantize_dynamic(str(fp32_file), str(work / "dynamic.onnx"), weight_type=QuantType.QInt8)
+    before.model = OnnxModule(work / "dynamic.onnx", before.model.config)
     models = {
         "PyTorch fp32": text.load(run),
         "ONNX Runtime fp32": use_onnx(text.load(run)),
-        "ONNX Runtime int8": use_onnx(text.load(run), quantize=True),
+        INT8: use_onnx(text.load(run), quantize=True),
+        "ONNX Runtime int8, quantize_dynamic (before)": before,
     }
     seconds: dict[str, list[float]] = {name: [] for name in models}
     for round_ in range(args.rounds):
-        for name, model in models.items():  # alternating, so drift in machine load is shared
-            out = work / f"{round_}-{name.replace(' ', '_')}.jsonl"
+        for i, (name, model) in enumerate(models.items()):  # alternating: machine drift shared
+            out = work / f"{round_}-{i}.jsonl"
             summary = predict_file(model, args.dev, out, batch_size=32, progress=False)
             seconds[name].append(summary["seconds"])
     rows_n = summary["rows"]
     accuracy = {
         name: model.evaluate(args.dev).metrics["accuracy"] for name, model in models.items()
     }
+    dev_texts = [row.text for row in iter_rows(args.dev, require_labels=False)]
+    longest = sorted(dev_texts, key=len)[-7:]
+    probes = dev_texts[: args.probes]
+    moved = {name: batch_dependence(model, probes, longest) for name, model in models.items()}
     shutil.rmtree(work)
     base = statistics.median(seconds["PyTorch fp32"])
     table = [
-        "| backend | texts/s (median of "
-        f"{args.rounds}) | vs PyTorch fp32 | dev accuracy | accuracy change (points) |",
-        "|---|---|---|---|---|",
+        f"| backend | texts/s (median of {args.rounds}) | vs PyTorch fp32 | dev accuracy | "
+        f"accuracy change (points) | max probability change, alone vs beside 7 long texts "
+        f"({len(probes)} texts) |",
+        "|---|---|---|---|---|---|",
     ]
     for name in models:
         median = statistics.median(seconds[name])
         table.append(
             f"| {name} | {rows_n / median:.1f} | {base / median:.2f}x | {accuracy[name]:.4f} | "
-            f"{100 * (accuracy[name] - accuracy['PyTorch fp32']):+.2f} |"
+            f"{100 * (accuracy[name] - accuracy['PyTorch fp32']):+.2f} | {moved[name]:.1e} |"
         )
-    speedup = base / statistics.median(seconds["ONNX Runtime int8"])
-    drop = 100 * abs(accuracy["ONNX Runtime int8"] - accuracy["PyTorch fp32"])
+    int8 = INT8
+    speedup = base / statistics.median(seconds[int8])
+    drop = 100 * abs(accuracy[int8] - accuracy["PyTorch fp32"])
     verdicts = [
         f"int8 >= 2x fp32 throughput: **{'met' if speedup >= 2 else 'MISSED'}** ({speedup:.2f}x)",
         f"int8 accuracy within 0.5 points: **{'met' if drop <= 0.5 else 'MISSED'}** "
         f"({drop:.2f} points)",
+        f"int8 answer independent of its batch (within 1e-4): "
+        f"**{'met' if moved[int8] <= 1e-4 else 'MISSED'}** ({moved[int8]:.1e})",
     ]
     return (
         f"### Batch prediction (`predict_file`, batch 32) over the SMS dev set ({rows_n} texts)"
@@ -267,6 +307,7 @@ def main() -> None:
         "--threads", type=int, nargs="+", default=[1, 2], help="torch thread counts to compare."
     )
     parser.add_argument("--rounds", type=int, default=3, help="Batch-prediction rounds.")
+    parser.add_argument("--probes", type=int, default=100, help="Texts checked alone vs batched.")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument(
         "--no-write", action="store_true", help="Print the tables; leave docs/benchmarks.md."
@@ -280,7 +321,6 @@ def main() -> None:
         return
     if args.run is None or args.dev is None:
         parser.error("--run and --dev are required")
-    from axonlab.text import iter_rows
     from report import machine_line, write_section
 
     texts = [row.text for row in iter_rows(args.dev, require_labels=False)]
