@@ -32,9 +32,7 @@ def serve(
     run_dirs: Annotated[
         list[Path], typer.Argument(help="Run directories to serve (text classifiers, NER, LMs).")
     ],
-    host: Annotated[
-        str | None, _option("host", "Interface to bind (loopback by default).")
-    ] = None,
+    host: Annotated[str | None, _option("host", "Interface to bind (loopback by default).")] = None,
     port: Annotated[int | None, _option("port", "TCP port.")] = None,
     max_batch_size: Annotated[
         int | None, _option("max_batch_size", "Most texts per forward pass.")
@@ -70,14 +68,13 @@ def serve(
         int | None, _option("max_connections", "Most open connections; more -> 503.")
     ] = None,
     threads: Annotated[
-        int | None, _option("threads", "torch threads per forward pass.")
+        int | None, _option("threads", "Threads per forward pass (torch, ONNX Runtime).")
     ] = None,
     backend: Annotated[
         Backend | None,
         _option(
             "backend",
-            "Run text models with ONNX Runtime (exported once, into the run directory) or "
-            "PyTorch.",
+            "Run text models with ONNX Runtime (exported once, into the run directory) or PyTorch.",
         ),
     ] = None,
     quantize: Annotated[

@@ -51,7 +51,10 @@ class Settings(BaseSettings):
         512, ge=1, description="Most open connections; more are answered 503 at once."
     )
     threads: int | None = Field(
-        None, ge=1, description="torch threads per forward pass (default: torch's choice)."
+        None,
+        ge=1,
+        description="Threads per forward pass, torch's and ONNX Runtime's (default: torch's "
+        "choice, one per core).",
     )
     # ONNX Runtime int8 by default: it answers 3-4x the requests/s of a pipeline-per-request
     # server where fp32 PyTorch reaches 1.3-2x (docs/benchmarks.md, "serve"), with the same dev
