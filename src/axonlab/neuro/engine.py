@@ -200,24 +200,32 @@ def run_steps(s0, s1, dt, loop, spk_idx, spk_t, status):
                 synaptic_drive(lo, hi, dt, uniform, has_conductance, track_currents, state, cur,
                                ch_val, channels.decay, channels.is_cond, channels.erev,
                                channels.prop, ring, s % n_ring, drive, syn_charge)
-                args = (lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
-                        spike_t, na_charge, table)
+                # the arguments written out in each call: a tuple of them, star-expanded, would
+                # take a reference on each of its arrays per block (CUBA's step is ~10 us)
                 if kind == 0:
-                    _K0(*args)
+                    _K0(lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
+                        spike_t, na_charge, table)
                 elif kind == 1:
-                    _K1(*args)
+                    _K1(lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
+                        spike_t, na_charge, table)
                 elif kind == 2:
-                    _K2(*args)
+                    _K2(lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
+                        spike_t, na_charge, table)
                 elif kind == 3:
-                    _K3(*args)
+                    _K3(lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
+                        spike_t, na_charge, table)
                 elif kind == 4:
-                    _K4(*args)
+                    _K4(lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
+                        spike_t, na_charge, table)
                 elif kind == 5:
-                    _K5(*args)
+                    _K5(lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
+                        spike_t, na_charge, table)
                 elif kind == 6:
-                    _K6(*args)
+                    _K6(lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
+                        spike_t, na_charge, table)
                 elif kind == 7:
-                    _K7(*args)
+                    _K7(lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
+                        spike_t, na_charge, table)
         finite = True
         for i in range(n):  # branch-free, so it vectorises; the rare failure is located below
             finite &= abs(state[0, i]) < 1e6  # also catches NaN
