@@ -220,12 +220,49 @@ def test_a_stalled_upload_is_answered_408():
 
 SERVE_FAKES = """
 import sys
-import uvicorn
 from axonlab.serve import Settings, create_app
+from axonlab.serve.app import serve_forever
 from tests.serve.conftest import FakeClassifier
-app = create_app(Settings(max_body_bytes=1_000_000), models={"spam": FakeClassifier()})
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+from tests.serve.test_abuse import SlowLM
+settings = Settings(port=int(sys.argv[1]), max_body_bytes=1_000_000, shutdown_timeout_s=1)
+models = {"spam": FakeClassifier(), "poet": SlowLM(delay_s=0.05)}
+serve_forever(create_app(settings, models=models), settings)
 """
+
+
+def serve_fakes() -> tuple[subprocess.Popen, str]:
+    """The stand-in models served as ``axonlab serve`` serves, in a process of their own."""
+    port = free_port()
+    root = Path(__file__).resolve().parents[2]
+    server = subprocess.Popen([sys.executable, "-c", SERVE_FAKES, str(port)], cwd=root)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/health", server)
+    except BaseException:
+        server.kill()
+        raise
+    return server, base
+
+
+def test_sigterm_stops_the_server_within_its_shutdown_timeout():
+    """A client waiting for a long generation held SIGTERM up until the generation ended."""
+    server, base = serve_fakes()
+    body = {"inputs": "x", "parameters": {"max_new_tokens": 1_000}}  # 50 s of generation
+    url = base + "/v1/models/poet/generate"
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(httpx.post, url, json=body, timeout=60)
+            time.sleep(1)  # the generation is under way, its client waiting for the answer
+            server.terminate()
+            start = time.monotonic()
+            server.wait(timeout=20)
+            assert time.monotonic() - start < 6  # shutdown_timeout_s=1, then it is cancelled
+            try:
+                waiting.result()  # an answer or a closed connection, not a 50 s wait
+            except httpx.HTTPError:
+                pass
+    finally:
+        server.kill()
 
 
 def test_a_body_over_the_limit_sent_with_urllib_gets_its_413():
@@ -233,13 +270,9 @@ def test_a_body_over_the_limit_sent_with_urllib_gets_its_413():
     three ended in a broken pipe instead of the 413. The server runs in its own process (as
     ``axonlab serve`` does; in a thread of the test the race hides) and urllib tries 1.2 MB
     bodies, then 4 MB ones (the client surely still sending when the server has read 1 MB)."""
-    port = free_port()
-    root = Path(__file__).resolve().parents[2]
-    server = subprocess.Popen([sys.executable, "-c", SERVE_FAKES, str(port)], cwd=root)
-    body = json.dumps({"inputs": "x" * 1_200_000}).encode()
-    url = f"http://127.0.0.1:{port}/v1/models/spam/predict"
+    server, base = serve_fakes()
+    url = base + "/v1/models/spam/predict"
     try:
-        wait_for(f"http://127.0.0.1:{port}/health", server)
         for attempt in range(15):
             size = 1_200_000 if attempt < 5 else 4_000_000
             body = json.dumps({"inputs": "x" * size}).encode()

@@ -67,6 +67,10 @@ def serve(
     max_connections: Annotated[
         int | None, _option("max_connections", "Most open connections; more -> 503.")
     ] = None,
+    shutdown_timeout_s: Annotated[
+        float | None,
+        _option("shutdown_timeout_s", "On Ctrl-C/SIGTERM, longest wait (s) for requests."),
+    ] = None,
     threads: Annotated[
         int | None, _option("threads", "Threads per forward pass (torch, ONNX Runtime).")
     ] = None,
@@ -88,13 +92,12 @@ def serve(
     ] = None,
 ) -> None:
     """Serve models over HTTP: JSON API at /v1, OpenAPI docs at /docs, a web page at /."""
-    import uvicorn
     from pydantic import ValidationError
 
     from axonlab.cli.text import quiet_transformers
     from axonlab.errors import InputError
     from axonlab.serve import create_app, load_runs
-    from axonlab.serve.app import set_threads
+    from axonlab.serve.app import serve_forever, set_threads
 
     quiet_transformers()
     backend = backend or Backend(Settings.model_fields["backend"].default)
@@ -115,6 +118,7 @@ def serve(
         "request_timeout_s": request_timeout_s,
         "body_timeout_s": body_timeout_s,
         "max_connections": max_connections,
+        "shutdown_timeout_s": shutdown_timeout_s,
         "threads": threads,
     }
     try:
@@ -135,10 +139,4 @@ def serve(
     names = ", ".join(models)
     url = f"http://{settings.host}:{settings.port}/"
     console.print(f"serving {names} on [bold]{url}[/]  (API docs at /docs)")
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        limit_concurrency=settings.max_connections,
-    )
+    serve_forever(app, settings)

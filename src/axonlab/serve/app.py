@@ -83,6 +83,21 @@ def create_app(settings: Settings, models: dict[str, Any] | None = None) -> Fast
     return app
 
 
+def serve_forever(app: FastAPI, settings: Settings) -> None:
+    """Serve ``app`` with uvicorn on ``settings.host:port`` as ``axonlab serve`` does, until
+    Ctrl-C or SIGTERM; requests still running ``shutdown_timeout_s`` later are cancelled."""
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        limit_concurrency=settings.max_connections,
+        timeout_graceful_shutdown=settings.shutdown_timeout_s,
+    )
+
+
 def set_threads(threads: int | None) -> None:
     """torch threads per forward pass, for every thread that starts using torch from now on
     (the batchers' workers); the event loop and request threads share the same cores."""

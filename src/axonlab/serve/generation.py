@@ -6,19 +6,19 @@ A generation is one long sequential loop, so requests to one language model wait
 do not starve the server's thread pool, and the web page still loads). The line is bounded
 (``max_waiting``; more raise :class:`~axonlab.serve.batcher.QueueFullError`), a request that
 cannot start within ``timeout_s`` gets :class:`~axonlab.serve.batcher.DeadlineExceededError`,
-and the model's pieces are pulled one at a time in a worker thread by an async generator whose
-``finally`` closes the model's generator and releases the turn however it ends: finished, failed,
-or cancelled because the client hung up.
+and the model's pieces are pulled one at a time from the model's own worker thread by an async
+generator whose ``finally`` closes the model's generator and releases the turn however it ends:
+finished, failed, or cancelled because the client hung up or the server is stopping (then
+once the piece being computed is done, so the model never runs in two threads at once).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
@@ -28,7 +28,8 @@ _DONE = object()  # what next() returns once the model's generator is exhausted
 
 
 class GenerationQueue:
-    """The line of generations waiting for one language model."""
+    """The line of generations waiting for one language model, and the one thread that runs
+    the model (so it is never run by two threads at once, even for a moment)."""
 
     def __init__(self, model: Any, *, max_waiting: int | None = None, timeout_s: float | None):
         self.model = model
@@ -36,14 +37,17 @@ class GenerationQueue:
         self.timeout_s = timeout_s
         self.waiting = 0  # requests waiting for their turn (touched by the event loop only)
         self._lock = asyncio.Lock()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate")
 
     @property
     def busy(self) -> bool:
         return self._lock.locked()
 
-    @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        """Hold the model for one generation; refuse at once when the line is full."""
+    def close(self) -> None:
+        self._worker.shutdown(wait=False, cancel_futures=True)
+
+    async def _wait_for_turn(self) -> None:
+        """Take the model; refuse at once when the line is full, or after ``timeout_s``."""
         if self.max_waiting is not None and self.busy and self.waiting >= self.max_waiting:
             raise QueueFullError(
                 f"{self.waiting} generations are waiting for this model (the limit is "
@@ -63,25 +67,46 @@ class GenerationQueue:
             ) from err
         finally:
             self.waiting -= 1
-        try:
-            yield
-        finally:
-            self._lock.release()
 
     async def pieces(self, prompt: str, tokens: int, **sampling: Any) -> AsyncIterator[str]:
         """The model's ``stream`` as an async iterator, holding the model's turn meanwhile."""
-        async with self.turn():
-            stream: Iterator[str] = self.model.stream(prompt, tokens, **sampling)
-            try:
-                while True:
-                    # cancellation waits for the piece being computed, so the generator is
-                    # never closed while another thread runs it
-                    piece = await run_in_threadpool(next, stream, _DONE)
-                    if piece is _DONE:
-                        return
-                    yield piece
-            finally:
-                stream.close()  # type: ignore[attr-defined]  (a generator; a no-op otherwise)
+        await self._wait_for_turn()
+        loop = asyncio.get_running_loop()
+        stream: Iterator[str] | None = None
+        pending: Future | None = None
+        try:
+            stream = self.model.stream(prompt, tokens, **sampling)
+            while True:
+                pending = self._worker.submit(next, stream, _DONE)
+                # a cancelled await leaves the piece being computed running in the worker
+                piece = await asyncio.wrap_future(pending)
+                if piece is _DONE:
+                    return
+                yield piece
+        finally:
+            if pending is not None and not pending.done():
+                # the model is still computing a piece: close the stream and hand the turn on
+                # once it is done, or the next generation would run beside it
+                pending.add_done_callback(
+                    lambda _: _call_soon(loop, self._finish, stream)
+                )
+            else:
+                self._finish(stream)
+
+    def _finish(self, stream: Iterator[str] | None) -> None:
+        try:
+            close = getattr(stream, "close", None)  # a generator; other iterators need nothing
+            if close is not None:
+                close()
+        finally:
+            self._lock.release()
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, fn: Any, *args: Any) -> None:
+    try:
+        loop.call_soon_threadsafe(fn, *args)
+    except RuntimeError:  # the loop is closed: the server has stopped, nobody waits any more
+        pass
 
 
 async def generate_text(queue: GenerationQueue, prompt: str, tokens: int, **sampling: Any) -> str:

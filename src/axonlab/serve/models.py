@@ -178,3 +178,5 @@ class ModelRegistry:
         for served in self.models.values():
             if served.batcher is not None:
                 served.batcher.close()
+            if served.generation is not None:
+                served.generation.close()

@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     max_connections: int = Field(
         512, ge=1, description="Most open connections; more are answered 503 at once."
     )
+    shutdown_timeout_s: float = Field(
+        5.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="On Ctrl-C or SIGTERM, longest wait (s) for requests in flight (a long "
+        "streamed generation would otherwise hold the server up).",
+    )
     threads: int | None = Field(
         None,
         ge=1,
