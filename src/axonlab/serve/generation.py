@@ -87,9 +87,7 @@ class GenerationQueue:
             if pending is not None and not pending.done():
                 # the model is still computing a piece: close the stream and hand the turn on
                 # once it is done, or the next generation would run beside it
-                pending.add_done_callback(
-                    lambda _: _call_soon(loop, self._finish, stream)
-                )
+                pending.add_done_callback(lambda _: _call_soon(loop, self._finish, stream))
             else:
                 self._finish(stream)
 
