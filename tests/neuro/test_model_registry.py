@@ -87,3 +87,12 @@ def test_hh_steady_gates_are_the_rates_in_one_place():
     an, bn = 0.01 * 10.0 / (np.exp(1.0) - 1.0), 0.125
     expected = (am / (am + bm), ah / (ah + bh), an / (an + bn))
     np.testing.assert_allclose(hh_steady_gates(v), expected, rtol=1e-12)
+
+
+def test_kernel_row_names_match_the_parameter_rows():
+    import importlib
+
+    for model in REGISTRY:
+        module = importlib.import_module(model.__module__)
+        for name in (*model.kernel_params, *model.derived_params):
+            assert getattr(module, name.upper()) == model.row(name), (model.__name__, name)

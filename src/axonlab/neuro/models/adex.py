@@ -13,16 +13,21 @@ from axonlab.neuro.compiled import jit
 from axonlab.neuro.drive import membrane_inputs
 from axonlab.neuro.models.base import NeuronModel
 
+# Rows of the parameter matrix p the kernel reads, named as the class's kernel_params
+# (numba compiles these names in as constants)
+KERNEL_PARAMS = ("c_m", "g_l", "e_l", "v_t", "delta_t", "tau_w", "a", "b", "v_reset", "v_peak")
+C_M, G_L, E_L, V_T, DELTA_T, TAU_W, A, B, V_RESET, V_PEAK = range(10)
+
 
 @jit
 def _adex_rhs(v, w, p, i, i_in, g_in, ge_in):
     # RK4 stages beyond v_peak are clamped to it: the upswing ends there (reset) and the
     # exponential would otherwise throw w (driven by v) far off within one step
-    v = min(v, p[9, i])
-    arg = (v - p[3, i]) / p[4, i]
-    dv = (-p[1, i] * (v - p[2, i]) + p[1, i] * p[4, i] * math.exp(arg) - w
-          + i_in + ge_in - g_in * v) / p[0, i]
-    return dv, (p[6, i] * (v - p[2, i]) - w) / p[5, i]
+    v = min(v, p[V_PEAK, i])
+    arg = (v - p[V_T, i]) / p[DELTA_T, i]
+    dv = (-p[G_L, i] * (v - p[E_L, i]) + p[G_L, i] * p[DELTA_T, i] * math.exp(arg) - w
+          + i_in + ge_in - g_in * v) / p[C_M, i]
+    return dv, (p[A, i] * (v - p[E_L, i]) - w) / p[TAU_W, i]
 
 
 @jit
@@ -38,11 +43,11 @@ def step_adex(lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, 
         k4 = _adex_rhs(v + dt * k3[0], w + dt * k3[1], p, i, i_in, g_in, ge_in)
         v += dt / 6.0 * (k1[0] + 2.0 * k2[0] + 2.0 * k3[0] + k4[0])
         w += dt / 6.0 * (k1[1] + 2.0 * k2[1] + 2.0 * k3[1] + k4[1])
-        if v >= p[9, i]:
+        if v >= p[V_PEAK, i]:
             spiked[i] = True
             spike_t[i] = t + dt
-            v = p[8, i]
-            w += p[7, i]
+            v = p[V_RESET, i]
+            w += p[B, i]
         state[0, i], state[1, i] = v, w
 
 
@@ -69,9 +74,7 @@ class AdEx(NeuronModel):
 
     name: ClassVar[str] = "adex"
     state_names: ClassVar[tuple[str, ...]] = ("v", "w")
-    kernel_params: ClassVar[tuple[str, ...]] = (
-        "c_m", "g_l", "e_l", "v_t", "delta_t", "tau_w", "a", "b", "v_reset", "v_peak",
-    )
+    kernel_params: ClassVar[tuple[str, ...]] = KERNEL_PARAMS
     kernel = staticmethod(step_adex)
     positive: ClassVar[tuple[str, ...]] = ("c_m", "delta_t", "tau_w")
     non_negative: ClassVar[tuple[str, ...]] = ("g_l",)

@@ -13,17 +13,22 @@ from axonlab.neuro.drive import membrane_inputs
 from axonlab.neuro.models.base import NeuronModel
 from axonlab.neuro.models.rates import hh_rates, steady_gates
 
+# Rows of the parameter matrix p the kernel reads, named as the class's kernel_params
+# (numba compiles these names in as constants)
+KERNEL_PARAMS = ("c_m", "g_na", "g_k", "g_l", "e_na", "e_k", "e_l")
+C_M, G_NA, G_K, G_L, E_NA, E_K, E_L = range(7)
+
 
 @jit
 def hh_derivatives(v, m, h, n, p, i, i_in, g_in, ge_in):
     """dV/dt, dm/dt, dh/dt, dn/dt of the classic HH model (p: parameter matrix, i: column)."""
     am, bm, ah, bh, an, bn = hh_rates(v)
     i_ion = (
-        p[1, i] * m * m * m * h * (v - p[4, i])
-        + p[2, i] * n * n * n * n * (v - p[5, i])
-        + p[3, i] * (v - p[6, i])
+        p[G_NA, i] * m * m * m * h * (v - p[E_NA, i])
+        + p[G_K, i] * n * n * n * n * (v - p[E_K, i])
+        + p[G_L, i] * (v - p[E_L, i])
     )
-    dv = (i_in + ge_in - g_in * v - i_ion) / p[0, i]
+    dv = (i_in + ge_in - g_in * v - i_ion) / p[C_M, i]
     return dv, am * (1.0 - m) - bm * m, ah * (1.0 - h) - bh * h, an * (1.0 - n) - bn * n
 
 
@@ -34,7 +39,7 @@ def step_hh(lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, sp
     for i in range(lo, hi):
         v, m, h, n = state[0, i], state[1, i], state[2, i], state[3, i]
         i_in, g_in, ge_in = membrane_inputs(drive, i - lo)
-        i_na = p[1, i] * m * m * m * h * (v - p[4, i])
+        i_na = p[G_NA, i] * m * m * m * h * (v - p[E_NA, i])
         na_charge[i] += max(-i_na, 0.0) * dt
         k1 = hh_derivatives(v, m, h, n, p, i, i_in, g_in, ge_in)
         k2 = hh_derivatives(v + 0.5 * dt * k1[0], m + 0.5 * dt * k1[1], h + 0.5 * dt * k1[2],
@@ -77,7 +82,7 @@ class HodgkinHuxley(NeuronModel):
 
     name: ClassVar[str] = "hh"
     state_names: ClassVar[tuple[str, ...]] = ("v", "m", "h", "n")
-    kernel_params: ClassVar[tuple[str, ...]] = ("c_m", "g_na", "g_k", "g_l", "e_na", "e_k", "e_l")
+    kernel_params: ClassVar[tuple[str, ...]] = KERNEL_PARAMS
     kernel = staticmethod(step_hh)
     positive: ClassVar[tuple[str, ...]] = ("c_m",)
     non_negative: ClassVar[tuple[str, ...]] = ("g_na", "g_k", "g_l")

@@ -11,6 +11,11 @@ from axonlab.neuro.compiled import jit
 from axonlab.neuro.drive import membrane_inputs
 from axonlab.neuro.models.base import NeuronModel
 
+# Rows of the parameter matrix p the kernel reads, named as the class's kernel_params
+# (numba compiles these names in as constants)
+KERNEL_PARAMS = ("a", "b", "c", "d", "v_peak")
+A, B, C, D, V_PEAK = range(5)
+
 
 @jit
 def _izh_rhs(v, u, a, b, i_in, g_in, ge_in):
@@ -25,18 +30,18 @@ def step_izhikevich(lo, hi, t, dt, state, p, uniform, has_conductance, drive, sp
     for i in range(lo, hi):
         v, u = state[0, i], state[1, i]
         i_in, g_in, ge_in = membrane_inputs(drive, i - lo)
-        a, b = p[0, i], p[1, i]
+        a, b = p[A, i], p[B, i]
         k1 = _izh_rhs(v, u, a, b, i_in, g_in, ge_in)
         k2 = _izh_rhs(v + 0.5 * dt * k1[0], u + 0.5 * dt * k1[1], a, b, i_in, g_in, ge_in)
         k3 = _izh_rhs(v + 0.5 * dt * k2[0], u + 0.5 * dt * k2[1], a, b, i_in, g_in, ge_in)
         k4 = _izh_rhs(v + dt * k3[0], u + dt * k3[1], a, b, i_in, g_in, ge_in)
         v += dt / 6.0 * (k1[0] + 2.0 * k2[0] + 2.0 * k3[0] + k4[0])
         u += dt / 6.0 * (k1[1] + 2.0 * k2[1] + 2.0 * k3[1] + k4[1])
-        if v >= p[4, i]:
+        if v >= p[V_PEAK, i]:
             spiked[i] = True
             spike_t[i] = t + dt
-            v = p[2, i]
-            u += p[3, i]
+            v = p[C, i]
+            u += p[D, i]
         state[0, i], state[1, i] = v, u
 
 
@@ -60,7 +65,7 @@ class Izhikevich(NeuronModel):
 
     name: ClassVar[str] = "izhikevich"
     state_names: ClassVar[tuple[str, ...]] = ("v", "u")
-    kernel_params: ClassVar[tuple[str, ...]] = ("a", "b", "c", "d", "v_peak")
+    kernel_params: ClassVar[tuple[str, ...]] = KERNEL_PARAMS
     kernel = staticmethod(step_izhikevich)
     positive: ClassVar[tuple[str, ...]] = ("c_m",)
     ordered: ClassVar[tuple[tuple[str, str], ...]] = (("c", "v_peak"),)

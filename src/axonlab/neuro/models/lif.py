@@ -11,6 +11,12 @@ import numpy as np
 from axonlab.neuro.compiled import jit, jit_inline
 from axonlab.neuro.models.base import NeuronModel
 
+# Rows of the parameter matrix p the kernel reads: the class's kernel_params, then its
+# derived_params (numba compiles these names in as constants)
+KERNEL_PARAMS = ("tau_m", "c_m", "e_l", "v_th", "v_reset", "t_ref")
+DERIVED_PARAMS = ("decay", "refractory_steps", "r_m")
+TAU_M, C_M, E_L, V_TH, V_RESET, T_REF, DECAY, REFRACTORY_STEPS, R_M = range(9)
+
 
 @jit
 def step_lif(lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, spike_t,
@@ -30,8 +36,9 @@ def step_lif(lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, s
     if has_conductance:
         _lif_conductance_block(lo, hi, t + dt, dt, state, p, drive, spiked, spike_t)
     elif uniform:
-        _lif_current_block(lo, hi, t + dt, state, p[2, lo], p[8, lo], p[6, lo], p[3, lo],
-                           p[4, lo], p[7, lo], drive, spiked, spike_t)
+        _lif_current_block(lo, hi, t + dt, state, p[E_L, lo], p[R_M, lo], p[DECAY, lo],
+                           p[V_TH, lo], p[V_RESET, lo], p[REFRACTORY_STEPS, lo], drive, spiked,
+                           spike_t)
     else:
         _lif_current_neurons(lo, hi, t + dt, state, p, drive, spiked, spike_t)
 
@@ -41,15 +48,15 @@ def _lif_conductance_block(lo, hi, t_spike, dt, state, p, drive, spiked, spike_t
     for i in range(lo, hi):
         j = i - lo
         if drive[1, j] == 0.0:  # no conductance input now: the current-only update, no exp
-            v_free = _relax(state[0, i], p[2, i] + drive[3, j] * p[8, i], p[6, i])
+            v_free = _relax(state[0, i], p[E_L, i] + drive[3, j] * p[R_M, i], p[DECAY, i])
         else:
-            c_m = p[1, i]
-            g_l = c_m / p[0, i]
+            c_m = p[C_M, i]
+            g_l = c_m / p[TAU_M, i]
             g_total = g_l + drive[1, j]
-            v_inf = (g_l * p[2, i] + drive[2, j] + drive[3, j]) / g_total
+            v_inf = (g_l * p[E_L, i] + drive[2, j] + drive[3, j]) / g_total
             v_free = _relax(state[0, i], v_inf, math.exp(-dt * g_total / c_m))
-        _threshold(i, v_free + drive[0, j], state, spiked, spike_t, t_spike, p[3, i], p[4, i],
-                   p[7, i])
+        _threshold(i, v_free + drive[0, j], state, spiked, spike_t, t_spike, p[V_TH, i],
+                   p[V_RESET, i], p[REFRACTORY_STEPS, i])
 
 
 @jit
@@ -65,8 +72,9 @@ def _lif_current_block(lo, hi, t_spike, state, e_l, r_m, decay, v_th, v_reset,
 def _lif_current_neurons(lo, hi, t_spike, state, p, drive, spiked, spike_t):
     for i in range(lo, hi):
         j = i - lo
-        v_free = _relax(state[0, i], p[2, i] + drive[3, j] * p[8, i], p[6, i]) + drive[0, j]
-        _threshold(i, v_free, state, spiked, spike_t, t_spike, p[3, i], p[4, i], p[7, i])
+        v_free = _relax(state[0, i], p[E_L, i] + drive[3, j] * p[R_M, i], p[DECAY, i]) + drive[0, j]
+        _threshold(i, v_free, state, spiked, spike_t, t_spike, p[V_TH, i], p[V_RESET, i],
+                   p[REFRACTORY_STEPS, i])
 
 
 @jit_inline
@@ -109,23 +117,23 @@ class LIF(NeuronModel):
 
     name: ClassVar[str] = "lif"
     state_names: ClassVar[tuple[str, ...]] = ("v", "refractory_left")
-    kernel_params: ClassVar[tuple[str, ...]] = ("tau_m", "c_m", "e_l", "v_th", "v_reset", "t_ref")
+    kernel_params: ClassVar[tuple[str, ...]] = KERNEL_PARAMS
     # exp(-dt/tau_m); t_ref in whole steps; tau_m/c_m (ms cm2/uF = 1/(mS/cm2))
-    derived_params: ClassVar[tuple[str, ...]] = ("decay", "refractory_steps", "r_m")
+    derived_params: ClassVar[tuple[str, ...]] = DERIVED_PARAMS
     kernel = staticmethod(step_lif)
     positive: ClassVar[tuple[str, ...]] = ("tau_m", "c_m")
     non_negative: ClassVar[tuple[str, ...]] = ("t_ref",)
     ordered: ClassVar[tuple[tuple[str, str], ...]] = (("v_reset", "v_th"),)
 
     def derive(self, p: np.ndarray, dt: float) -> None:
-        p[6] = np.exp(-dt / p[0])
-        p[7] = np.round(p[5] / dt)
-        p[8] = p[0] / p[1]
+        p[DECAY] = np.exp(-dt / p[TAU_M])
+        p[REFRACTORY_STEPS] = np.round(p[T_REF] / dt)
+        p[R_M] = p[TAU_M] / p[C_M]
 
     def channel_weight(self, p: np.ndarray, tau_c: float, dt: float) -> np.ndarray:
         """The exact jump of V over one step (mV per uA/cm2 of channel current at t): the
         channel decays with tau_c while V relaxes with tau_m."""
-        tau_m, c_m = p[0], p[1]
+        tau_m, c_m = p[TAU_M], p[C_M]
         same = np.isclose(tau_m, tau_c)
         with np.errstate(divide="ignore", invalid="ignore"):
             exact = (tau_m * tau_c / (c_m * (tau_c - tau_m))

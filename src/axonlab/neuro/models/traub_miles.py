@@ -14,6 +14,11 @@ from axonlab.neuro.drive import membrane_inputs
 from axonlab.neuro.models.base import NeuronModel
 from axonlab.neuro.models.rates import vtrap
 
+# Rows of the parameter matrix p the kernel reads, named as the class's kernel_params
+# (numba compiles these names in as constants)
+KERNEL_PARAMS = ("c_m", "g_na", "g_k", "g_l", "e_na", "e_k", "e_l", "v_t", "v_spike")
+C_M, G_NA, G_K, G_L, E_NA, E_K, E_L, V_T, V_SPIKE = range(9)
+
 
 @jit
 def traub_miles_rates(x):
@@ -91,28 +96,28 @@ def step_traub_miles(lo, hi, t, dt, state, p, uniform, has_conductance, drive, s
     for i in range(lo, hi):
         v, m, h, n = state[0, i], state[1, i], state[2, i], state[3, i]
         i_in, g_in, ge_in = membrane_inputs(drive, i - lo)
-        g_na = p[1, i] * m * m * m * h
-        g_k = p[2, i] * n * n * n * n
-        na_charge[i] += max(g_na * (p[4, i] - v), 0.0) * dt
-        g_total = g_na + g_k + p[3, i] + g_in
-        drive_current = g_na * p[4, i] + g_k * p[5, i] + p[3, i] * p[6, i] + ge_in + i_in
+        g_na = p[G_NA, i] * m * m * m * h
+        g_k = p[G_K, i] * n * n * n * n
+        na_charge[i] += max(g_na * (p[E_NA, i] - v), 0.0) * dt
+        g_total = g_na + g_k + p[G_L, i] + g_in
+        drive_current = g_na * p[E_NA, i] + g_k * p[E_K, i] + p[G_L, i] * p[E_L, i] + ge_in + i_in
         # exact relaxation towards v_inf = drive_current / g_total with rate z = dt g_total / c_m;
         # where g_total all but vanishes (initial conductances drawn from a normal distribution
         # can be negative, as in Brian2's COBAHH) V is linear in t to first order instead
-        z = dt * g_total / p[0, i]
+        z = dt * g_total / p[C_M, i]
         if abs(z) > 1e-6:
             v_inf = drive_current / g_total
             v_new = v_inf + (v - v_inf) * math.exp(-z)
         else:
-            v_new = v + (drive_current - g_total * v) * dt / p[0, i]
-        m_inf, m_decay, h_inf, h_decay, n_inf, n_decay = _gate_propagators(v - p[7, i], table)
+            v_new = v + (drive_current - g_total * v) * dt / p[C_M, i]
+        m_inf, m_decay, h_inf, h_decay, n_inf, n_decay = _gate_propagators(v - p[V_T, i], table)
         state[1, i] = m_inf + (m - m_inf) * m_decay
         state[2, i] = h_inf + (h - h_inf) * h_decay
         state[3, i] = n_inf + (n - n_inf) * n_decay
         state[0, i] = v_new
-        if v < p[8, i] <= v_new:
+        if v < p[V_SPIKE, i] <= v_new:
             spiked[i] = True
-            spike_t[i] = t + dt * (p[8, i] - v) / (v_new - v)
+            spike_t[i] = t + dt * (p[V_SPIKE, i] - v) / (v_new - v)
 
 
 @dataclass(repr=False)
@@ -140,9 +145,7 @@ class TraubMiles(NeuronModel):
 
     name: ClassVar[str] = "traub_miles"
     state_names: ClassVar[tuple[str, ...]] = ("v", "m", "h", "n")
-    kernel_params: ClassVar[tuple[str, ...]] = (
-        "c_m", "g_na", "g_k", "g_l", "e_na", "e_k", "e_l", "v_t", "v_spike",
-    )
+    kernel_params: ClassVar[tuple[str, ...]] = KERNEL_PARAMS
     kernel = staticmethod(step_traub_miles)
     positive: ClassVar[tuple[str, ...]] = ("c_m",)
     non_negative: ClassVar[tuple[str, ...]] = ("g_na", "g_k", "g_l")
