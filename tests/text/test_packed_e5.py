@@ -104,6 +104,15 @@ def test_charsmap_replaces_single_codepoints_only():
     assert normalizer.normalize_str("ABC\u4e00\U0001F600D") == "xCyz!D"
 
 
+def test_a_map_without_the_cluster_break_is_refused(tmp_path):
+    from axonlab.text.e5_tokenizer import build_tokenizer
+
+    write_packed(tmp_path / "odd.bin", pieces=PIECES, scores=SCORES,
+                 norm_map={k: v for k, v in NORM.items() if k != 0x01}, dims=DIMS)
+    with pytest.raises(InputError, match="U\\+0001"):
+        build_tokenizer(read_packed(tmp_path / "odd.bin"))
+
+
 def test_not_a_packed_file_is_an_input_error(tmp_path):
     bad = tmp_path / "bad.bin"
     bad.write_bytes(b"GGUF" + bytes(40))

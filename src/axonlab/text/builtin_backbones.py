@@ -152,10 +152,15 @@ def prepare(name: str, *, force: bool = False,
     if not source.is_file():
         raise InputError(f"{spec.package} holds no {spec.packed}; reinstall it "
                          f"({install_hint(spec)})", path=source)
-    with _lock(folder):
-        if not force and _is_current(folder, spec):  # another process made it meanwhile
-            return folder
-        _convert_atomically(source, folder, _source(spec), progress)
+    try:
+        with _lock(folder):
+            if not force and _is_current(folder, spec):  # another process made it meanwhile
+                return folder
+            _convert_atomically(source, folder, _source(spec), progress)
+    except OSError as err:  # an unwritable cache, a full disk
+        raise InputError(f"cannot write the converted {name} ({err.strerror or err}); free "
+                         "some space or set XDG_CACHE_HOME to another folder",
+                         path=folder.parent) from err
     return folder
 
 

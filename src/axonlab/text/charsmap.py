@@ -21,6 +21,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping
 
+from axonlab.errors import InputError
+
 BLOCK = 256  # a base's children, base ^ 0..255, all sit in its 256-unit block
 MAX_OFFSET = 1 << 21  # larger offsets need the shifted encoding, which this writer avoids
 LEAF_BIT, VALUE_BIT = 1 << 8, 1 << 31
@@ -43,7 +45,7 @@ def build_charsmap(table: Mapping[int, str]) -> bytes:
     root = _Node()
     for codepoint in sorted(table):
         if codepoint < 1:
-            raise ValueError("codepoint 0 cannot be a charsmap key")
+            raise InputError("codepoint 0 cannot be replaced (a NUL byte ends a charsmap key)")
         replacement = table[codepoint]
         if replacement not in offsets:  # identical replacements share one string
             offsets[replacement] = len(strings)
@@ -98,7 +100,7 @@ def _place(root: _Node) -> list[int]:
         here = position[id(node)]
         offset = here ^ node.base
         if offset >= MAX_OFFSET:
-            raise ValueError("charsmap too large for a 21-bit offset")
+            raise InputError("replacement table too large for a 21-bit charsmap offset")
         unit = units[here] | (offset << 10)
         if node.value is not None:
             unit |= LEAF_BIT

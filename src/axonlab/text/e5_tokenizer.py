@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from axonlab.errors import InputError
 from axonlab.text.charsmap import build_charsmap
 from axonlab.text.packed_e5 import PackedE5
 
@@ -59,9 +60,11 @@ def build_tokenizer(packed: PackedE5):
     from tokenizers.processors import TemplateProcessing
 
     if packed.norm_map.get(ord(CLUSTER_BREAK)) != "":
-        raise ValueError("the normalisation map must delete U+0001 (it ends grapheme clusters)")
+        raise InputError("the normalisation map does not delete U+0001, which the tokenizer "
+                         "uses to end grapheme clusters", path=packed.path)
     if packed.norm_map.get(ord(METASPACE)) is None:
-        raise ValueError("the normalisation map must map U+2581 (the metaspace)")
+        raise InputError("the normalisation map leaves U+2581 (the metaspace) as it is",
+                         path=packed.path)
     vocab = list(zip(packed.pieces, packed.scores.astype(float).tolist(), strict=True))
     tokenizer = Tokenizer(models.Unigram(vocab, unk_id=packed.unk, byte_fallback=False))
     tokenizer.normalizer = normalizers.Sequence([
