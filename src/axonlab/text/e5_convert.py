@@ -10,7 +10,8 @@ bits. The folder written here holds ``config.json`` (``BertModel``), ``model.saf
 The packed file carries no pooler (the model was trained with mean pooling); the folder gets an
 identity one (``tanh`` of the ``<s>`` vector), so loading warns about no missing weight and every
 conversion is the same bytes. Weights are dequantised one tensor at a time, and the embedding
-table in slices, so a conversion needs tens of MB of memory, not the model's 470 MB.
+table in slices: a whole conversion peaks at about 230 MB of memory, Python and its libraries
+included, less than the 470 MB of weights it writes (``benchmarks/bench_multilingual.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from axonlab.text.e5_tokenizer import build_tokenizer, tokenizer_config
+from axonlab.text.e5_tokenizer import tokenizer_config, tokenizer_json
 from axonlab.text.packed_e5 import FP32, PackedE5, dequantize_q4_0
 
 # packed name -> BertModel parameter name (suffix ".weight"/".bias" from the packed ".w"/".b")
@@ -152,6 +153,6 @@ def convert(packed: PackedE5, folder: Path,
     say("weights (dequantising 4-bit matrices)")
     write_safetensors(packed, folder / "model.safetensors")
     say("tokenizer")
-    build_tokenizer(packed).save(str(folder / "tokenizer.json"))
+    (folder / "tokenizer.json").write_text(tokenizer_json(packed), encoding="utf-8")
     config = tokenizer_config(packed, max_length=packed.header.max_positions)
     (folder / "tokenizer_config.json").write_text(json.dumps(config, indent=2) + "\n")

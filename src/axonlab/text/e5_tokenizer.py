@@ -56,6 +56,17 @@ def char_class(codepoints: Iterable[int], *, negate: bool = False) -> str:
 def build_tokenizer(packed: PackedE5):
     """The ``tokenizers.Tokenizer`` for ``packed``'s pieces, scores and normalisation map, with
     ``<s> ... </s>`` around each text (``<s> A </s></s> B </s>`` for a pair)."""
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_str(tokenizer_json(packed))
+
+
+def tokenizer_json(packed: PackedE5) -> str:
+    """:func:`build_tokenizer`'s tokenizer as ``tokenizer.json`` text. The pipeline is built
+    around a Unigram model of the special pieces alone and the 250k pieces go into its JSON:
+    building the full model in tokenizers first would double the conversion's peak memory."""
+    import json
+
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
     from tokenizers.processors import TemplateProcessing
 
@@ -65,8 +76,11 @@ def build_tokenizer(packed: PackedE5):
     if packed.norm_map.get(ord(METASPACE)) is None:
         raise InputError("the normalisation map leaves U+2581 (the metaspace) as it is",
                          path=packed.path)
-    vocab = list(zip(packed.pieces, packed.scores.astype(float).tolist(), strict=True))
-    tokenizer = Tokenizer(models.Unigram(vocab, unk_id=packed.unk, byte_fallback=False))
+    scores = packed.scores.astype(float).tolist()
+    head = max(packed.bos, packed.eos, packed.pad, packed.unk) + 1
+    tokenizer = Tokenizer(models.Unigram(
+        list(zip(packed.pieces[:head], scores[:head], strict=True)), unk_id=packed.unk,
+        byte_fallback=False))
     tokenizer.normalizer = normalizers.Sequence([
         normalizers.Replace(Regex(f"(?<={char_class(packed.norm_map)})"), CLUSTER_BREAK),
         normalizers.Precompiled(build_charsmap(packed.norm_map)),
@@ -84,7 +98,11 @@ def build_tokenizer(packed: PackedE5):
         pair=f"{bos} $A {eos} {eos} $B {eos}",
         special_tokens=[(bos, packed.bos), (eos, packed.eos)],
     )
-    return tokenizer
+    document = json.loads(tokenizer.to_str())
+    if set(document["model"]) != {"type", "unk_id", "vocab", "byte_fallback"}:
+        raise RuntimeError("tokenizers serialises Unigram differently than expected")
+    document["model"]["vocab"] = [list(pair) for pair in zip(packed.pieces, scores, strict=True)]
+    return json.dumps(document, ensure_ascii=False)
 
 
 def tokenizer_config(packed: PackedE5, max_length: int) -> dict[str, Any]:
