@@ -80,3 +80,45 @@ def test_help_lists_the_options():
     assert result.exit_code == 0
     for option in ("--host", "--port", "--max-batch-size", "--max-wait-ms", "--backend"):
         assert option in result.output
+
+
+@pytest.fixture()
+def captured_settings(monkeypatch):
+    """Run ``axonlab serve`` up to the point it would listen; capture its settings and how the
+    runs were loaded."""
+    import axonlab.serve
+    import axonlab.serve.app
+
+    seen: dict = {}
+
+    def load_runs(run_dirs, *, backend, quantize):
+        seen.update(backend=backend, quantize=quantize)
+        return {}
+
+    monkeypatch.setattr(axonlab.serve, "load_runs", load_runs)
+    monkeypatch.setattr(axonlab.serve.app, "serve_forever",
+                        lambda app, settings: seen.update(settings=settings))
+    return seen
+
+
+def test_flag_beats_environment_beats_default(axonlab, captured_settings, monkeypatch, tmp_path):
+    """Contract: AXONLAB_SERVE_PORT=P axonlab serve RUN listens on P unless --port is given."""
+    assert axonlab("serve", tmp_path)[0] == 0
+    assert captured_settings["settings"].port == 8000  # the default
+    monkeypatch.setenv("AXONLAB_SERVE_PORT", "8123")
+    monkeypatch.setenv("AXONLAB_SERVE_MAX_BATCH_SIZE", "7")
+    monkeypatch.setenv("AXONLAB_SERVE_BACKEND", "torch")
+    assert axonlab("serve", tmp_path)[0] == 0
+    settings = captured_settings["settings"]
+    assert (settings.port, settings.max_batch_size) == (8123, 7)
+    assert captured_settings["backend"] == "torch" and not captured_settings["quantize"]
+    assert axonlab("serve", tmp_path, "--port", "8124")[0] == 0
+    assert captured_settings["settings"].port == 8124  # the flag wins
+    assert captured_settings["settings"].max_batch_size == 7
+
+
+def test_a_bad_environment_value_names_its_variable(axonlab, captured_settings, monkeypatch,
+                                                    tmp_path):
+    monkeypatch.setenv("AXONLAB_SERVE_PORT", "99999")
+    code, _, err = axonlab("serve", tmp_path)
+    assert code == 1 and "--port (from AXONLAB_SERVE_PORT)" in err

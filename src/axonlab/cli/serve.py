@@ -1,8 +1,8 @@
 """``axonlab serve``: put trained run directories behind the HTTP API and the try-it page.
 
 The defaults live in :class:`axonlab.serve.Settings` only: an option left out is not passed, so
-the setting's default (or its ``AXONLAB_SERVE_*`` environment variable) applies, and ``--help``
-shows the setting's default.
+its ``AXONLAB_SERVE_*`` environment variable or else the setting's default applies (flag > env >
+default, for every setting), and ``--help`` shows the setting's default.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from axonlab.cli.common import Backend, check_backend, console
+from axonlab.cli.common import Backend, check_backend, console, given
 from axonlab.serve.settings import Settings
 
 
@@ -100,41 +100,31 @@ def serve(
     from axonlab.serve.app import serve_forever, set_threads
 
     quiet_transformers()
-    backend = backend or Backend(Settings.model_fields["backend"].default)
-    if quantize is None:  # the default applies to the backend that quantises
-        quantize = backend is Backend.onnx and Settings.model_fields["quantize"].default
-    check_backend(backend, quantize)
-    given = {
-        "host": host,
-        "port": port,
-        "max_batch_size": max_batch_size,
-        "max_wait_ms": max_wait_ms,
-        "max_body_bytes": max_body_bytes,
-        "max_text_chars": max_text_chars,
-        "max_inputs": max_inputs,
-        "max_new_tokens": max_new_tokens,
-        "max_queued_texts": max_queued_texts,
-        "max_queued_generations": max_queued_generations,
-        "request_timeout_s": request_timeout_s,
-        "body_timeout_s": body_timeout_s,
-        "max_connections": max_connections,
-        "shutdown_timeout_s": shutdown_timeout_s,
-        "threads": threads,
-    }
+    # Only what the user set is passed: the rest comes from AXONLAB_SERVE_* or the defaults.
+    options = given(
+        host=host, port=port, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms,
+        max_body_bytes=max_body_bytes, max_text_chars=max_text_chars, max_inputs=max_inputs,
+        max_new_tokens=max_new_tokens, max_queued_texts=max_queued_texts,
+        max_queued_generations=max_queued_generations, request_timeout_s=request_timeout_s,
+        body_timeout_s=body_timeout_s, max_connections=max_connections,
+        shutdown_timeout_s=shutdown_timeout_s, threads=threads,
+        backend=backend and backend.value, quantize=quantize,
+    )
     try:
-        settings = Settings(
-            run_dirs=run_dirs,
-            backend=backend.value,
-            quantize=quantize,
-            **{name: value for name, value in given.items() if value is not None},
-        )
+        settings = Settings(run_dirs=run_dirs, **options)
     except ValidationError as err:
         first = err.errors()[0]
-        option = "--" + str(first["loc"][0]).replace("_", "-")
-        raise InputError(f"{option}: {first['msg']}") from err
+        name = str(first["loc"][0])
+        where = "--" + name.replace("_", "-")
+        if name not in options:
+            where += f" (from AXONLAB_SERVE_{name.upper()})"
+        raise InputError(f"{where}: {first['msg']}") from err
+    if quantize and settings.backend != Backend.onnx.value:
+        check_backend(Backend(settings.backend), quantize)  # --quantize asked of torch
+    int8 = settings.quantize and settings.backend == Backend.onnx.value
     # Load before binding the port: a bad run directory is a one-line error, not a crashed worker.
     set_threads(settings.threads)  # before loading: ONNX Runtime sessions take the count too
-    models = load_runs(settings.run_dirs, backend=settings.backend, quantize=settings.quantize)
+    models = load_runs(settings.run_dirs, backend=settings.backend, quantize=int8)
     app = create_app(settings, models=models)
     names = ", ".join(models)
     url = f"http://{settings.host}:{settings.port}/"

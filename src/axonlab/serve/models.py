@@ -19,8 +19,7 @@ from axonlab.errors import InputError, RunDirectoryError
 from axonlab.runs import RunDirectory
 from axonlab.serve.batcher import MicroBatcher
 from axonlab.serve.generation import GenerationQueue
-
-TEXT_TASKS = ("classify", "ner")
+from axonlab.text.tasks import TASKS as TEXT_TASKS  # the one registry of text tasks
 
 
 @runtime_checkable

@@ -13,7 +13,10 @@ offers exactly that, so classification and NER (windows, offsets, label maps) ru
 
 from __future__ import annotations
 
+import logging
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -91,7 +94,7 @@ def export(model: Any, tokenizer: Any, path: str | Path) -> Path:
     names = tuple(name for name in INPUTS if name in example)
     dims = {0: torch.export.Dim("batch"), 1: torch.export.Dim("sequence")}
     model.eval()
-    with atomic_path(path) as tmp, warnings.catch_warnings():
+    with atomic_path(path) as tmp, warnings.catch_warnings(), _quiet("torch.onnx"):
         warnings.simplefilter("ignore")  # the exporter's deprecation chatter
         program = torch.onnx.export(
             LogitsOnly(model, names),
@@ -105,6 +108,18 @@ def export(model: Any, tokenizer: Any, path: str | Path) -> Path:
         )
         program.save(str(tmp), external_data=False)
     return Path(path)
+
+
+@contextmanager
+def _quiet(logger: str) -> Iterator[None]:
+    """Keep ``logger`` to errors (the exporter logs "torchvision is not installed" four times)."""
+    log = logging.getLogger(logger)
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def onnx_files(run_dir: str | Path, model: Any, tokenizer: Any, *, int8: bool) -> Path:
