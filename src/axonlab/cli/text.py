@@ -270,7 +270,7 @@ def predict(
 
         use_onnx(model, quantize=quantize)
     if input_file is not None and output_file is not None:
-        from axonlab.text.batch import predict_file
+        from axonlab.text.batch_prediction import predict_file
 
         summary = predict_file(
             model,

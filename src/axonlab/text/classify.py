@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from axonlab.errors import InputError
-from axonlab.text.batching import length_batches
 from axonlab.text.data import LabelledTexts, LabelMap, read_labelled
+from axonlab.text.length_batches import length_batches
 from axonlab.text.metrics import classification_metrics, plot_confusion_matrix, report_table
 from axonlab.text.report import EvalReport
 from axonlab.text.task import TextTask

@@ -85,7 +85,7 @@ class TextModel:
     def fingerprint(self) -> dict[str, str]:
         """What identifies this model's predictions: its run, a digest of its weights and the
         backend that runs them (batch prediction records it beside its output)."""
-        from axonlab.text.batch import file_digest
+        from axonlab.text.batch_prediction import file_digest
 
         weights = sorted((self.run_dir / MODEL_DIR).glob("*.safetensors"))
         return {

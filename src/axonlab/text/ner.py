@@ -19,10 +19,10 @@ import torch
 from axonlab.errors import InputError
 from axonlab.text import defaults
 from axonlab.text.alignment import IGNORE_INDEX, WordAligner
-from axonlab.text.batching import length_batches
 from axonlab.text.casing import add_casing_types, has_token_types, uses_casing
 from axonlab.text.conll import TaggedSentence, read_ner
 from axonlab.text.entities import decode, split_words
+from axonlab.text.length_batches import length_batches
 from axonlab.text.ner_metrics import entity_scores, format_report
 from axonlab.text.report import EvalReport
 from axonlab.text.tags import best_valid_tags, label_list, split_tag
