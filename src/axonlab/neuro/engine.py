@@ -69,34 +69,37 @@ def seed_numba(seed):
     np.random.seed(seed)
 
 
+# The helpers below and the loop take arrays, not the named groups: run_steps unpacks the groups
+# once per call, because every read of a group's field inside the step loop would take (and
+# drop) a reference on its array, per block or per step (a few percent of the CUBA loop).
+
 @jit
-def _inputs(s, state, cur, stim, gaps, chem):
+def _inputs(s, state, cur, stim_idx, stim_on, stim_off, stim_amp, stim_sd, gap_a, gap_b, gap_g,
+            chem_pre, chem_post, chem_par, chem_tr):
     """Currents at t into ``cur`` (rows I_EXT, I_GAP, I_SYN; see :func:`synaptic_drive`)."""
     cur[:, :] = 0.0
-    for k in range(stim.idx.size):
-        if stim.on[k] <= s < stim.off[k]:
-            noise = stim.sd[k] * np.random.standard_normal() if stim.sd[k] > 0.0 else 0.0
-            cur[I_EXT, stim.idx[k]] += stim.amp[k] + noise
-    for k in range(gaps.a.size):
-        i_ab = gaps.g[k] * (state[0, gaps.b[k]] - state[0, gaps.a[k]])  # into a
-        cur[I_GAP, gaps.a[k]] += i_ab
-        cur[I_GAP, gaps.b[k]] -= i_ab
-    par = chem.par
-    for j in range(chem.pre.size):
-        v = state[0, chem.post[j]]
+    for k in range(stim_idx.size):
+        if stim_on[k] <= s < stim_off[k]:
+            noise = stim_sd[k] * np.random.standard_normal() if stim_sd[k] > 0.0 else 0.0
+            cur[I_EXT, stim_idx[k]] += stim_amp[k] + noise
+    for k in range(gap_a.size):
+        i_ab = gap_g[k] * (state[0, gap_b[k]] - state[0, gap_a[k]])  # into a
+        cur[I_GAP, gap_a[k]] += i_ab
+        cur[I_GAP, gap_b[k]] -= i_ab
+    for j in range(chem_pre.size):
+        v = state[0, chem_post[j]]
         block = 1.0
-        if par[CHEM_MG, j] > 0.0:  # Mg2+ block (Jahr & Stevens 1990)
-            block = 1.0 / (1.0 + par[CHEM_MG, j] / 3.57 * math.exp(-0.062 * v))
-        cur[I_SYN, chem.post[j]] += (par[CHEM_G_MAX, j] * chem.tr[CHEM_R, j]
-                                     * (par[CHEM_E_REV, j] - v) * block)
+        if chem_par[CHEM_MG, j] > 0.0:  # Mg2+ block (Jahr & Stevens 1990)
+            block = 1.0 / (1.0 + chem_par[CHEM_MG, j] / 3.57 * math.exp(-0.062 * v))
+        cur[I_SYN, chem_post[j]] += (chem_par[CHEM_G_MAX, j] * chem_tr[CHEM_R, j]
+                                     * (chem_par[CHEM_E_REV, j] - v) * block)
 
 
 @jit
-def _deliver(s, n_ring, new_spikes, exp, ch_val, ring):
+def _deliver(s, n_ring, new_spikes, out_ptr, out_post, out_ch, out_w, out_d, ch_val, ring):
     """Spikes of step s reach their channels: without delay straight into the values at t + dt
     (the channels were advanced while the drive was summed), otherwise d steps later through
     the ring's slot (s + d), which :func:`synaptic_drive` adds in at step s + d."""
-    out_ptr, out_post, out_ch, out_w, out_d = exp
     for i in new_spikes:
         for k in range(out_ptr[i], out_ptr[i + 1]):  # uint64: no wraparound checks
             if out_d[k] == 0:
@@ -106,30 +109,30 @@ def _deliver(s, n_ring, new_spikes, exp, ch_val, ring):
 
 
 @jit
-def _poisson_arrivals(ch_val, pois):
-    for k in range(pois.idx.size):
-        ch_val[pois.ch[k], pois.idx[k]] += pois.w[k] * np.random.poisson(pois.lam[k])
+def _poisson_arrivals(ch_val, pois_idx, pois_lam, pois_ch, pois_w):
+    for k in range(pois_idx.size):
+        ch_val[pois_ch[k], pois_idx[k]] += pois_w[k] * np.random.poisson(pois_lam[k])
 
 
 @jit
-def _advance_chemical(s, dt, n_hist, chem):
-    par, tr = chem.par, chem.tr
-    for j in range(chem.pre.size):
-        t_mid = tr[CHEM_T, j] * par[CHEM_CLEAR_HALF_DECAY, j]  # T at mid-step drives binding
-        rate = par[CHEM_ALPHA, j] * t_mid + par[CHEM_BETA, j]
-        r_inf = par[CHEM_ALPHA, j] * t_mid / rate
-        tr[CHEM_R, j] = r_inf + (tr[CHEM_R, j] - r_inf) * math.exp(-dt * rate)
-        tr[CHEM_T, j] *= par[CHEM_CLEAR_DECAY, j]
-        if chem.spike_hist[(s - chem.d[j]) % n_hist, chem.pre[j]]:
-            tr[CHEM_T, j] += par[CHEM_RELEASE, j]
+def _advance_chemical(s, dt, n_hist, spike_hist, chem_pre, chem_d, chem_par, chem_tr):
+    for j in range(chem_pre.size):
+        # T at mid-step drives binding
+        t_mid = chem_tr[CHEM_T, j] * chem_par[CHEM_CLEAR_HALF_DECAY, j]
+        rate = chem_par[CHEM_ALPHA, j] * t_mid + chem_par[CHEM_BETA, j]
+        r_inf = chem_par[CHEM_ALPHA, j] * t_mid / rate
+        chem_tr[CHEM_R, j] = r_inf + (chem_tr[CHEM_R, j] - r_inf) * math.exp(-dt * rate)
+        chem_tr[CHEM_T, j] *= chem_par[CHEM_CLEAR_DECAY, j]
+        if spike_hist[(s - chem_d[j]) % n_hist, chem_pre[j]]:
+            chem_tr[CHEM_T, j] += chem_par[CHEM_RELEASE, j]
 
 
 @jit
-def _record(s, ch_val, state, cur, chem_tr, rec):
-    for col in range(rec.src.size):
-        if (s + 1) % rec.every[col] != 0:
+def _record(s, ch_val, state, cur, chem_tr, rec_src, rec_row, rec_idx, rec_every, rec_buf):
+    for col in range(rec_src.size):
+        if (s + 1) % rec_every[col] != 0:
             continue
-        row, idx, src = rec.row[col], rec.idx[col], rec.src[col]
+        row, idx, src = rec_row[col], rec_idx[col], rec_src[col]
         if src == REC_STATE:
             val = state[row, idx]
         elif src == REC_CHANNEL:
@@ -138,7 +141,7 @@ def _record(s, ch_val, state, cur, chem_tr, rec):
             val = chem_tr[row, idx]
         else:  # REC_CURRENT
             val = cur[row, idx]
-        rec.buf[(s + 1) // rec.every[col], col] = val
+        rec_buf[(s + 1) // rec_every[col], col] = val
 
 
 # The dispatch: slot k runs the kernel of the model of kind code k (the registry's order);
@@ -165,10 +168,15 @@ def run_steps(s0, s1, dt, loop, spk_idx, spk_t, status):
     """Advance steps s0..s1-1 of ``loop`` (a :class:`~axonlab.neuro.layout.Loop`), storing
     spikes (global neuron index, ms) in ``spk_idx``/``spk_t``. status: [code, step reached,
     spikes stored, bad neuron]."""
-    neurons, channels, exp, chem, gaps, stim, pois, acc, rec = loop
-    state, params, tables = neurons.state, neurons.params, neurons.tables
-    ch_val, ring = channels.val, channels.ring
-    cur, na_charge, syn_charge = acc
+    seg_kind, seg_lo, seg_hi, seg_uniform, table_of, state, params, tables = loop.neurons
+    ch_val, ch_decay, ch_is_cond, ch_erev, ch_prop, ring = loop.channels
+    out_ptr, out_post, out_ch, out_w, out_d = loop.exp
+    chem_pre, chem_post, chem_d, chem_par, chem_tr, spike_hist = loop.chem
+    gap_a, gap_b, gap_g = loop.gaps
+    stim_idx, stim_on, stim_off, stim_amp, stim_sd = loop.stimuli
+    pois_idx, pois_lam, pois_ch, pois_w = loop.poisson
+    cur, na_charge, syn_charge = loop.acc
+    rec_src, rec_row, rec_idx, rec_every, rec_buf = loop.rec
     n = state.shape[1]
     # padded to whole 64-bit words so that the spike scan can skip 8 silent neurons at a time
     spiked = np.zeros((n + 7) // 8 * 8, dtype=np.bool_)
@@ -176,13 +184,13 @@ def run_steps(s0, s1, dt, loop, spk_idx, spk_t, status):
     spike_t = np.zeros(n)
     drive = np.zeros((4, BLOCK))
     has_conductance = False
-    for c in range(channels.is_cond.size):
-        has_conductance |= channels.is_cond[c]
+    for c in range(ch_is_cond.size):
+        has_conductance |= ch_is_cond[c]
     # currents other than the exponential channels: only then is ``cur`` kept (CUBA has none)
-    track_currents = stim.idx.size + gaps.a.size + chem.pre.size > 0
-    for col in range(rec.src.size):
-        track_currents |= rec.src[col] == REC_CURRENT
-    n_ring, n_hist = ring.shape[0], chem.spike_hist.shape[0]
+    track_currents = stim_idx.size + gap_a.size + chem_pre.size > 0
+    for col in range(rec_src.size):
+        track_currents |= rec_src[col] == REC_CURRENT
+    n_ring, n_hist = ring.shape[0], spike_hist.shape[0]
     n_spk = status[2]
     for s in range(s0, s1):
         if n_spk + n > spk_idx.size:
@@ -190,16 +198,17 @@ def run_steps(s0, s1, dt, loop, spk_idx, spk_t, status):
             return
         t = s * dt
         if track_currents:
-            _inputs(s, state, cur, stim, gaps, chem)
+            _inputs(s, state, cur, stim_idx, stim_on, stim_off, stim_amp, stim_sd, gap_a, gap_b,
+                    gap_g, chem_pre, chem_post, chem_par, chem_tr)
         spiked[:] = False
-        for g in range(neurons.kind.size):
-            kind, uniform = neurons.kind[g], neurons.uniform[g]
-            table = tables[neurons.table_of[g]]
-            for lo in range(neurons.lo[g], neurons.hi[g], BLOCK):
-                hi = min(lo + BLOCK, neurons.hi[g])
+        for g in range(seg_kind.size):
+            kind, uniform = seg_kind[g], seg_uniform[g]
+            table = tables[table_of[g]]
+            for lo in range(seg_lo[g], seg_hi[g], BLOCK):
+                hi = min(lo + BLOCK, seg_hi[g])
                 synaptic_drive(lo, hi, dt, uniform, has_conductance, track_currents, state, cur,
-                               ch_val, channels.decay, channels.is_cond, channels.erev,
-                               channels.prop, ring, s % n_ring, drive, syn_charge)
+                               ch_val, ch_decay, ch_is_cond, ch_erev, ch_prop, ring, s % n_ring,
+                               drive, syn_charge)
                 # the arguments written out in each call: a tuple of them, star-expanded, would
                 # take a reference on each of its arrays per block (CUBA's step is ~10 us)
                 if kind == 0:
@@ -235,8 +244,8 @@ def run_steps(s0, s1, dt, loop, spk_idx, spk_t, status):
                 bad += 1
             status[0], status[1], status[2], status[3] = UNSTABLE, s, n_spk, bad
             return
-        if chem.pre.size:
-            chem.spike_hist[s % n_hist, :] = spiked[:n]
+        if chem_pre.size:
+            spike_hist[s % n_hist, :] = spiked[:n]
         first_new = n_spk
         for w in range(spiked_words.size):
             if spiked_words[w]:
@@ -245,10 +254,11 @@ def run_steps(s0, s1, dt, loop, spk_idx, spk_t, status):
                         spk_idx[n_spk] = i
                         spk_t[n_spk] = spike_t[i]
                         n_spk += 1
-        _deliver(s, n_ring, spk_idx[first_new:n_spk], exp, ch_val, ring)
-        _poisson_arrivals(ch_val, pois)
-        _advance_chemical(s, dt, n_hist, chem)
-        _record(s, ch_val, state, cur, chem.tr, rec)
+        _deliver(s, n_ring, spk_idx[first_new:n_spk], out_ptr, out_post, out_ch, out_w, out_d,
+                 ch_val, ring)
+        _poisson_arrivals(ch_val, pois_idx, pois_lam, pois_ch, pois_w)
+        _advance_chemical(s, dt, n_hist, spike_hist, chem_pre, chem_d, chem_par, chem_tr)
+        _record(s, ch_val, state, cur, chem_tr, rec_src, rec_row, rec_idx, rec_every, rec_buf)
     status[0], status[1], status[2] = OK, s1, n_spk
 
 
