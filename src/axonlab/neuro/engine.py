@@ -168,15 +168,22 @@ def run_steps(s0, s1, dt, loop, spk_idx, spk_t, status):
     """Advance steps s0..s1-1 of ``loop`` (a :class:`~axonlab.neuro.layout.Loop`), storing
     spikes (global neuron index, ms) in ``spk_idx``/``spk_t``. status: [code, step reached,
     spikes stored, bad neuron]."""
-    seg_kind, seg_lo, seg_hi, seg_uniform, table_of, state, params, tables = loop.neurons
-    ch_val, ch_decay, ch_is_cond, ch_erev, ch_prop, ring = loop.channels
-    out_ptr, out_post, out_ch, out_w, out_d = loop.exp
-    chem_pre, chem_post, chem_d, chem_par, chem_tr, spike_hist = loop.chem
-    gap_a, gap_b, gap_g = loop.gaps
-    stim_idx, stim_on, stim_off, stim_amp, stim_sd = loop.stimuli
-    pois_idx, pois_lam, pois_ch, pois_w = loop.poisson
-    cur, na_charge, syn_charge = loop.acc
-    rec_src, rec_row, rec_idx, rec_every, rec_buf = loop.rec
+    # every field read here, by name, once per call (see the note above the helpers)
+    nrn, chn, exp, chem, rec = loop.neurons, loop.channels, loop.exp, loop.chem, loop.rec
+    seg_kind, seg_lo, seg_hi, seg_uniform = nrn.kind, nrn.lo, nrn.hi, nrn.uniform
+    table_of, tables, state, params = nrn.table_of, nrn.tables, nrn.state, nrn.params
+    ch_val, ch_decay, ch_is_cond, ch_erev = chn.val, chn.decay, chn.is_cond, chn.erev
+    ch_prop, ring = chn.prop, chn.ring
+    out_ptr, out_post, out_ch, out_w, out_d = exp.ptr, exp.post, exp.ch, exp.w, exp.d
+    chem_pre, chem_post, chem_d, chem_par = chem.pre, chem.post, chem.d, chem.par
+    chem_tr, spike_hist = chem.tr, chem.spike_hist
+    gap_a, gap_b, gap_g = loop.gaps.a, loop.gaps.b, loop.gaps.g
+    stim_idx, stim_on, stim_off = loop.stimuli.idx, loop.stimuli.on, loop.stimuli.off
+    stim_amp, stim_sd = loop.stimuli.amp, loop.stimuli.sd
+    pois_idx, pois_lam, pois_ch, pois_w = (loop.poisson.idx, loop.poisson.lam, loop.poisson.ch,
+                                           loop.poisson.w)
+    cur, na_charge, syn_charge = loop.acc.cur, loop.acc.na_charge, loop.acc.syn_charge
+    rec_src, rec_row, rec_idx, rec_every, rec_buf = rec.src, rec.row, rec.idx, rec.every, rec.buf
     n = state.shape[1]
     # padded to whole 64-bit words so that the spike scan can skip 8 silent neurons at a time
     spiked = np.zeros((n + 7) // 8 * 8, dtype=np.bool_)

@@ -1,8 +1,9 @@
 """The named structures between a network's description and its execution.
 
 :func:`axonlab.neuro.build.build` fills them, :func:`axonlab.neuro.engine.run_steps` runs on
-them: groups of flat arrays as named tuples (numba passes a named tuple of arrays as one
-argument, unpacked at no cost), and names for the rows of the parameter and recording arrays.
+them: groups of flat arrays as named tuples (numba takes a named tuple of arrays as one argument;
+the engine reads each field once per call), and names for the rows of the parameter, chemical
+synapse, current and recording arrays.
 Neurons of all populations share one global index (population after population).
 """
 
