@@ -141,9 +141,9 @@ def cobahh_axonlab(repeats: int) -> tuple[list[float], float]:
 def cuba_axonlab(n: int, repeats: int) -> tuple[list[float], float, float]:
     """Simulation-loop seconds per run, mean rate (Hz) and synapse memory (bytes per synapse)."""
     sims, rate, net = timed_runs(cuba_spec(n), repeats)
-    arrays = build(net, 1)
-    syn = arrays.loop["out_post"].size
-    per_syn = sum(arrays.loop[k].nbytes for k in ("out_post", "out_ch", "out_w", "out_d")) / syn
+    synapses = build(net, 1).loop.exp
+    columns = (synapses.post, synapses.ch, synapses.w, synapses.d)
+    per_syn = sum(a.nbytes for a in columns) / synapses.post.size
     return sims, rate, per_syn
 
 
@@ -152,9 +152,17 @@ def whole_process(repeats: int) -> list[float]:
     times = []
     for _ in range(repeats + 1):  # the first run fills numba's cache
         t = time.perf_counter()
-        subprocess.run([str(Path(sys.executable).parent / "axonlab"), "sim", "run",
-                        str(ROOT / "examples/neuro/cuba.yaml"), "--json"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "axonlab"),
+                "sim",
+                "run",
+                str(ROOT / "examples/neuro/cuba.yaml"),
+                "--json",
+            ],
+            check=True,
+            capture_output=True,
+        )
         times.append(time.perf_counter() - t)
     return times[1:]
 
@@ -177,8 +185,11 @@ def brian2_live(python: str, script: str, repeats: int) -> tuple[list[float], fl
 BRIAN2_SCALE = {4000: (0.610, 0.045), 16000: (1.278, 0.176), 64000: (4.247, 0.947)}
 BRIAN2_STANDALONE_WARM_TOTAL = 1.583  # s, construction to results, C++ standalone, compiled
 # COBAHH (4000 neurons, 1 s) from the same summary: sim loop s and mean rate Hz
-BRIAN2_COBAHH_NUMPY, BRIAN2_COBAHH_STANDALONE, NEST_COBAHH = (7.600, 35.54), (2.944, 33.78), (
-    13.874, 37.42)
+BRIAN2_COBAHH_NUMPY, BRIAN2_COBAHH_STANDALONE, NEST_COBAHH = (
+    (7.600, 35.54),
+    (2.944, 33.78),
+    (13.874, 37.42),
+)
 
 
 def brian2_row(args, script: str, have_b2: bool) -> tuple[float, str] | None:
@@ -187,36 +198,44 @@ def brian2_row(args, script: str, have_b2: bool) -> tuple[float, str] | None:
     if b2 is None:
         return None
     b2_sim = statistics.median(b2[0])
-    return b2_sim, (f"| Brian2 2.11 numpy (live, same run) | {len(b2[0])} | {b2_sim:.3f} | "
-                    f"{b2[1]:.2f} |")
+    return b2_sim, (
+        f"| Brian2 2.11 numpy (live, same run) | {len(b2[0])} | {b2_sim:.3f} | {b2[1]:.2f} |"
+    )
 
 
 def cobahh_lines(args, have_b2: bool) -> list[str]:
     sims, rate = cobahh_axonlab(args.repeats)
     ours = statistics.median(sims)
-    lines = ["", "### COBAHH (4000 Traub–Miles HH neurons, conductance synapses, p = 0.02, 1 s, "
-             "dt 0.1 ms), 1 thread", "",
-             "| simulator | runs | sim loop s (median) | mean rate Hz |", "|---|---|---|---|",
-             f"| axonlab (numba, exponential Euler, gate tables) | {len(sims)} | {ours:.3f} | "
-             f"{rate:.2f} |"]
+    lines = [
+        "",
+        "### COBAHH (4000 Traub–Miles HH neurons, conductance synapses, p = 0.02, 1 s, "
+        "dt 0.1 ms), 1 thread",
+        "",
+        "| simulator | runs | sim loop s (median) | mean rate Hz |",
+        "|---|---|---|---|",
+        f"| axonlab (numba, exponential Euler, gate tables) | {len(sims)} | {ours:.3f} | "
+        f"{rate:.2f} |",
+    ]
     b2 = brian2_row(args, BRIAN2_COBAHH, have_b2)
     stored = BRIAN2_COBAHH_NUMPY[0]
     b2_sim = stored if b2 is None else b2[0]
     lines += [] if b2 is None else [b2[1]]
-    lines += [f"| Brian2 2.11 numpy (stored figure) | 3 | {stored:.3f} | "
-              f"{BRIAN2_COBAHH_NUMPY[1]:.2f} |",
-              f"| Brian2 C++ standalone (stored figure) | 3 | {BRIAN2_COBAHH_STANDALONE[0]:.3f} | "
-              f"{BRIAN2_COBAHH_STANDALONE[1]:.2f} |",
-              f"| NEST 3.10, 1 thread (stored figure) | 3 | {NEST_COBAHH[0]:.3f} | "
-              f"{NEST_COBAHH[1]:.2f} |", "",
-              f"axonlab / Brian2 numpy speed-up: **{b2_sim / ours:.2f}x** "
-              f"({'stored figure' if b2 is None else 'live, same run'}; target >= 4x); "
-              f"against the stored {stored:.3f} s figure {stored / ours:.2f}x; vs Brian2 C++ "
-              f"standalone (stored) {BRIAN2_COBAHH_STANDALONE[0] / ours:.2f}x. Brian2 run live "
-              "in this venv has been 2-3x slower than its stored figures (cause not established), "
-              "so the stored figure is the anchor. The mean rate moves with the seed (34-42 Hz "
-              "over seeds 1-3 in a check here); Brian2's example starts the gates at 0, ours at "
-              "their steady state."]
+    lines += [
+        f"| Brian2 2.11 numpy (stored figure) | 3 | {stored:.3f} | {BRIAN2_COBAHH_NUMPY[1]:.2f} |",
+        f"| Brian2 C++ standalone (stored figure) | 3 | {BRIAN2_COBAHH_STANDALONE[0]:.3f} | "
+        f"{BRIAN2_COBAHH_STANDALONE[1]:.2f} |",
+        f"| NEST 3.10, 1 thread (stored figure) | 3 | {NEST_COBAHH[0]:.3f} | "
+        f"{NEST_COBAHH[1]:.2f} |",
+        "",
+        f"axonlab / Brian2 numpy speed-up: **{b2_sim / ours:.2f}x** "
+        f"({'stored figure' if b2 is None else 'live, same run'}; target >= 4x); "
+        f"against the stored {stored:.3f} s figure {stored / ours:.2f}x; vs Brian2 C++ "
+        f"standalone (stored) {BRIAN2_COBAHH_STANDALONE[0] / ours:.2f}x. Brian2 run live "
+        "in this venv has been 2-3x slower than its stored figures (cause not established), "
+        "so the stored figure is the anchor. The mean rate moves with the seed (34-42 Hz "
+        "over seeds 1-3 in a check here); Brian2's example starts the gates at 0, ours at "
+        "their steady state.",
+    ]
     return lines
 
 
@@ -226,12 +245,20 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
     t0 = time.perf_counter()
-    lines = ["## Neuron simulation (`axonlab.neuro`)", "",
-             "### HH spike times (dt = 0.01 ms, RK4) vs stored reference figures", "",
-             "| reference | currents | same spike counts | worst spike-time error (ms) |",
-             "|---|---|---|---|", *hh_errors(), "",
-             "### CUBA (4000 LIF, p = 0.02, 1 s, dt 0.1 ms): simulation loop, 1 thread", "",
-             "| simulator | runs | sim loop s (median) | mean rate Hz |", "|---|---|---|---|"]
+    lines = [
+        "## Neuron simulation (`axonlab.neuro`)",
+        "",
+        "### HH spike times (dt = 0.01 ms, RK4) vs stored reference figures",
+        "",
+        "| reference | currents | same spike counts | worst spike-time error (ms) |",
+        "|---|---|---|---|",
+        *hh_errors(),
+        "",
+        "### CUBA (4000 LIF, p = 0.02, 1 s, dt 0.1 ms): simulation loop, 1 thread",
+        "",
+        "| simulator | runs | sim loop s (median) | mean rate Hz |",
+        "|---|---|---|---|",
+    ]
     sims, rate, _ = cuba_axonlab(4000, args.repeats)
     ours = statistics.median(sims)
     lines.append(f"| axonlab (numba) | {len(sims)} | {ours:.3f} | {rate:.2f} |")
@@ -242,26 +269,34 @@ def main() -> None:
         lines.append(b2[1])
     else:
         b2_sim = BRIAN2_SCALE[4000][0]
-        lines.append(f"| Brian2 2.11 numpy (stored figure; not runnable here) | 3 | {b2_sim:.3f} "
-                     "| 5.88 |")
+        lines.append(
+            f"| Brian2 2.11 numpy (stored figure; not runnable here) | 3 | {b2_sim:.3f} | 5.88 |"
+        )
     lines.append("| Brian2 C++ standalone (stored figure) | 3 | 0.043 | 5.70 |")
     lines.append("| NEST 3.10, 1 thread (stored figure) | 3 | 0.576 | 5.52 |")
     procs = whole_process(args.repeats)
-    lines += ["", f"axonlab / Brian2 numpy speed-up: **{b2_sim / ours:.2f}x** in this run "
-              f"(target >= 6x); against the stored 0.610 s figure {0.610 / ours:.2f}x; "
-              f"vs NEST 1 thread (stored) {0.576 / ours:.2f}x.",
-              "Whole process (`axonlab sim run examples/neuro/cuba.yaml --json`, numba cache warm, "
-              f"median of {len(procs)}): {statistics.median(procs):.2f} s vs Brian2 C++ standalone "
-              f"warm total {BRIAN2_STANDALONE_WARM_TOTAL} s (target: no slower).", "",
-              "### CUBA scaling (p = 80/N, 1 s); Brian2 columns are stored figures", "",
-              "| N | axonlab sim loop s (median) | ns per neuron-step | rate Hz | "
-              "bytes per synapse | Brian2 numpy s | vs Brian2 numpy | Brian2 C++ standalone s |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        f"axonlab / Brian2 numpy speed-up: **{b2_sim / ours:.2f}x** in this run "
+        f"(target >= 6x); against the stored 0.610 s figure {0.610 / ours:.2f}x; "
+        f"vs NEST 1 thread (stored) {0.576 / ours:.2f}x.",
+        "Whole process (`axonlab sim run examples/neuro/cuba.yaml --json`, numba cache warm, "
+        f"median of {len(procs)}): {statistics.median(procs):.2f} s vs Brian2 C++ standalone "
+        f"warm total {BRIAN2_STANDALONE_WARM_TOTAL} s (target: no slower).",
+        "",
+        "### CUBA scaling (p = 80/N, 1 s); Brian2 columns are stored figures",
+        "",
+        "| N | axonlab sim loop s (median) | ns per neuron-step | rate Hz | "
+        "bytes per synapse | Brian2 numpy s | vs Brian2 numpy | Brian2 C++ standalone s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for n, (numpy_s, cpp_s) in BRIAN2_SCALE.items():
         sims, rate, per_syn = cuba_axonlab(n, args.repeats)
         med = statistics.median(sims)
-        lines.append(f"| {n} | {med:.3f} | {med / n / 10_000 * 1e9:.2f} | {rate:.2f} | "
-                     f"{per_syn:.0f} | {numpy_s:.3f} | {numpy_s / med:.2f}x | {cpp_s:.3f} |")
+        lines.append(
+            f"| {n} | {med:.3f} | {med / n / 10_000 * 1e9:.2f} | {rate:.2f} | "
+            f"{per_syn:.0f} | {numpy_s:.3f} | {numpy_s / med:.2f}x | {cpp_s:.3f} |"
+        )
     lines += cobahh_lines(args, have_b2)
     lines += ["", f"Benchmark wall time {time.perf_counter() - t0:.1f} s."]
     body = "\n".join(lines)

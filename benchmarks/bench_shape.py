@@ -63,8 +63,14 @@ def subset(source: Path, rows: int, folder: Path) -> Path:
 
 def child(src: Path, code: str, *args: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(src), "OMP_NUM_THREADS": "2"}
-    done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True,
-                          text=True, timeout=1800, cwd=src.parent)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        cwd=src.parent,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"child failed under {src}:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -75,23 +81,38 @@ def main() -> None:
     ap.add_argument("--base", required=True, help="the commit before the reshaping")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--skip-text", action="store_true")
+    ap.add_argument("--skip-neuro", action="store_true")
     args = ap.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="ab-"))
     base_tree = scratch / "base"
-    subprocess.run(["git", "worktree", "add", "--detach", str(base_tree), args.base], cwd=ROOT,
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(base_tree), args.base],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     trees = {"base": base_tree / "src", "current": ROOT / "src"}
-    workloads = {
-        "CUBA loop, s (4000 LIF, 1 s)": (SIMULATION, [str(ROOT / "examples/neuro/cuba.yaml")]),
-        "COBAHH loop, s (4000 HH, 1 s)": (SIMULATION,
-                                          [str(ROOT / "examples/neuro/cobahh.yaml")]),
-    }
+    workloads = (
+        {}
+        if args.skip_neuro
+        else {
+            "CUBA loop, s (4000 LIF, 1 s)": (SIMULATION, [str(ROOT / "examples/neuro/cuba.yaml")]),
+            "COBAHH loop, s (4000 HH, 1 s)": (
+                SIMULATION,
+                [str(ROOT / "examples/neuro/cobahh.yaml")],
+            ),
+        }
+    )
     if not args.skip_text:
-        train, dev = subset(SST2 / "train.tsv", 1500, scratch), subset(SST2 / "dev.tsv", 200,
-                                                                           scratch)
-        workloads["classify training, examples/s (1,500 SST-2)"] = (FINETUNE,
-                                                                    [str(train), str(dev)])
+        train, dev = (
+            subset(SST2 / "train.tsv", 1500, scratch),
+            subset(SST2 / "dev.tsv", 200, scratch),
+        )
+        workloads["classify training, examples/s (1,500 SST-2)"] = (
+            FINETUNE,
+            [str(train), str(dev)],
+        )
     results: dict[str, dict[str, list[dict]]] = {}
     try:
         for name, (code, extra) in workloads.items():
@@ -101,25 +122,29 @@ def main() -> None:
                     results[name][side].append(child(src, code, *extra))
                     print(name, side, results[name][side][-1], flush=True)
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(base_tree)], cwd=ROOT,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "worktree", "remove", "--force", str(base_tree)], cwd=ROOT, capture_output=True
+        )
     rows = ["| workload | base | current | current / base | same output |", "|---|---|---|---|---|"]
     for name, sides in results.items():
         base = statistics.median(r["value"] for r in sides["base"])
         current = statistics.median(r["value"] for r in sides["current"])
         others = [{k: v for k, v in r.items() if k != "value"} for r in sides["base"]]
         same = others == [{k: v for k, v in r.items() if k != "value"} for r in sides["current"]]
-        rows.append(f"| {name} | {base:.4g} | {current:.4g} | {current / base:.3f} | "
-                    f"{'yes' if same else 'no'} |")
+        rows.append(
+            f"| {name} | {base:.4g} | {current:.4g} | {current / base:.3f} | "
+            f"{'yes' if same else 'no'} |"
+        )
     body = (
         f"## Reshaping A/B: base `{args.base}` vs the working tree\n\n"
         f"Medians of {args.repeats} alternating runs per side, each in its own process after a "
-        "warm-up. Times are lower-is-better, examples/s higher-is-better; \"same output\" "
+        'warm-up. Times are lower-is-better, examples/s higher-is-better; "same output" '
         "compares spike counts (simulations) and dev accuracy (fine-tuning) run by run.\n\n"
         + "\n".join(rows)
     )
     print(body)
-    write_section("shape-ab", body)
+    part = "-neuro" if args.skip_text else "-text" if args.skip_neuro else ""
+    write_section(f"shape-ab{part}", body)
 
 
 if __name__ == "__main__":
