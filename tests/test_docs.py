@@ -16,8 +16,12 @@ def _curl_commands(text: str) -> list[str]:
 
 def test_every_curl_that_posts_json_says_so():
     """FastAPI answers 422 to a JSON body sent as curl's default form encoding."""
-    posts = [(doc.name, c) for doc in DOCS for c in _curl_commands(doc.read_text())
-             if " -d " in c or "--data" in c]
+    posts = [
+        (doc.name, c)
+        for doc in DOCS
+        for c in _curl_commands(doc.read_text())
+        if " -d " in c or "--data" in c
+    ]
     assert posts, "the docs show no POST example"
     missing = [(name, c) for name, c in posts if "content-type: application/json" not in c.lower()]
     assert missing == []

@@ -34,8 +34,15 @@ class RunTooLargeError(InputError):
     ``max_neurons`` (at this duration) and ``max_duration_ms`` (at this size) say what fits,
     None where nothing does (raised by ``axonlab.neuro`` before anything is allocated)."""
 
-    def __init__(self, message: str, *, needed: int, available: int,
-                 max_neurons: int | None, max_duration_ms: float | None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        needed: int,
+        available: int,
+        max_neurons: int | None,
+        max_duration_ms: float | None,
+    ):
         super().__init__(message)
         self.needed, self.available = needed, available
         self.max_neurons, self.max_duration_ms = max_neurons, max_duration_ms

@@ -216,9 +216,7 @@ class RunDirectory:
                 hint = f"; give its run directory, {self.path.parent}"
             elif (self.path / CONFIG_FILE).exists():
                 hint = " (it looks like a Hugging Face model folder, not a run)"
-            raise RunDirectoryError(
-                f"{self.path} is not an axonlab run directory{hint}"
-            )
+            raise RunDirectoryError(f"{self.path} is not an axonlab run directory{hint}")
         if self.is_incomplete:
             raise RunDirectoryError(
                 f"{self.path} holds an unfinished run; finish it with `resume` or train again"

@@ -41,6 +41,16 @@ def gpt_run(tmp_path_factory, repetitive_text) -> Path:
     from axonlab import lm
 
     out = tmp_path_factory.mktemp("runs") / "gpt"
-    lm.train(repetitive_text, out, arch="gpt", model=TINY_GPT, max_steps=60, eval_interval=20,
-             lr=1e-2, warmup_steps=5, batch_size=8, seed=0)
+    lm.train(
+        repetitive_text,
+        out,
+        arch="gpt",
+        model=TINY_GPT,
+        max_steps=60,
+        eval_interval=20,
+        lr=1e-2,
+        warmup_steps=5,
+        batch_size=8,
+        seed=0,
+    )
     return out

@@ -19,9 +19,11 @@ def test_eval_json_and_generate_are_reproducible(gpt_run, repetitive_text):
     assert result.exit_code == 0, result.output
     scores = json.loads(result.stdout)
     assert {"loss", "perplexity", "bits_per_char"} <= set(scores)
-    windowed = json.loads(runner.invoke(
-        app, ["lm", "eval", str(gpt_run), str(repetitive_text), "--window", "8", "--json"]
-    ).stdout)
+    windowed = json.loads(
+        runner.invoke(
+            app, ["lm", "eval", str(gpt_run), str(repetitive_text), "--window", "8", "--json"]
+        ).stdout
+    )
     assert windowed["loss"] > scores["loss"]  # short windows: less context
 
     args = ["lm", "generate", str(gpt_run), "--prompt", "the ", "--tokens", "40", "--seed", "3"]
@@ -33,11 +35,26 @@ def test_eval_json_and_generate_are_reproducible(gpt_run, repetitive_text):
 
 def test_train_command_writes_a_run(tmp_path, repetitive_text):
     out = tmp_path / "run"
-    result = runner.invoke(app, [
-        "lm", "train", str(repetitive_text), "--arch", "lstm", "--steps", "4", "--out", str(out),
-        "--model", '{"hidden_size": 32, "n_embd": 16}', "--block-size", "16", "--eval-interval",
-        "2",
-    ])
+    result = runner.invoke(
+        app,
+        [
+            "lm",
+            "train",
+            str(repetitive_text),
+            "--arch",
+            "lstm",
+            "--steps",
+            "4",
+            "--out",
+            str(out),
+            "--model",
+            '{"hidden_size": 32, "n_embd": 16}',
+            "--block-size",
+            "16",
+            "--eval-interval",
+            "2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "best validation loss" in result.stdout
     assert json.loads((out / "metrics.json").read_text())["steps"] == 4
@@ -45,8 +62,9 @@ def test_train_command_writes_a_run(tmp_path, repetitive_text):
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
     code = "from axonlab.cli import main; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.mark.slow
@@ -61,13 +79,24 @@ def test_bad_input_is_one_line_without_traceback(tmp_path, gpt_run):
 
 
 def _lm_args(text, out, *extra):
-    return ("lm", "train", text, "--out", out, "--preset", "baby", "--model",
-            '{"n_layer": 1, "n_head": 2, "n_embd": 32}', "--block-size", "16", *extra)
+    return (
+        "lm",
+        "train",
+        text,
+        "--out",
+        out,
+        "--preset",
+        "baby",
+        "--model",
+        '{"n_layer": 1, "n_head": 2, "n_embd": 32}',
+        "--block-size",
+        "16",
+        *extra,
+    )
 
 
 @pytest.mark.slow
-def test_a_finished_run_is_kept_unless_given_a_larger_budget(axonlab, tmp_path,
-                                                              repetitive_text):
+def test_a_finished_run_is_kept_unless_given_a_larger_budget(axonlab, tmp_path, repetitive_text):
     out = tmp_path / "run"
     assert axonlab(*_lm_args(repetitive_text, out, "--steps", "4", "--eval-interval", "2"))[0] == 0
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -105,10 +134,10 @@ def test_a_damaged_checkpoint_is_a_clear_error(axonlab, tmp_path, repetitive_tex
     assert code == 1 and "checkpoint.pt is damaged" in err and "Traceback" not in err
 
 
-def test_progress_off_a_terminal_is_one_line_per_validation(axonlab, tmp_path,
-                                                            repetitive_text):
-    code, _, err = axonlab(*_lm_args(repetitive_text, tmp_path / "r", "--steps", "4",
-                                     "--eval-interval", "2"))
+def test_progress_off_a_terminal_is_one_line_per_validation(axonlab, tmp_path, repetitive_text):
+    code, _, err = axonlab(
+        *_lm_args(repetitive_text, tmp_path / "r", "--steps", "4", "--eval-interval", "2")
+    )
     assert code == 0
     lines = err.splitlines()
     assert [line.split(" (")[0] for line in lines[:2]] == ["step 2", "step 4"]

@@ -18,8 +18,12 @@ def test_folder_is_joined_in_path_order(tmp_path):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"", "empty"), (b"  \n", "empty"), (b"ok\nok\n\x00\x01", "line 3: holds a NUL"),
-     (b"caf\xe9\n", "not UTF-8")],
+    [
+        (b"", "empty"),
+        (b"  \n", "empty"),
+        (b"ok\nok\n\x00\x01", "line 3: holds a NUL"),
+        (b"caf\xe9\n", "not UTF-8"),
+    ],
 )
 def test_bad_files_are_named(tmp_path, content, message):
     path = tmp_path / "bad.txt"

@@ -60,8 +60,9 @@ def test_window_longer_than_the_block_is_refused():
 @torch.no_grad()
 def test_recurrent_default_reads_the_whole_text_in_one_pass():
     torch.manual_seed(0)
-    model = LSTMLM(LSTMConfig(vocab_size=9, block_size=4, n_layer=1, n_embd=8,
-                              hidden_size=16)).eval()
+    model = LSTMLM(
+        LSTMConfig(vocab_size=9, block_size=4, n_layer=1, n_embd=8, hidden_size=16)
+    ).eval()
     ids = torch.randint(9, (50,))
     logits = model(ids[None, :-1])[0][0]  # one call over the whole text
     expected = float(nn.functional.cross_entropy(logits, ids[1:], reduction="sum"))

@@ -32,8 +32,14 @@ def test_bad_settings_are_errors():
 
 @pytest.mark.parametrize(
     "settings",
-    [{"temperature": float("nan")}, {"temperature": float("inf")}, {"top_p": float("nan")},
-     {"top_k": 0}, {"seed": 2**70}, {"seed": -1}],
+    [
+        {"temperature": float("nan")},
+        {"temperature": float("inf")},
+        {"top_p": float("nan")},
+        {"top_k": 0},
+        {"seed": 2**70},
+        {"seed": -1},
+    ],
 )
 def test_meaningless_settings_fail_before_the_first_token(gpt, settings):
     with pytest.raises(InputError, match=next(iter(settings))):

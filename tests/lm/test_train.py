@@ -27,17 +27,33 @@ def test_gpt_learns_the_text_far_below_unigram_entropy(gpt_run, repetitive_text)
 
 
 def test_lstm_learns_the_text_far_below_unigram_entropy(tmp_path, repetitive_text, tiny_lstm):
-    model = lm.train(repetitive_text, tmp_path / "lstm", arch="lstm", model=tiny_lstm,
-                     max_steps=60, eval_interval=60, lr=3e-2, warmup_steps=5, batch_size=8,
-                     seed=0)
+    model = lm.train(
+        repetitive_text,
+        tmp_path / "lstm",
+        arch="lstm",
+        model=tiny_lstm,
+        max_steps=60,
+        eval_interval=60,
+        lr=3e-2,
+        warmup_steps=5,
+        batch_size=8,
+        seed=0,
+    )
     text = repetitive_text.read_text()
     assert model.evaluate(text)["loss"] < 0.25 * unigram_entropy(text)
 
 
 def test_run_directory_holds_every_artefact(gpt_run):
     names = {p.name for p in gpt_run.iterdir()}
-    assert {"config.json", "metrics.json", "model.pt", "checkpoint.pt", "tokenizer.json",
-            "loss.png", "logs"} <= names
+    assert {
+        "config.json",
+        "metrics.json",
+        "model.pt",
+        "checkpoint.pt",
+        "tokenizer.json",
+        "loss.png",
+        "logs",
+    } <= names
     assert any((gpt_run / "logs").iterdir())  # TensorBoard events
     metrics = json.loads((gpt_run / "metrics.json").read_text())
     assert metrics["steps"] == 60 and [h["step"] for h in metrics["history"]] == [20, 40, 60]
@@ -52,15 +68,23 @@ def _stop_at(step: int):
     def callback(progress):
         if progress.step == step:
             raise Interrupt
+
     return callback
 
 
 @pytest.mark.parametrize("arch", ["gpt", "lstm"])
-def test_resume_continues_at_the_same_step_with_the_same_state(tmp_path, sample_text, arch,
-                                                               tiny_gpt, tiny_lstm):
+def test_resume_continues_at_the_same_step_with_the_same_state(
+    tmp_path, sample_text, arch, tiny_gpt, tiny_lstm
+):
     sizes = {"gpt": tiny_gpt, "lstm": tiny_lstm}[arch]  # the LSTM carries its state over too
-    config = TrainConfig(arch=arch, model={**sizes, "dropout": 0.1}, max_steps=8,
-                         eval_interval=4, batch_size=4, seed=3)
+    config = TrainConfig(
+        arch=arch,
+        model={**sizes, "dropout": 0.1},
+        max_steps=8,
+        eval_interval=4,
+        batch_size=4,
+        seed=3,
+    )
     Trainer(sample_text, tmp_path / "straight", config).fit()
     with pytest.raises(Interrupt):  # killed after step 6; the last checkpoint is step 4
         Trainer(sample_text, tmp_path / "cut", config, callbacks=[_stop_at(6)]).fit()
@@ -79,8 +103,15 @@ def test_resume_continues_at_the_same_step_with_the_same_state(tmp_path, sample_
 
 
 def test_bpe_run_and_a_corpus_shorter_than_one_window(tmp_path, sample_text, tiny_gpt):
-    model = lm.train(sample_text, tmp_path / "bpe", tokenizer="bpe", vocab_size=300,
-                     model={**tiny_gpt, "block_size": 16}, max_steps=2, eval_interval=2)
+    model = lm.train(
+        sample_text,
+        tmp_path / "bpe",
+        tokenizer="bpe",
+        vocab_size=300,
+        model={**tiny_gpt, "block_size": 16},
+        max_steps=2,
+        eval_interval=2,
+    )
     assert model.tokenizer.kind == "bpe" and model.evaluate(sample_text)["tokens"] > 0
     tiny = tmp_path / "tiny.txt"
     tiny.write_text("To be, or not to be: that is the question.")

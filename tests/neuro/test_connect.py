@@ -28,8 +28,9 @@ def _rule(rule: str, n_pre: int = 3, n_post: int = 4, seed: int = 0, **kw) -> np
 
 def test_all_to_all():
     np.testing.assert_array_equal(_rule("all_to_all"), np.ones((3, 4), int))
-    np.testing.assert_array_equal(_rule("all_to_all", 3, 3, allow_self=False),
-                                  [[0, 1, 1], [1, 0, 1], [1, 1, 0]])
+    np.testing.assert_array_equal(
+        _rule("all_to_all", 3, 3, allow_self=False), [[0, 1, 1], [1, 0, 1], [1, 1, 0]]
+    )
 
 
 def test_one_to_one():
@@ -41,8 +42,9 @@ def test_one_to_one():
 
 def test_pairs():
     pairs = [(0, 3), (2, 0), (0, 3), (1, 1)]
-    np.testing.assert_array_equal(_rule("pairs", pairs=pairs),
-                                  [[0, 0, 0, 2], [0, 1, 0, 0], [1, 0, 0, 0]])
+    np.testing.assert_array_equal(
+        _rule("pairs", pairs=pairs), [[0, 0, 0, 2], [0, 1, 0, 0], [1, 0, 0, 0]]
+    )
     np.testing.assert_array_equal(_rule("pairs", pairs=[]), np.zeros((3, 4)))
     with pytest.raises(InputError, match="pairs: indices must be within 3 x 4"):
         _rule("pairs", pairs=[(3, 0)])
@@ -53,8 +55,9 @@ def test_pairs():
 def test_fixed_probability_extremes_and_statistics():
     np.testing.assert_array_equal(_rule("fixed_probability", p=0.0), np.zeros((3, 4)))
     np.testing.assert_array_equal(_rule("fixed_probability", p=1.0), np.ones((3, 4), int))
-    np.testing.assert_array_equal(_rule("fixed_probability", 3, 3, p=1.0, allow_self=False),
-                                  1 - np.eye(3, dtype=int))
+    np.testing.assert_array_equal(
+        _rule("fixed_probability", 3, 3, p=1.0, allow_self=False), 1 - np.eye(3, dtype=int)
+    )
     w = _rule("fixed_probability", 200, 300, p=0.1, seed=7)
     assert w.max() == 1  # no pair twice
     n = 200 * 300
@@ -88,16 +91,23 @@ def _built_matrix(net: neuro.Network, pre: str, post: str) -> np.ndarray:
     sources = np.repeat(np.arange(ptr.size - 1), np.diff(ptr))
     lo_pre, lo_post = a.layout.offsets[pre], a.layout.offsets[post]
     n_pre, n_post = net.populations[pre].n, net.populations[post].n
-    keep = ((sources >= lo_pre) & (sources < lo_pre + n_pre)
-            & (targets >= lo_post) & (targets < lo_post + n_post))
+    keep = (
+        (sources >= lo_pre)
+        & (sources < lo_pre + n_pre)
+        & (targets >= lo_post)
+        & (targets < lo_post + n_post)
+    )
     return _matrix(sources[keep] - lo_pre, targets[keep] - lo_post, n_pre, n_post)
 
 
-@pytest.mark.parametrize(("rule", "kw", "expected"), [
-    ("all_to_all", {}, np.ones((3, 3), int)),
-    ("one_to_one", {}, np.eye(3, dtype=int)),
-    ("pairs", {"pairs": [(0, 2), (2, 1)]}, [[0, 0, 1], [0, 0, 0], [0, 1, 0]]),
-])
+@pytest.mark.parametrize(
+    ("rule", "kw", "expected"),
+    [
+        ("all_to_all", {}, np.ones((3, 3), int)),
+        ("one_to_one", {}, np.eye(3, dtype=int)),
+        ("pairs", {"pairs": [(0, 2), (2, 1)]}, [[0, 0, 1], [0, 0, 0], [0, 1, 0]]),
+    ],
+)
 def test_a_network_runs_on_the_matrix_its_rule_made(rule, kw, expected):
     # between two populations of three, allow_self=False changes nothing: pre 0 and post 0
     # are different neurons
@@ -105,8 +115,7 @@ def test_a_network_runs_on_the_matrix_its_rule_made(rule, kw, expected):
         net = neuro.Network(dt=0.1)
         net.add("a", neuro.LIF(), n=3)
         net.add("b", neuro.LIF(), n=3)
-        net.connect("a", "b", neuro.ExpCurrentSynapse(0.1), rule=rule, allow_self=allow_self,
-                    **kw)
+        net.connect("a", "b", neuro.ExpCurrentSynapse(0.1), rule=rule, allow_self=allow_self, **kw)
         np.testing.assert_array_equal(_built_matrix(net, "a", "b"), expected)
 
 

@@ -16,6 +16,7 @@ def test_energy_counts_spikes():
     assert e.per_population()["pre"] > 0 and e.per_spike()["pre"] > 1e6
     assert e.synaptic_atp["post"][0] > 0
 
+
 # Hand calculation: the charge that takes 1 uF/cm2 through 100 mV is 1e-6 F/cm2 * 0.1 V =
 # 100 nC/cm2; over 1000 um2 (1e-5 cm2) that is 1e-12 C = 6.2415e6 Na+ ions (/ 1.602177e-19 C),
 # pumped out at 3 per ATP: 2.0805e6 ATP.
@@ -36,8 +37,9 @@ def test_a_lif_spike_costs_attwell_and_laughlins_minimum():
     assert counts[0] == counts[1] > 3
     e = res.energy(area_um2=1000.0)
     # c_m = 2 uF/cm2 doubles the charge per spike
-    np.testing.assert_allclose(e.spike_atp["lif"], counts * [1, 2] * ATP_PER_MINIMAL_SPIKE,
-                               rtol=1e-4)
+    np.testing.assert_allclose(
+        e.spike_atp["lif"], counts * [1, 2] * ATP_PER_MINIMAL_SPIKE, rtol=1e-4
+    )
     assert e.per_spike()["lif"] == pytest.approx(1.5 * ATP_PER_MINIMAL_SPIKE, rel=1e-4)
     assert e.synaptic_atp["lif"].tolist() == [0.0, 0.0]  # a stimulus is not a synapse
 
@@ -52,8 +54,9 @@ def test_synaptic_atp_counts_the_inward_synaptic_charge():
     e = net.run(100.0).energy(area_um2=1000.0)
     charge = 2.0 * 0.1 * (1 - np.exp(-20.0)) / (1 - np.exp(-0.02))
     assert charge == pytest.approx(10.1003, rel=1e-5)
-    np.testing.assert_allclose(e.synaptic_atp["cells"],
-                               [charge / 100.0 * ATP_PER_MINIMAL_SPIKE, 0.0], rtol=1e-4)
+    np.testing.assert_allclose(
+        e.synaptic_atp["cells"], [charge / 100.0 * ATP_PER_MINIMAL_SPIKE, 0.0], rtol=1e-4
+    )
     assert e.as_dict()["populations"]["cells"]["atp_per_spike"] is None  # no spikes
 
 
@@ -69,8 +72,7 @@ def test_hh_sodium_charge_is_the_integral_of_its_sodium_current():
     charge = inward.sum() * 0.01  # nC/cm2: the state at each step's start, over the step
     e = res.energy(area_um2=1000.0)
     assert len(res.spikes("hh")) >= 3
-    assert e.spike_atp["hh"][0] == pytest.approx(charge / 100.0 * ATP_PER_MINIMAL_SPIKE,
-                                                 rel=1e-4)
+    assert e.spike_atp["hh"][0] == pytest.approx(charge / 100.0 * ATP_PER_MINIMAL_SPIKE, rel=1e-4)
     # squid HH spends several times the minimum per spike (Na+ and K+ currents overlap, and
     # Na+ keeps flowing between spikes under a steady drive)
     assert e.per_spike()["hh"] > 2 * ATP_PER_MINIMAL_SPIKE

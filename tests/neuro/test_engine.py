@@ -21,8 +21,14 @@ def _cuba_like(n: int = 205, seed: int = 3) -> neuro.Network:
     net.add("inh", inh, n=n - n * 4 // 5, v_init=neuro.Uniform(-60.0, -50.0))
     for pre, weight, tau in (("exc", 0.081 * 5, 5.0), ("inh", -0.45 * 5, 10.0)):
         for post in ("exc", "inh"):
-            net.connect(pre, post, neuro.ExpCurrentSynapse(weight, tau=tau),
-                        rule="fixed_probability", p=0.1, name=f"{pre}->{post}")
+            net.connect(
+                pre,
+                post,
+                neuro.ExpCurrentSynapse(weight, tau=tau),
+                rule="fixed_probability",
+                p=0.1,
+                name=f"{pre}->{post}",
+            )
     return net
 
 
@@ -64,7 +70,8 @@ def test_recording_the_synaptic_current_changes_nothing_and_shows_the_channel():
     np.testing.assert_array_equal(plain.spikes("exc").times, watched.spikes("exc").times)
     # i_syn held over step s is the channels' current at t_s, recorded at t_s + dt
     channels = np.asarray(watched.trace("exc", "exc->exc")) + np.asarray(
-        watched.trace("exc", "inh->exc"))
+        watched.trace("exc", "inh->exc")
+    )
     i_syn = np.asarray(watched.trace("exc", "i_syn"))
     assert np.abs(i_syn).max() > 0
     np.testing.assert_allclose(i_syn[1:], channels[:-1], rtol=0, atol=1e-12)
@@ -96,11 +103,16 @@ def _conductance_lif_trace(dt: float) -> tuple[np.ndarray, np.ndarray]:
     """(t, V) of one LIF neuron whose excitatory conductance starts at 0.2 mS/cm2, with a
     0.5 uA/cm2 current step from 10 ms."""
     net = neuro.Network(dt=dt)
-    net.add("cell", neuro.LIF(tau_m=20.0, c_m=1.0, e_l=-70.0, v_th=100.0), v_init=-70.0,
-            synapse_init={"self": 0.2})
+    net.add(
+        "cell",
+        neuro.LIF(tau_m=20.0, c_m=1.0, e_l=-70.0, v_th=100.0),
+        v_init=-70.0,
+        synapse_init={"self": 0.2},
+    )
     net.stimulate("cell", current=0.5, start=10.0)
-    net.connect("cell", "cell", neuro.ExpConductanceSynapse(weight=0.0, tau=5.0, e_rev=0.0),
-                name="self")
+    net.connect(
+        "cell", "cell", neuro.ExpConductanceSynapse(weight=0.0, tau=5.0, e_rev=0.0), name="self"
+    )
     v = net.run(30.0).trace("cell", "v")
     return np.asarray(v.t), np.asarray(v)
 
@@ -159,4 +171,5 @@ def test_a_synapse_takes_17_bytes():
     n_synapses = synapses.post.size
     assert n_synapses > 1000
     assert sum(a.nbytes for a in (synapses.post, synapses.ch, synapses.w, synapses.d)) == (
-        17 * n_synapses)
+        17 * n_synapses
+    )

@@ -23,8 +23,14 @@ def _sparse(n: int = 8000) -> neuro.Network:
     net.add("inh", neuro.LIF(), n=n // 5)
     for pre, tau in (("exc", 5.0), ("inh", 10.0)):
         for post in ("exc", "inh"):
-            net.connect(pre, post, neuro.ExpCurrentSynapse(0.1, tau=tau),
-                        rule="fixed_probability", p=0.02, delay=neuro.Uniform(0.0, 2.0))
+            net.connect(
+                pre,
+                post,
+                neuro.ExpCurrentSynapse(0.1, tau=tau),
+                rule="fixed_probability",
+                p=0.02,
+                delay=neuro.Uniform(0.0, 2.0),
+            )
     return net
 
 
@@ -47,8 +53,9 @@ def _measured_peak(net: neuro.Network, n_steps: int) -> int:
         tracemalloc.stop()
 
 
-@pytest.mark.parametrize(("make", "n_steps"), [(_sparse, 10), (_recorded, 200_000)],
-                         ids=["synapses", "recordings"])
+@pytest.mark.parametrize(
+    ("make", "n_steps"), [(_sparse, 10), (_recorded, 200_000)], ids=["synapses", "recordings"]
+)
 def test_the_estimate_matches_what_is_allocated(make, n_steps):
     net = make()
     estimate = estimate_memory(net, n_steps).total
@@ -60,10 +67,13 @@ def test_the_estimate_matches_what_is_allocated(make, n_steps):
 def test_a_run_too_large_is_refused_with_what_fits():
     net = _sparse(2_000_000)  # 80 billion bytes of synapses to build: refused, not allocated
     limit = 2_000_000_000
-    with pytest.raises(RunTooLargeError, match=r"needs about [\d.,]+ TB of memory \(building "
-                                               r"synapses [\d.,]+ TB.*\) and 2.0 GB is "
-                                               r"available; "
-                                               r"what fits: about [\d,]+ neurons") as err:
+    with pytest.raises(
+        RunTooLargeError,
+        match=r"needs about [\d.,]+ TB of memory \(building "
+        r"synapses [\d.,]+ TB.*\) and 2.0 GB is "
+        r"available; "
+        r"what fits: about [\d,]+ neurons",
+    ) as err:
         net.run(100.0, memory_limit=limit)
     needed, fits = err.value.needed, err.value.max_neurons
     assert needed == estimate_memory(net, 1000).total > limit

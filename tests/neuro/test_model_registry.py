@@ -22,8 +22,8 @@ NEURO = ROOT / "src/axonlab/neuro"
 def test_kind_codes_are_registry_slots():
     assert [m.kind for m in REGISTRY] == list(range(len(REGISTRY)))
     slots = [getattr(engine, f"_K{k}") for k in range(engine.MAX_MODELS)]
-    assert slots[:len(REGISTRY)] == [m.kernel for m in REGISTRY]
-    assert set(slots[len(REGISTRY):]) <= {engine._no_kernel}
+    assert slots[: len(REGISTRY)] == [m.kernel for m in REGISTRY]
+    assert set(slots[len(REGISTRY) :]) <= {engine._no_kernel}
 
 
 def test_spec_model_names_come_from_the_registry():
@@ -38,10 +38,14 @@ def test_docs_list_every_registered_model_in_order():
 
 
 def test_network_and_build_do_not_import_each_other_both_ways():
-    imports = re.compile(r"^\s*(from axonlab\.neuro(\.| import )(build|network)\b|import "
-                         r"axonlab\.neuro\.(build|network))", re.MULTILINE)
-    network_imports = {m.group(3) or m.group(4) for m in
-                       imports.finditer((NEURO / "network.py").read_text())}
+    imports = re.compile(
+        r"^\s*(from axonlab\.neuro(\.| import )(build|network)\b|import "
+        r"axonlab\.neuro\.(build|network))",
+        re.MULTILINE,
+    )
+    network_imports = {
+        m.group(3) or m.group(4) for m in imports.finditer((NEURO / "network.py").read_text())
+    }
     assert "build" not in network_imports
 
 
@@ -55,18 +59,21 @@ def test_every_model_has_one_kernel_and_its_rows():
             assert model.row(name) == row
 
 
-@pytest.mark.parametrize(("make", "named"), [
-    (lambda: neuro.LIF(v_reset=-40.0, v_th=-50.0), r"LIF\.v_reset must be < v_th"),
-    (lambda: neuro.LIF(v_reset=[-70.0, -45.0], v_th=-50.0), r"LIF\.v_reset .* = -45"),
-    (lambda: neuro.LIF(t_ref=-1.0), r"LIF\.t_ref must be >= 0"),
-    (lambda: neuro.LIF(c_m=0.0), r"LIF\.c_m must be > 0"),
-    (lambda: neuro.LIF(tau_m=-5.0), r"LIF\.tau_m must be > 0"),
-    (lambda: neuro.AdEx(v_reset=5.0), r"AdEx\.v_reset must be < v_peak"),
-    (lambda: neuro.AdEx(tau_w=0.0), r"AdEx\.tau_w must be > 0"),
-    (lambda: neuro.Izhikevich(c=40.0), r"Izhikevich\.c must be < v_peak"),
-    (lambda: neuro.HodgkinHuxley(g_k=-1.0), r"HodgkinHuxley\.g_k must be >= 0"),
-    (lambda: neuro.TraubMiles(c_m=-1.0), r"TraubMiles\.c_m must be > 0"),
-])
+@pytest.mark.parametrize(
+    ("make", "named"),
+    [
+        (lambda: neuro.LIF(v_reset=-40.0, v_th=-50.0), r"LIF\.v_reset must be < v_th"),
+        (lambda: neuro.LIF(v_reset=[-70.0, -45.0], v_th=-50.0), r"LIF\.v_reset .* = -45"),
+        (lambda: neuro.LIF(t_ref=-1.0), r"LIF\.t_ref must be >= 0"),
+        (lambda: neuro.LIF(c_m=0.0), r"LIF\.c_m must be > 0"),
+        (lambda: neuro.LIF(tau_m=-5.0), r"LIF\.tau_m must be > 0"),
+        (lambda: neuro.AdEx(v_reset=5.0), r"AdEx\.v_reset must be < v_peak"),
+        (lambda: neuro.AdEx(tau_w=0.0), r"AdEx\.tau_w must be > 0"),
+        (lambda: neuro.Izhikevich(c=40.0), r"Izhikevich\.c must be < v_peak"),
+        (lambda: neuro.HodgkinHuxley(g_k=-1.0), r"HodgkinHuxley\.g_k must be >= 0"),
+        (lambda: neuro.TraubMiles(c_m=-1.0), r"TraubMiles\.c_m must be > 0"),
+    ],
+)
 def test_parameters_are_checked_as_a_model_is_made(make, named):
     with pytest.raises(InputError, match=named):
         make()

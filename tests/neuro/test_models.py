@@ -13,8 +13,20 @@ from axonlab.errors import CoarseTimeStepWarning
 # NEURON 9.0.2 CVODE (atol 1e-8), classic HH, spike = upward 0 mV crossing, linear interpolation
 # (from ../shared/reference/neuro/neuron_hh_cvode.json, copied here so tests do not need it).
 NEURON_CVODE = {
-    7.0: [2.3757, 19.641, 36.7882, 53.9331, 71.0778, 88.2225, 105.3672, 122.5119, 139.6566,
-          156.8013, 173.946, 191.0907],
+    7.0: [
+        2.3757,
+        19.641,
+        36.7882,
+        53.9331,
+        71.0778,
+        88.2225,
+        105.3672,
+        122.5119,
+        139.6566,
+        156.8013,
+        173.946,
+        191.0907,
+    ],
     10.0: [1.901, 16.823, 31.472, 46.109, 60.745],  # first five of 14 (issue 4 text)
 }
 
@@ -84,8 +96,11 @@ def test_izhikevich_presets_and_adex_fire():
     assert isi.size >= 3 and np.all(np.diff(isi) > 0)  # spike-frequency adaptation
 
 
-@pytest.mark.parametrize("model", [neuro.HodgkinHuxley(), neuro.Izhikevich(), neuro.AdEx(),
-                                   neuro.TraubMiles()], ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize(
+    "model",
+    [neuro.HodgkinHuxley(), neuro.Izhikevich(), neuro.AdEx(), neuro.TraubMiles()],
+    ids=lambda m: type(m).__name__,
+)
 def test_current_synapse_depolarises_every_model(model):
     def v_after(start_current: float) -> float:
         net = neuro.Network(dt=0.01, seed=1)

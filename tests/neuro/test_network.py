@@ -13,8 +13,7 @@ def test_delay_delivers_exactly_d_ms_later():
     net = neuro.Network(dt=0.1)
     net.add("pre", neuro.LIF(t_ref=50.0), v_init=-65.0)
     net.add("post", neuro.LIF(v_th=100.0))
-    net.connect("pre", "post", neuro.ExpCurrentSynapse(weight=1.0, tau=5.0), delay=3.0,
-                name="syn")
+    net.connect("pre", "post", neuro.ExpCurrentSynapse(weight=1.0, tau=5.0), delay=3.0, name="syn")
     net.monitor("post", ["syn"])
     net.stimulate("pre", current=20.0)
     res = net.run(20.0)

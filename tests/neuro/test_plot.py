@@ -82,8 +82,7 @@ def test_each_population_has_one_colour_in_every_panel(close_figures):
             assert matplotlib.colors.same_color(line.get_color(), colours[pop]), (title, pop)
     chem = _panel(fig, "Synaptic transmission")
     transmitter = [ln for ln in chem.lines if "cleft" in ln.get_label()]
-    assert transmitter and matplotlib.colors.same_color(transmitter[0].get_color(),
-                                                        colours["pre"])
+    assert transmitter and matplotlib.colors.same_color(transmitter[0].get_color(), colours["pre"])
     assert fig.get_suptitle() == "synapse_pair\n2 neurons, 20 ms at dt = 0.01 ms"
 
 

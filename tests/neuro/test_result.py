@@ -43,8 +43,10 @@ def test_a_trace_knows_its_neurons():
     np.testing.assert_array_equal(tr, np.asarray(everything)[:, [3, 17]])
 
 
-@pytest.mark.parametrize(("name", "needle"), [("", "is a folder"), ("x.csv", "extension .csv"),
-                                              ("f/run.npz", "is a file, not a folder")])
+@pytest.mark.parametrize(
+    ("name", "needle"),
+    [("", "is a folder"), ("x.csv", "extension .csv"), ("f/run.npz", "is a file, not a folder")],
+)
 def test_save_and_plot_refuse_bad_paths_with_a_typed_error(tmp_path, name, needle):
     (tmp_path / "f").write_text("mine")
     res = _run()

@@ -61,8 +61,11 @@ def jahr_stevens(v_mv, mg_mm):
 def test_the_mg_block_formula_at_hand_computed_points():
     # 1/(1 + e^4.96/3.57) = 1/(1 + 142.594/3.57); 1/(1 + 1/3.57); 1/(1 + 2 e^3.72/3.57)
     # = 1/(1 + 2 * 41.264/3.57)
-    np.testing.assert_allclose(jahr_stevens([-80.0, 0.0, -60.0], [1.0, 1.0, 2.0]),
-                               [0.024425, 0.781182, 0.041464], rtol=1e-4)
+    np.testing.assert_allclose(
+        jahr_stevens([-80.0, 0.0, -60.0], [1.0, 1.0, 2.0]),
+        [0.024425, 0.781182, 0.041464],
+        rtol=1e-4,
+    )
 
 
 @pytest.mark.parametrize(("transmitter", "receptor"), list(PRESETS), ids=lambda x: x)
@@ -70,7 +73,12 @@ def test_receptor_preset_constants(transmitter, receptor):
     c = neuro.ChemicalSynapse(transmitter, receptor).constants()
     release, k_clear, alpha, beta, e_rev = PRESETS[(transmitter, receptor)]
     assert (c["release"], c["k_clear"], c["alpha"], c["beta"], c["e_rev"]) == (
-        release, k_clear, alpha, beta, e_rev)
+        release,
+        k_clear,
+        alpha,
+        beta,
+        e_rev,
+    )
     assert c["mg"] == (1.0 if receptor == "NMDA" else 0.0)  # only NMDA is blocked
 
 
@@ -79,8 +87,12 @@ def _held_pair(synapse: neuro.ChemicalSynapse, duration: float = 30.0):
     HOLD_MV (leaky LIF with a 0.2 ms membrane, no threshold), dt = 0.01 ms."""
     net = neuro.Network(dt=0.01)
     net.add("pre", neuro.LIF(v_th=-50.0, t_ref=1e4), v_init=-40.0)
-    net.add("post", neuro.LIF(tau_m=0.2, e_l=np.array(HOLD_MV), v_th=1e3), n=len(HOLD_MV),
-            v_init=np.array(HOLD_MV))
+    net.add(
+        "post",
+        neuro.LIF(tau_m=0.2, e_l=np.array(HOLD_MV), v_th=1e3),
+        n=len(HOLD_MV),
+        v_init=np.array(HOLD_MV),
+    )
     net.connect("pre", "post", synapse, name="syn")
     net.monitor("post", ["v", "i_syn"])
     return net.run(duration)
@@ -98,13 +110,20 @@ def test_receptor_kinetics_and_current_follow_their_formulas(transmitter, recept
     # transmitter: a pulse of `release` mM at the spike, then first-order clearance, exactly
     t0 = T.t[np.argmax(T[:, 0] > 0)]
     after = T.t >= t0 - 1e-9
-    np.testing.assert_allclose(T[after, 0], release * np.exp(-k_clear * (T.t[after] - t0)),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        T[after, 0], release * np.exp(-k_clear * (T.t[after] - t0)), rtol=1e-12
+    )
     assert np.all(T[~after] == 0) and np.all(r[~after] == 0)
     # receptors: dr/dt = alpha T (1 - r) - beta r, solved to 1e-10 as the reference
-    ref = solve_ivp(lambda t, y: alpha * release * np.exp(-k_clear * (t - t0)) * (1 - y)
-                    - beta * y, (t0, T.t[-1]), [0.0], t_eval=T.t[after], rtol=1e-10,
-                    atol=1e-13, method="DOP853").y[0]
+    ref = solve_ivp(
+        lambda t, y: alpha * release * np.exp(-k_clear * (t - t0)) * (1 - y) - beta * y,
+        (t0, T.t[-1]),
+        [0.0],
+        t_eval=T.t[after],
+        rtol=1e-10,
+        atol=1e-13,
+        method="DOP853",
+    ).y[0]
     peak = ref.max()
     assert peak > 0.01
     # exponential midpoint step, second order in dt: within 5e-5 of the peak at dt = 0.01 ms
@@ -114,8 +133,9 @@ def test_receptor_kinetics_and_current_follow_their_formulas(transmitter, recept
     # current into each held cell: g_max r (e_rev - V) B(V), from r and V at the step's start
     v, i_syn = np.asarray(res.trace("post", "v")), np.asarray(res.trace("post", "i_syn"))
     block = jahr_stevens(v[:-1], 1.0) if receptor == "NMDA" else 1.0
-    np.testing.assert_allclose(i_syn[1:], 0.2 * r[:-1] * (e_rev - v[:-1]) * block,
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        i_syn[1:], 0.2 * r[:-1] * (e_rev - v[:-1]) * block, rtol=1e-12, atol=1e-15
+    )
     assert np.abs(i_syn).max() > 0
 
 

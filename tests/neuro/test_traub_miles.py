@@ -20,14 +20,48 @@ from axonlab.neuro.models.traub_miles import (
 # with Brian2's COBAHH equations and I = current * 2e-4 cm2.
 BRIAN2_V = {
     2.0: [
-        -65.0, -49.559273, -78.577525, -65.616817, -52.35125, -79.405051, -66.262513,
-        -54.02245, -80.238126, -66.912146, -55.193682, -81.056246, -67.549926, -56.099236,
-        -81.887756, -68.198158, -56.879594, -82.761097, -68.879426, -57.606583,
+        -65.0,
+        -49.559273,
+        -78.577525,
+        -65.616817,
+        -52.35125,
+        -79.405051,
+        -66.262513,
+        -54.02245,
+        -80.238126,
+        -66.912146,
+        -55.193682,
+        -81.056246,
+        -67.549926,
+        -56.099236,
+        -81.887756,
+        -68.198158,
+        -56.879594,
+        -82.761097,
+        -68.879426,
+        -57.606583,
     ],
     5.0: [
-        -65.0, -84.100798, -56.553951, -74.597037, 46.735353, -65.634098, -84.759844,
-        -57.229721, -75.339559, 47.915027, -66.338459, -85.365544, -57.896273, -76.050069,
-        6.558072, -67.022826, -85.91945, -58.591476, -76.783809, -29.418439,
+        -65.0,
+        -84.100798,
+        -56.553951,
+        -74.597037,
+        46.735353,
+        -65.634098,
+        -84.759844,
+        -57.229721,
+        -75.339559,
+        47.915027,
+        -66.338459,
+        -85.365544,
+        -57.896273,
+        -76.050069,
+        6.558072,
+        -67.022826,
+        -85.91945,
+        -58.591476,
+        -76.783809,
+        -29.418439,
     ],
 }
 BRIAN2_SPIKES = {
@@ -44,8 +78,14 @@ def test_gate_table_matches_exact_propagators():
     worst = 0.0
     for x in np.random.default_rng(0).uniform(-120.0, 160.0, 2000):
         am, bm, ah, bh, an, bn = traub_miles_rates(x)
-        exact = [am / (am + bm), np.exp(-dt * (am + bm)), ah / (ah + bh),
-                 np.exp(-dt * (ah + bh)), an / (an + bn), np.exp(-dt * (an + bn))]
+        exact = [
+            am / (am + bm),
+            np.exp(-dt * (am + bm)),
+            ah / (ah + bh),
+            np.exp(-dt * (ah + bh)),
+            an / (an + bn),
+            np.exp(-dt * (an + bn)),
+        ]
         worst = max(worst, float(np.max(np.abs(np.array(_gate_propagators(x, table)) - exact))))
     assert worst < 1e-5
 
@@ -78,8 +118,7 @@ def test_traub_miles_energy_counts_sodium_charge():
 def _coupled_pair(synapse_init):
     net = neuro.Network(dt=0.1, seed=3)
     net.add("a", neuro.TraubMiles(), n=2, synapse_init=synapse_init)
-    net.connect("a", "a", neuro.ExpConductanceSynapse(weight=0.0, tau=5.0, e_rev=0.0),
-                name="exc")
+    net.connect("a", "a", neuro.ExpConductanceSynapse(weight=0.0, tau=5.0, e_rev=0.0), name="exc")
     net.monitor("a", ["exc", "v"])
     return net
 
@@ -95,8 +134,7 @@ def test_synapse_init_sets_and_decays_the_channel():
 
 def test_synapse_init_refuses_two_values_for_one_channel():
     net = _coupled_pair({})
-    net.connect("a", "a", neuro.ExpConductanceSynapse(weight=0.0, tau=5.0, e_rev=0.0),
-                name="exc2")
+    net.connect("a", "a", neuro.ExpConductanceSynapse(weight=0.0, tau=5.0, e_rev=0.0), name="exc2")
     net.populations["a"].synapse_init.update({"exc": 0.1, "exc2": 0.2})
     with pytest.raises(InputError, match="share one synaptic channel"):
         net.run(1.0)
@@ -110,8 +148,9 @@ def test_vanishing_total_conductance_stays_finite():
     g_rest = m.g_l + m.g_na * m_gate**3 * h_gate + m.g_k * n_gate**4
     net = neuro.Network(dt=0.1)
     net.add("tm", m, n=1, v_init=-65.0, synapse_init={"inh": -g_rest})
-    net.connect("tm", "tm", neuro.ExpConductanceSynapse(weight=0.0, tau=10.0, e_rev=-80.0),
-                name="inh")
+    net.connect(
+        "tm", "tm", neuro.ExpConductanceSynapse(weight=0.0, tau=10.0, e_rev=-80.0), name="inh"
+    )
     v = np.asarray(net.run(5.0).trace("tm", "v"))
     assert np.all(np.isfinite(v)) and abs(v[1] + 65.0) < 5.0
 

@@ -96,8 +96,9 @@ def captured_settings(monkeypatch):
         return {}
 
     monkeypatch.setattr(axonlab.serve, "load_runs", load_runs)
-    monkeypatch.setattr(axonlab.serve.app, "serve_forever",
-                        lambda app, settings: seen.update(settings=settings))
+    monkeypatch.setattr(
+        axonlab.serve.app, "serve_forever", lambda app, settings: seen.update(settings=settings)
+    )
     return seen
 
 
@@ -117,8 +118,9 @@ def test_flag_beats_environment_beats_default(axonlab, captured_settings, monkey
     assert captured_settings["settings"].max_batch_size == 7
 
 
-def test_a_bad_environment_value_names_its_variable(axonlab, captured_settings, monkeypatch,
-                                                    tmp_path):
+def test_a_bad_environment_value_names_its_variable(
+    axonlab, captured_settings, monkeypatch, tmp_path
+):
     monkeypatch.setenv("AXONLAB_SERVE_PORT", "99999")
     code, _, err = axonlab("serve", tmp_path)
     assert code == 1 and "--port (from AXONLAB_SERVE_PORT)" in err

@@ -27,29 +27,59 @@ def q4_blocks(rng: np.random.Generator, count: int) -> tuple[bytes, np.ndarray]:
     return bytes(raw), weights
 
 
-def write_packed(path: Path, *, pieces: list[str], scores: list[float],
-                 norm_map: dict[int, str], dims: dict[str, int],
-                 seed: int = 0) -> dict[str, np.ndarray]:
+def write_packed(
+    path: Path,
+    *,
+    pieces: list[str],
+    scores: list[float],
+    norm_map: dict[int, str],
+    dims: dict[str, int],
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
     """Write an E5S1 file with every tensor the engine reads (random values); return each
     tensor as the float32 array it should dequantise to (shapes as in the file)."""
     rng = np.random.default_rng(seed)
     h, ff, voc = dims["hidden"], dims["intermediate"], dims["vocab"]
-    header = struct.pack("<4sI7ifi", b"E5S1", 1, h, dims["layers"], dims["heads"], ff, voc,
-                         dims["max_positions"], 2, 1e-12, 32)
+    header = struct.pack(
+        "<4sI7ifi",
+        b"E5S1",
+        1,
+        h,
+        dims["layers"],
+        dims["heads"],
+        ff,
+        voc,
+        dims["max_positions"],
+        2,
+        1e-12,
+        32,
+    )
     blob = b"".join(p.encode() for p in pieces)
     offsets = np.cumsum([0] + [len(p.encode()) for p in pieces]).astype("<u4")
     tok = struct.pack("<5iQ", len(pieces), 0, 2, 1, 3, len(blob))
     tok += offsets.tobytes() + np.asarray(scores, "<f4").tobytes() + blob
-    records = b"".join(struct.pack("<IB", cp, len(out)) + b"".join(
-        struct.pack("<I", ord(c)) for c in out) for cp, out in sorted(norm_map.items()))
+    records = b"".join(
+        struct.pack("<IB", cp, len(out)) + b"".join(struct.pack("<I", ord(c)) for c in out)
+        for cp, out in sorted(norm_map.items())
+    )
     tok += struct.pack("<iI", len(norm_map), len(records)) + records
 
     shapes: dict[str, tuple[tuple[int, ...], int]] = {  # name -> (shape, dtype: 0 fp32, 1 q4)
-        "emb.word": ((voc, h), 1), "emb.pos": ((dims["max_positions"], h), 0),
-        "emb.type": ((2, h), 0), "emb.ln.w": ((h,), 0), "emb.ln.b": ((h,), 0)}
+        "emb.word": ((voc, h), 1),
+        "emb.pos": ((dims["max_positions"], h), 0),
+        "emb.type": ((2, h), 0),
+        "emb.ln.w": ((h,), 0),
+        "emb.ln.b": ((h,), 0),
+    }
     for layer in range(dims["layers"]):
-        for short, (rows, cols) in {"q": (h, h), "k": (h, h), "v": (h, h), "ao": (h, h),
-                                    "fi": (ff, h), "fo": (h, ff)}.items():
+        for short, (rows, cols) in {
+            "q": (h, h),
+            "k": (h, h),
+            "v": (h, h),
+            "ao": (h, h),
+            "fi": (ff, h),
+            "fo": (h, ff),
+        }.items():
             shapes[f"l{layer}.{short}.w"] = ((rows, cols), 1)
             shapes[f"l{layer}.{short}.b"] = ((rows,), 0)
         for norm in ("aln", "oln"):
@@ -78,8 +108,9 @@ def write_packed(path: Path, *, pieces: list[str], scores: list[float],
     return expected
 
 
-def engine_tokenize(text: str, pieces: list[str], scores: list[float],
-                    norm_map: dict[int, str], unk: int = 3) -> list[int]:
+def engine_tokenize(
+    text: str, pieces: list[str], scores: list[float], norm_map: dict[int, str], unk: int = 3
+) -> list[int]:
     """Content token ids (no ``<s>``/``</s>``) as the engine computes them: map each codepoint,
     collapse space runs, prepend the metaspace unless the text starts with a space, spaces to
     metaspaces, then the best-scoring unigram split (strictly better wins, shorter starts are

@@ -16,8 +16,9 @@ from axonlab.text.backbones import resolve_backbone
 from tests.text.e5_reference import write_packed
 from tests.text.test_packed_e5 import DIMS, NORM, PIECES, SCORES
 
-FAKE = bb.Builtin("tiny-e5", "a synthetic packed model", "fake-e5", extra="multilingual",
-                  packed="tiny.bin")
+FAKE = bb.Builtin(
+    "tiny-e5", "a synthetic packed model", "fake-e5", extra="multilingual", packed="tiny.bin"
+)
 
 
 @pytest.fixture()
@@ -42,8 +43,13 @@ def test_first_use_converts_then_reuses(fake_builtin, monkeypatch):
     steps: list[str] = []
     folder = bb.prepare("tiny-e5", progress=steps.append)
     assert folder == fake_builtin / "tiny-e5"
-    assert {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
-            bb.STAMP} <= {p.name for p in folder.iterdir()}
+    assert {
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        bb.STAMP,
+    } <= {p.name for p in folder.iterdir()}
     assert steps and bb.status("tiny-e5").ready
     assert oct(folder.stat().st_mode & 0o777) != "0o700"  # not the temporary folder's mode
 

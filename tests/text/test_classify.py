@@ -25,8 +25,14 @@ def trained(tiny_backbone, tmp_path_factory):
 
     data = Path(__file__).resolve().parent.parent / "data" / "text"
     out = tmp_path_factory.mktemp("runs") / "spam"
-    model = text.finetune("classify", train=data / "spam_train.tsv", dev=data / "spam_dev.tsv",
-                          out=out, backbone=tiny_backbone, **{**FAST, "epochs": 8})
+    model = text.finetune(
+        "classify",
+        train=data / "spam_train.tsv",
+        dev=data / "spam_dev.tsv",
+        out=out,
+        backbone=tiny_backbone,
+        **{**FAST, "epochs": 8},
+    )
     return model, data
 
 
@@ -84,15 +90,27 @@ def test_empty_text_is_rejected(trained):
 def test_finished_run_is_not_overwritten(trained, tiny_backbone):
     model, data = trained
     with pytest.raises(RunDirectoryError, match="already holds a finished run"):
-        text.finetune("classify", train=data / "spam_train.tsv", dev=data / "spam_dev.tsv",
-                      out=model.run_dir, backbone=tiny_backbone, **FAST)
+        text.finetune(
+            "classify",
+            train=data / "spam_train.tsv",
+            dev=data / "spam_dev.tsv",
+            out=model.run_dir,
+            backbone=tiny_backbone,
+            **FAST,
+        )
 
 
 def test_lora_trains_few_weights_and_saves_the_head(tiny_backbone, spam_files, tmp_path):
     train, dev = spam_files
-    model = text.finetune("classify", train=train, dev=dev, out=tmp_path / "lora",
-                          backbone=tiny_backbone, lora=text.LoraSettings(r=4, alpha=8),
-                          **{**FAST, "epochs": 2})
+    model = text.finetune(
+        "classify",
+        train=train,
+        dev=dev,
+        out=tmp_path / "lora",
+        backbone=tiny_backbone,
+        lora=text.LoraSettings(r=4, alpha=8),
+        **{**FAST, "epochs": 2},
+    )
     summary = model.run_metrics()["training"]
     assert 0 < summary["trainable_parameters"] < 0.05 * summary["total_parameters"]
     # The merged model on disk is the trained one: same dev accuracy as measured in training.
@@ -110,21 +128,41 @@ def test_lora_trains_few_weights_and_saves_the_head(tiny_backbone, spam_files, t
 def test_unknown_lora_target_is_an_error(tiny_backbone, spam_files, tmp_path):
     train, dev = spam_files
     with pytest.raises(InputError, match=r"\['qkv'\] are not in the backbone"):
-        text.finetune("classify", train=train, dev=dev, out=tmp_path / "x", backbone=tiny_backbone,
-                      lora=text.LoraSettings(target_modules=("query", "qkv")), **FAST)
+        text.finetune(
+            "classify",
+            train=train,
+            dev=dev,
+            out=tmp_path / "x",
+            backbone=tiny_backbone,
+            lora=text.LoraSettings(target_modules=("query", "qkv")),
+            **FAST,
+        )
 
 
 def test_resume_continues_from_the_last_checkpoint(tiny_backbone, spam_files, tmp_path):
     train, dev = spam_files
     out = tmp_path / "resume"
     options = {**FAST, "keep_checkpoints": True}
-    text.finetune("classify", train=train, dev=dev, out=out, backbone=tiny_backbone,
-                  **{**options, "epochs": 1})
+    text.finetune(
+        "classify",
+        train=train,
+        dev=dev,
+        out=out,
+        backbone=tiny_backbone,
+        **{**options, "epochs": 1},
+    )
     (out / "INCOMPLETE").write_text("pretend the run was interrupted after epoch 1\n")
     with pytest.raises(RunDirectoryError, match="unfinished run"):
         text.load(out)
-    resumed = text.finetune("classify", train=train, dev=dev, out=out, backbone=tiny_backbone,
-                            resume=True, **{**options, "epochs": 2})
+    resumed = text.finetune(
+        "classify",
+        train=train,
+        dev=dev,
+        out=out,
+        backbone=tiny_backbone,
+        resume=True,
+        **{**options, "epochs": 2},
+    )
     history = resumed.run_metrics()["training"]["history"]
     epochs = [h["epoch"] for h in history if "eval_accuracy" in h]
     assert epochs == [1.0, 2.0]  # epoch 1 from the first run, epoch 2 trained after resuming
@@ -134,7 +172,16 @@ def test_resume_continues_from_the_last_checkpoint(tiny_backbone, spam_files, tm
 
 def test_seeded_runs_reproduce(tiny_backbone, spam_files, tmp_path):
     train, dev = spam_files
-    runs = [text.finetune("classify", train=train, dev=dev, out=tmp_path / f"s{i}",
-                          backbone=tiny_backbone, **{**FAST, "epochs": 1}) for i in range(2)]
+    runs = [
+        text.finetune(
+            "classify",
+            train=train,
+            dev=dev,
+            out=tmp_path / f"s{i}",
+            backbone=tiny_backbone,
+            **{**FAST, "epochs": 1},
+        )
+        for i in range(2)
+    ]
     a, b = (next(m.model.parameters()).detach() for m in runs)
     assert torch.equal(a, b)

@@ -18,9 +18,25 @@ runner = CliRunner()
 def test_train_eval_predict_json(tiny_backbone, spam_files, tmp_path):
     train, dev = spam_files
     out = tmp_path / "run"
-    result = runner.invoke(app, ["text", "train", "classify", "--train", str(train), "--dev",
-                                 str(dev), "--out", str(out), "--epochs", "1", "--backbone",
-                                 tiny_backbone, "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "text",
+            "train",
+            "classify",
+            "--train",
+            str(train),
+            "--dev",
+            str(dev),
+            "--out",
+            str(out),
+            "--epochs",
+            "1",
+            "--backbone",
+            tiny_backbone,
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "accuracy" in json.loads(result.stdout)  # stdout holds the JSON object alone
 
@@ -34,8 +50,9 @@ def test_train_eval_predict_json(tiny_backbone, spam_files, tmp_path):
     assert result.exit_code == 0, result.output
     predictions = json.loads(result.stdout)["predictions"]
     assert [p["text"] for p in predictions] == ["win a prize", "hello"]
-    assert all(p["label"] in {"ham", "spam"} and set(p["scores"]) == {"ham", "spam"}
-               for p in predictions)
+    assert all(
+        p["label"] in {"ham", "spam"} and set(p["scores"]) == {"ham", "spam"} for p in predictions
+    )
 
 
 def test_predict_file_resumes(tiny_backbone, spam_files, tmp_path):
@@ -57,16 +74,26 @@ def test_predict_file_resumes(tiny_backbone, spam_files, tmp_path):
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
     code = "from axonlab.cli import main; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.mark.slow
 def test_bad_input_is_one_line_without_traceback(tmp_path):
     empty = tmp_path / "empty.tsv"
     empty.write_text("")
-    result = _cli("text", "train", "classify", "--train", str(empty), "--dev", str(empty),
-                  "--out", str(tmp_path / "run"))
+    result = _cli(
+        "text",
+        "train",
+        "classify",
+        "--train",
+        str(empty),
+        "--dev",
+        str(empty),
+        "--out",
+        str(tmp_path / "run"),
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert f"error: {empty}: file is empty" in " ".join(result.stderr.split())
@@ -100,22 +127,42 @@ def finished_run(tiny_backbone, tmp_path_factory):
     from tests.text.conftest import DATA
 
     out = tmp_path_factory.mktemp("runs") / "a"
-    text.finetune("classify", train=DATA / "spam_train.tsv", dev=DATA / "spam_dev.tsv", out=out,
-                  backbone=tiny_backbone, epochs=1)
+    text.finetune(
+        "classify",
+        train=DATA / "spam_train.tsv",
+        dev=DATA / "spam_dev.tsv",
+        out=out,
+        backbone=tiny_backbone,
+        epochs=1,
+    )
     return out
 
 
 def _train_args(spam_files, out, *extra):
     train, dev = spam_files
-    return ("text", "train", "classify", "--train", train, "--dev", dev, "--out", out,
-            "--epochs", "1", *extra)
+    return (
+        "text",
+        "train",
+        "classify",
+        "--train",
+        train,
+        "--dev",
+        dev,
+        "--out",
+        out,
+        "--epochs",
+        "1",
+        *extra,
+    )
 
 
-def test_resume_on_a_finished_run_changes_nothing(axonlab, finished_run, spam_files,
-                                                   tiny_backbone):
+def test_resume_on_a_finished_run_changes_nothing(axonlab, finished_run, spam_files, tiny_backbone):
     before = _files_of(finished_run)
-    code, _, err = axonlab(*_train_args(spam_files, finished_run, "--seed", "99", "--resume",
-                                        "--backbone", tiny_backbone))
+    code, _, err = axonlab(
+        *_train_args(
+            spam_files, finished_run, "--seed", "99", "--resume", "--backbone", tiny_backbone
+        )
+    )
     assert "finished run: nothing to resume" in _one_line_error(code, err)
     code, _, err = axonlab(*_train_args(spam_files, finished_run, "--backbone", tiny_backbone))
     assert "already holds a finished run" in _one_line_error(code, err)
@@ -144,9 +191,11 @@ def test_a_stray_quote_is_reported_with_its_line(axonlab, finished_run, tmp_path
     bad.write_text('label,text\nham,good film\nspam,"bad film\nham,great\nspam,awful\nham,fine\n')
     code, _, err = axonlab("text", "eval", finished_run, bad, "--json")
     assert f"{bad}, line 3: a quoted field opened here is never closed" in _one_line_error(
-        code, err)
-    code, _, err = axonlab("text", "predict", finished_run, "--input", bad, "--output",
-                           tmp_path / "p.jsonl")
+        code, err
+    )
+    code, _, err = axonlab(
+        "text", "predict", finished_run, "--input", bad, "--output", tmp_path / "p.jsonl"
+    )
     assert "line 3" in _one_line_error(code, err)
     assert not (tmp_path / "p.jsonl").exists()
 
@@ -161,8 +210,9 @@ def test_non_finite_learning_rates_are_refused_up_front(axonlab, spam_files, tmp
 @pytest.mark.slow
 def test_a_diverging_run_stops_and_saves_nothing(axonlab, spam_files, tiny_backbone, tmp_path):
     out = tmp_path / "diverged"
-    code, out_text, err = axonlab(*_train_args(spam_files, out, "--lr", "1e30", "--backbone",
-                                               tiny_backbone, "--json"))
+    code, out_text, err = axonlab(
+        *_train_args(spam_files, out, "--lr", "1e30", "--backbone", tiny_backbone, "--json")
+    )
     assert "training diverged at step" in _one_line_error(code, err)
     assert out_text == "" and not out.exists()
 
@@ -180,8 +230,7 @@ def test_predicting_from_a_model_folder_names_the_run(axonlab, finished_run):
         (("--backbone", "no-such-org/no-such-model"), "never downloads"),
     ],
 )
-def test_bad_training_options_fail_before_any_work(axonlab, spam_files, tmp_path, extra,
-                                                   message):
+def test_bad_training_options_fail_before_any_work(axonlab, spam_files, tmp_path, extra, message):
     code, _, err = axonlab(*_train_args(spam_files, tmp_path / "r", *extra))
     assert message in _one_line_error(code, err)
     assert not (tmp_path / "r").exists()

@@ -122,11 +122,15 @@ def test_shipped_samples_read(spam_files):
     ("content", "message"),
     [
         # the reproduction: a stray opening quote used to swallow the four rows after it
-        ('label,text\n1,good film\n0,"bad film\n1,great\n0,awful\n1,fine\n',
-         "line 3: a quoted field opened here is never closed"),
+        (
+            'label,text\n1,good film\n0,"bad film\n1,great\n0,awful\n1,fine\n',
+            "line 3: a quoted field opened here is never closed",
+        ),
         # a later quote closes it mid-field: the rows between were merged into one text
-        ('label,text\n1,good film\n0,"bad film\n1,great\n0,"awful"\n1,fine\n',
-         "line 3: a quoted field opened here ends in the middle of a field on line 5"),
+        (
+            'label,text\n1,good film\n0,"bad film\n1,great\n0,"awful"\n1,fine\n',
+            "line 3: a quoted field opened here ends in the middle of a field on line 5",
+        ),
     ],
 )
 def test_a_stray_quote_is_an_error_naming_its_line(tmp_path, content, message):

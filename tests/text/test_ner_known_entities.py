@@ -18,9 +18,18 @@ from axonlab.text.backbones import default_backbone, load_tokenizer
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "ner"
 LABELS = ["O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-PER", "I-PER"]
-LEXICON = {"angela": "B-PER", "merkel": "I-PER", "paris": "B-LOC", "new": "B-LOC",
-           "york": "I-LOC", "united": "B-ORG", "nations": "I-ORG", "red": "B-ORG",
-           "cross": "I-ORG", "met": "B-PER"}  # "met" is the tagger's one mistake
+LEXICON = {
+    "angela": "B-PER",
+    "merkel": "I-PER",
+    "paris": "B-LOC",
+    "new": "B-LOC",
+    "york": "I-LOC",
+    "united": "B-ORG",
+    "nations": "I-ORG",
+    "red": "B-ORG",
+    "cross": "I-ORG",
+    "met": "B-PER",
+}  # "met" is the tagger's one mistake
 
 
 class LexiconTagger(torch.nn.Module):
@@ -28,8 +37,9 @@ class LexiconTagger(torch.nn.Module):
 
     def __init__(self, tokenizer):
         super().__init__()
-        self.config = SimpleNamespace(id2label=dict(enumerate(LABELS)), num_labels=len(LABELS),
-                                      max_position_embeddings=512)
+        self.config = SimpleNamespace(
+            id2label=dict(enumerate(LABELS)), num_labels=len(LABELS), max_position_embeddings=512
+        )
         self.table = torch.zeros(tokenizer.vocab_size, len(LABELS))
         self.table[:, 0] = 5.0
         for word, tag in LEXICON.items():
@@ -57,8 +67,10 @@ def test_predicted_entities_and_their_offsets(tagger):
         ("LOC", "New York", 23, 31),
         ("ORG", "Red Cross", 41, 50),
     ]
-    assert all(e["score"] == pytest.approx(torch.softmax(torch.tensor([5.0] + [0.0] * 6), 0)[0])
-               for e in prediction["entities"])
+    assert all(
+        e["score"] == pytest.approx(torch.softmax(torch.tensor([5.0] + [0.0] * 6), 0)[0])
+        for e in prediction["entities"]
+    )
 
 
 def test_windowed_text_finds_every_copy(tagger):
@@ -66,7 +78,7 @@ def test_windowed_text_finds_every_copy(tagger):
     text = " ".join(["Angela Merkel visited Paris ."] * 10)  # windows of 16 sub-tokens
     (prediction,) = ner.predict(model, tokenizer, [text], max_length=16)
     assert [e["type"] for e in prediction["entities"]] == ["PER", "LOC"] * 10
-    assert all(text[e["start"]:e["end"]] == e["text"] for e in prediction["entities"])
+    assert all(text[e["start"] : e["end"]] == e["text"] for e in prediction["entities"])
 
 
 def test_entity_scores_match_a_hand_count(tagger):

@@ -73,9 +73,9 @@ def _is_valid(tags):
 
 def test_best_valid_tags_repairs_a_stray_inside_tag_by_probability():
     # word 1's argmax is I-PER after O (invalid): B-PER is the better valid reading here
-    probs = np.array([[0.9, 0.02, 0.02, 0.03, 0.03],
-                      [0.1, 0.0, 0.0, 0.35, 0.55],
-                      [0.2, 0.0, 0.0, 0.1, 0.7]])
+    probs = np.array(
+        [[0.9, 0.02, 0.02, 0.03, 0.03], [0.1, 0.0, 0.0, 0.35, 0.55], [0.2, 0.0, 0.0, 0.1, 0.7]]
+    )
     assert [LABELS[i] for i in best_valid_tags(probs, LABELS)] == ["O", "B-PER", "I-PER"]
     # ... and O where the entity is unlikely overall
     probs[1] = [0.4, 0.0, 0.0, 0.05, 0.55]
@@ -88,9 +88,14 @@ def test_best_valid_tags_is_the_most_probable_valid_sequence():
     for _ in range(30):
         probs = rng.dirichlet(np.ones(len(LABELS)) * 0.5, size=4)
         best = best_valid_tags(probs, LABELS)
-        brute = max((seq for seq in itertools.product(range(len(LABELS)), repeat=4)
-                     if _is_valid([LABELS[i] for i in seq])),
-                    key=lambda seq: sum(np.log(probs[t, i]) for t, i in enumerate(seq)))
+        brute = max(
+            (
+                seq
+                for seq in itertools.product(range(len(LABELS)), repeat=4)
+                if _is_valid([LABELS[i] for i in seq])
+            ),
+            key=lambda seq: sum(np.log(probs[t, i]) for t, i in enumerate(seq)),
+        )
         assert best == list(brute)
     assert best_valid_tags(np.zeros((0, len(LABELS))), LABELS) == []
     with pytest.raises(InputError, match="do not match 5 labels"):

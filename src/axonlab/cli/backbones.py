@@ -54,15 +54,24 @@ def prepare(
     start = time.perf_counter()
 
     def step(message: str) -> None:
-        err_console.print(f"[dim]{time.perf_counter() - start:6.1f} s[/]  {message}",
-                          highlight=False)
+        err_console.print(
+            f"[dim]{time.perf_counter() - start:6.1f} s[/]  {message}", highlight=False
+        )
 
     folder = prepare_backbone(name, force=force, progress=step)
     seconds = time.perf_counter() - start
     size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
     if json_:
-        print_json({"name": name, "path": str(folder), "ready": status(name).ready,
-                    "seconds": round(seconds, 2), "bytes": size})
+        print_json(
+            {
+                "name": name,
+                "path": str(folder),
+                "ready": status(name).ready,
+                "seconds": round(seconds, 2),
+                "bytes": size,
+            }
+        )
         return
-    console.print(f"[green]ready[/] {name}: {folder} ({size / 1e6:.0f} MB, {seconds:.1f} s)",
-                  highlight=False)
+    console.print(
+        f"[green]ready[/] {name}: {folder} ({size / 1e6:.0f} MB, {seconds:.1f} s)", highlight=False
+    )

@@ -42,8 +42,10 @@ class Backend(StrEnum):
 
 BackendOption = Annotated[
     Backend,
-    typer.Option(help="Run text models with torch, or exported to ONNX Runtime (exported once, "
-                 "into the run directory)."),
+    typer.Option(
+        help="Run text models with torch, or exported to ONNX Runtime (exported once, "
+        "into the run directory)."
+    ),
 ]
 QuantizeOption = Annotated[
     bool, typer.Option("--quantize", help="With --backend onnx: int8 dynamic quantisation.")

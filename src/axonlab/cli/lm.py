@@ -46,16 +46,21 @@ def train(
     source: Annotated[Path, typer.Argument(help="Text file, or folder of text files.")],
     out: Annotated[
         Path,
-        typer.Option("--out", help="Run directory to create: a new or empty folder (with "
-                     "--resume: the run to continue)."),
+        typer.Option(
+            "--out",
+            help="Run directory to create: a new or empty folder (with "
+            "--resume: the run to continue).",
+        ),
     ],
     arch: Annotated[
         Arch | None, typer.Option(help=f"Architecture (default: {defaults.ARCH}).")
     ] = None,
     minutes: Annotated[
         float | None,
-        typer.Option(help="Budget in minutes of training, evaluation excluded (default: "
-                     f"{defaults.MINUTES:g} when --steps is not given)."),
+        typer.Option(
+            help="Budget in minutes of training, evaluation excluded (default: "
+            f"{defaults.MINUTES:g} when --steps is not given)."
+        ),
     ] = None,
     steps: Annotated[int | None, typer.Option(help="Budget in optimizer steps.")] = None,
     tokenizer: Annotated[
@@ -76,18 +81,21 @@ def train(
     ] = None,
     dropout: Annotated[float | None, typer.Option(help="Dropout (default: the preset's).")] = None,
     model: Annotated[
-        str | None, typer.Option(help='More model settings as JSON, e.g. \'{"n_head": 6}\'.')
+        str | None, typer.Option(help="More model settings as JSON, e.g. '{\"n_head\": 6}'.")
     ] = None,
     batch_size: Annotated[
         int | None,
-        typer.Option(help="Windows per step; the LSTM's parallel lanes (default: "
-                     f"{defaults.BATCH_SIZE})."),
+        typer.Option(
+            help=f"Windows per step; the LSTM's parallel lanes (default: {defaults.BATCH_SIZE})."
+        ),
     ] = None,
     lr: Annotated[
         float | None,
-        typer.Option(help="Peak learning rate (default: "
-                     + ", ".join(f"{lr:g} {arch}" for arch, lr in defaults.LEARNING_RATE.items())
-                     + ")."),
+        typer.Option(
+            help="Peak learning rate (default: "
+            + ", ".join(f"{lr:g} {arch}" for arch, lr in defaults.LEARNING_RATE.items())
+            + ")."
+        ),
     ] = None,
     eval_interval: Annotated[
         int | None,
@@ -105,8 +113,11 @@ def train(
     ] = None,
     resume: Annotated[
         bool,
-        typer.Option("--resume", help="Continue the interrupted run in --out from its checkpoint, "
-                     "or train a finished one on to a larger budget."),
+        typer.Option(
+            "--resume",
+            help="Continue the interrupted run in --out from its checkpoint, "
+            "or train a finished one on to a larger budget.",
+        ),
     ] = False,
 ) -> None:
     """Train a language model on SOURCE; the last 10% of the text is held out for validation."""
@@ -121,10 +132,20 @@ def train(
         minutes = defaults.MINUTES
     sizes = dict(n_layer=n_layer, n_embd=n_embd, block_size=block_size, dropout=dropout)
     config = TrainConfig(
-        model=_model_overrides(sizes, model), max_steps=steps, minutes=minutes,
-        **given(arch=arch and arch.value, preset=preset, tokenizer=tokenizer and tokenizer.value,
-                vocab_size=vocab_size, seed=seed, batch_size=batch_size, lr=lr,
-                eval_interval=eval_interval, bf16=bf16),
+        model=_model_overrides(sizes, model),
+        max_steps=steps,
+        minutes=minutes,
+        **given(
+            arch=arch and arch.value,
+            preset=preset,
+            tokenizer=tokenizer and tokenizer.value,
+            vocab_size=vocab_size,
+            seed=seed,
+            batch_size=batch_size,
+            lr=lr,
+            eval_interval=eval_interval,
+            bf16=bf16,
+        ),
     )
     hint = f"the run in {out} is kept: continue it with the same command plus --resume"
     with _progress_bar() as callback, interrupted(hint):
@@ -147,14 +168,17 @@ class _progress_bar:
         self.bar = None
         if err_console.is_terminal:
             self.bar = Progress(
-                TextColumn("{task.description} step {task.fields[step]}"), BarColumn(),
-                TextColumn("loss {task.fields[loss]:.3f} val {task.fields[val]} "
-                           "{task.fields[tps]:.0f} tok/s"),
-                TimeElapsedColumn(), console=err_console,
+                TextColumn("{task.description} step {task.fields[step]}"),
+                BarColumn(),
+                TextColumn(
+                    "loss {task.fields[loss]:.3f} val {task.fields[val]} "
+                    "{task.fields[tps]:.0f} tok/s"
+                ),
+                TimeElapsedColumn(),
+                console=err_console,
             )
             self.bar.start()
-            self.task = self.bar.add_task("training", total=1.0, step=0, loss=0.0, val="-",
-                                          tps=0.0)
+            self.task = self.bar.add_task("training", total=1.0, step=0, loss=0.0, val="-", tps=0.0)
         return self._update
 
     def _update(self, p) -> None:
@@ -169,7 +193,8 @@ class _progress_bar:
                 err_console.print(
                     f"step {p.step} ({p.fraction:.0%} of the budget, {p.elapsed_s:.0f} s): "
                     f"train loss {p.train_loss:.4f}, val loss {p.val_loss:.4f}, "
-                    f"{p.tokens_per_s:.0f} tok/s", highlight=False,
+                    f"{p.tokens_per_s:.0f} tok/s",
+                    highlight=False,
                 )
             return
         fields = dict(step=p.step, loss=p.train_loss, tps=p.tokens_per_s)
@@ -224,8 +249,15 @@ def generate(
     from axonlab import lm
 
     model = lm.load(run_dir)
-    pieces = model.stream(prompt, tokens, temperature=temperature, top_k=top_k, top_p=top_p,
-                          seed=seed, use_cache=not no_cache)
+    pieces = model.stream(
+        prompt,
+        tokens,
+        temperature=temperature,
+        top_k=top_k,
+        top_p=top_p,
+        seed=seed,
+        use_cache=not no_cache,
+    )
     first = next(pieces, "")  # validates the prompt before anything is printed
     sys.stdout.write(prompt + first)
     for piece in pieces:

@@ -102,13 +102,23 @@ def serve(
     quiet_transformers()
     # Only what the user set is passed: the rest comes from AXONLAB_SERVE_* or the defaults.
     options = given(
-        host=host, port=port, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms,
-        max_body_bytes=max_body_bytes, max_text_chars=max_text_chars, max_inputs=max_inputs,
-        max_new_tokens=max_new_tokens, max_queued_texts=max_queued_texts,
-        max_queued_generations=max_queued_generations, request_timeout_s=request_timeout_s,
-        body_timeout_s=body_timeout_s, max_connections=max_connections,
-        shutdown_timeout_s=shutdown_timeout_s, threads=threads,
-        backend=backend and backend.value, quantize=quantize,
+        host=host,
+        port=port,
+        max_batch_size=max_batch_size,
+        max_wait_ms=max_wait_ms,
+        max_body_bytes=max_body_bytes,
+        max_text_chars=max_text_chars,
+        max_inputs=max_inputs,
+        max_new_tokens=max_new_tokens,
+        max_queued_texts=max_queued_texts,
+        max_queued_generations=max_queued_generations,
+        request_timeout_s=request_timeout_s,
+        body_timeout_s=body_timeout_s,
+        max_connections=max_connections,
+        shutdown_timeout_s=shutdown_timeout_s,
+        threads=threads,
+        backend=backend and backend.value,
+        quantize=quantize,
     )
     try:
         settings = Settings(run_dirs=run_dirs, **options)

@@ -15,12 +15,18 @@ app = typer.Typer(help="Simulate networks of neurons from YAML specs.", no_args_
 @app.command("run")
 def run(
     spec: Annotated[Path, typer.Argument(help="YAML network spec (examples/neuro/*.yaml).")],
-    plot: Annotated[Path | None, typer.Option(
-        help="Write a figure (traces, raster, rates; f-I curve for a current sweep); the "
-             "extension picks the format: .png, .pdf, .svg, ...")] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write a figure (traces, raster, rates; f-I curve for a current sweep); the "
+            "extension picks the format: .png, .pdf, .svg, ..."
+        ),
+    ] = None,
     save: Annotated[Path | None, typer.Option(help="Write spikes and traces (.npz).")] = None,
-    duration: Annotated[float | None, typer.Option(
-        help="Simulate this many ms instead of the spec's duration (> 0).")] = None,
+    duration: Annotated[
+        float | None,
+        typer.Option(help="Simulate this many ms instead of the spec's duration (> 0)."),
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
 ) -> None:
     """Simulate SPEC and report spike counts and rates per population."""
@@ -34,8 +40,10 @@ def run(
     if duration is not None and not (math.isfinite(duration) and duration > 0):
         raise InputError(f"`duration` must be a positive number of ms, got {duration:g}")
     # parameters named in backticks: the CLI shows them as their flags (cli.as_flags)
-    for flag, value, check in (("`plot`", plot, check_figure_path),
-                               ("`save`", save, check_data_path)):
+    for flag, value, check in (
+        ("`plot`", plot, check_figure_path),
+        ("`save`", save, check_data_path),
+    ):
         if value is not None:
             try:
                 check(value)
@@ -50,12 +58,15 @@ def run(
     result = net.run(parsed.duration if duration is None else duration)
     summary = result.summary()
     summary["spec"] = str(spec)
-    summary.update({name: pop for name, pop in summary["populations"].items()
-                    if name not in summary})
+    summary.update(
+        {name: pop for name, pop in summary["populations"].items() if name not in summary}
+    )
     sweeps = current_sweeps(result)  # a population driven at one current per neuron: f-I
     if sweeps:
-        summary["fi_curves"] = {s.population: {"current_ua_cm2": s.currents.tolist(),
-                                               "rate_hz": s.rates_hz.tolist()} for s in sweeps}
+        summary["fi_curves"] = {
+            s.population: {"current_ua_cm2": s.currents.tolist(), "rate_hz": s.rates_hz.tolist()}
+            for s in sweeps
+        }
     if plot is not None:
         result.plot(plot, title=_title(parsed))
     if save is not None:
@@ -65,8 +76,10 @@ def run(
         return
     console.print(f"{parsed.name}: {result.duration:g} ms in {result.sim_seconds:.3f} s (loop)")
     for name, pop in summary["populations"].items():
-        console.print(f"  {name:>12}: {pop['n']:>6} neurons, {pop['n_spikes']:>8} spikes, "
-                      f"{pop['rate_hz']:.2f} Hz")
+        console.print(
+            f"  {name:>12}: {pop['n']:>6} neurons, {pop['n_spikes']:>8} spikes, "
+            f"{pop['rate_hz']:.2f} Hz"
+        )
     for s in sweeps:
         console.print(f"  f-I curve of {s.population} ({s.start:g}-{s.stop:g} ms):")
         for current, rate in sorted(zip(s.currents, s.rates_hz, strict=True)):

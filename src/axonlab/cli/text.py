@@ -54,8 +54,11 @@ def train(
     dev_file: Annotated[Path, typer.Option("--dev", help="Dev file: picks the best epoch.")],
     out: Annotated[
         Path,
-        typer.Option("--out", help="Run directory to create: a new or empty folder (a finished "
-                     "run or a folder of yours is never overwritten)."),
+        typer.Option(
+            "--out",
+            help="Run directory to create: a new or empty folder (a finished "
+            "run or a folder of yours is never overwritten).",
+        ),
     ],
     epochs: Annotated[
         float | None,
@@ -63,22 +66,29 @@ def train(
     ] = None,
     lr: Annotated[
         float | None,
-        typer.Option("--lr", help=f"Peak learning rate (default: {defaults.LEARNING_RATE:g}; "
-                     f"with --lora {defaults.LORA_LEARNING_RATE:g})."),
+        typer.Option(
+            "--lr",
+            help=f"Peak learning rate (default: {defaults.LEARNING_RATE:g}; "
+            f"with --lora {defaults.LORA_LEARNING_RATE:g}).",
+        ),
     ] = None,
     batch_size: Annotated[
         int | None, typer.Option(help=f"Training batch size (default: {defaults.BATCH_SIZE}).")
     ] = None,
     max_length: Annotated[
         int | None,
-        typer.Option(help=f"Longest input in sub-word tokens (default: {defaults.MAX_LENGTH}; "
-                     f"ner: {defaults.NER_MAX_LENGTH}, the window; longer sentences are "
-                     "windowed)."),
+        typer.Option(
+            help=f"Longest input in sub-word tokens (default: {defaults.MAX_LENGTH}; "
+            f"ner: {defaults.NER_MAX_LENGTH}, the window; longer sentences are "
+            "windowed)."
+        ),
     ] = None,
     backbone: Annotated[
         str | None,
-        typer.Option(help="A built-in name (`axonlab backbones list`: all-minilm-l6-v2, the "
-                     "default, or multilingual-e5-small), a local HF model folder or a hub id."),
+        typer.Option(
+            help="A built-in name (`axonlab backbones list`: all-minilm-l6-v2, the "
+            "default, or multilingual-e5-small), a local HF model folder or a hub id."
+        ),
     ] = None,
     lora: Annotated[
         bool,
@@ -95,14 +105,21 @@ def train(
     ] = None,
     lora_targets: Annotated[
         str | None,
-        typer.Option(help="Comma-separated module names to adapt (default: "
-                     f"{','.join(defaults.LORA_TARGETS)})."),
+        typer.Option(
+            help="Comma-separated module names to adapt (default: "
+            f"{','.join(defaults.LORA_TARGETS)})."
+        ),
     ] = None,
     metric: Annotated[
         str | None,
-        typer.Option(help="Dev metric that picks the best checkpoint: "
-                     + "; ".join(f"{task} {'|'.join(entry.metrics)} (default {entry.metrics[0]})"
-                                 for task, entry in TASKS.items()) + "."),
+        typer.Option(
+            help="Dev metric that picks the best checkpoint: "
+            + "; ".join(
+                f"{task} {'|'.join(entry.metrics)} (default {entry.metrics[0]})"
+                for task, entry in TASKS.items()
+            )
+            + "."
+        ),
     ] = None,
     early_stopping: Annotated[
         int | None, typer.Option(help="Stop after N epochs without dev improvement.")
@@ -134,8 +151,11 @@ def train(
     ] = None,
     resume: Annotated[
         bool,
-        typer.Option("--resume", help="Continue the interrupted run in --out from its last "
-                     "complete checkpoint (same command plus --resume)."),
+        typer.Option(
+            "--resume",
+            help="Continue the interrupted run in --out from its last "
+            "complete checkpoint (same command plus --resume).",
+        ),
     ] = False,
     keep_checkpoints: Annotated[
         bool, typer.Option("--keep-checkpoints", help="Keep intermediate checkpoints.")
@@ -160,13 +180,24 @@ def train(
 
     quiet_transformers()
     options = given(
-        epochs=epochs, batch_size=batch_size, early_stopping_patience=early_stopping,
-        class_weights=class_weights or None, seed=seed, threads=threads, bf16=bf16,
-        max_steps=max_steps, keep_checkpoints=keep_checkpoints or None, learning_rate=lr,
-        max_length=max_length, best_metric=metric, casing=casing,
+        epochs=epochs,
+        batch_size=batch_size,
+        early_stopping_patience=early_stopping,
+        class_weights=class_weights or None,
+        seed=seed,
+        threads=threads,
+        bf16=bf16,
+        max_steps=max_steps,
+        keep_checkpoints=keep_checkpoints or None,
+        learning_rate=lr,
+        max_length=max_length,
+        best_metric=metric,
+        casing=casing,
     )
-    targets = None if lora_targets is None else tuple(
-        m.strip() for m in lora_targets.split(",") if m.strip()
+    targets = (
+        None
+        if lora_targets is None
+        else tuple(m.strip() for m in lora_targets.split(",") if m.strip())
     )
     adapters = given(r=lora_r, alpha=lora_alpha, dropout=lora_dropout, target_modules=targets)
     if adapters and not lora:
@@ -177,8 +208,7 @@ def train(
     with (
         contextlib.redirect_stdout(sys.stderr if json_output else sys.stdout),
         warnings_as_lines(),
-        interrupted(f"the run in {out} is kept: continue it with the same command plus "
-                    "--resume"),
+        interrupted(f"the run in {out} is kept: continue it with the same command plus --resume"),
     ):
         model = text.finetune(
             task.value,
@@ -241,8 +271,10 @@ def predict(
     ] = None,
     id_column: Annotated[
         str | None,
-        typer.Option(help="Id column of --input, copied into each output line (default: a "
-                     "column named id, if any)."),
+        typer.Option(
+            help="Id column of --input, copied into each output line (default: a "
+            "column named id, if any)."
+        ),
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Texts per forward pass.")] = 64,
     backend: BackendOption = Backend.torch,

@@ -66,8 +66,15 @@ def build_model(arch: str, config: dict[str, Any]) -> nn.Module:
 def save_model(path: Path, model: nn.Module, arch: str) -> None:
     """Write the weights and the config that rebuilds them, atomically."""
     with atomic_path(path) as tmp:
-        torch.save({"arch": arch, "model_config": asdict(model.config),
-                    "model": model.state_dict(), "axonlab_version": __version__}, tmp)
+        torch.save(
+            {
+                "arch": arch,
+                "model_config": asdict(model.config),
+                "model": model.state_dict(),
+                "axonlab_version": __version__,
+            },
+            tmp,
+        )
 
 
 def load_model(path: Path) -> tuple[nn.Module, str]:

@@ -20,7 +20,8 @@ def read_text(path: str | Path) -> str:
     path = Path(path)
     if path.is_dir():
         files = sorted(
-            p for p in path.rglob("*")
+            p
+            for p in path.rglob("*")
             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
         )
         if not files:
@@ -37,14 +38,16 @@ def _read_file(path: Path) -> str:
         raise InputError("file is empty; expected UTF-8 text", path=path)
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise InputError("holds a NUL byte, so it looks binary; expected UTF-8 text",
-                         path=path, line=line)
+        raise InputError(
+            "holds a NUL byte, so it looks binary; expected UTF-8 text", path=path, line=line
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
-        raise InputError(f"is not UTF-8 text ({err.reason} at byte {err.start})",
-                         path=path, line=line) from err
+        raise InputError(
+            f"is not UTF-8 text ({err.reason} at byte {err.start})", path=path, line=line
+        ) from err
 
 
 def split_text(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
@@ -79,8 +82,9 @@ class TokenStream:
         starts = torch.randint(len(self.ids) - block_size, (batch_size,), generator=generator)
         return self._windows(starts, block_size)
 
-    def check_lanes(self, batch_size: int, block_size: int, source: str | Path | None = None
-                    ) -> None:
+    def check_lanes(
+        self, batch_size: int, block_size: int, source: str | Path | None = None
+    ) -> None:
         """Raise InputError unless ``batch_size`` lanes each hold one window plus its target."""
         if (len(self.ids) - 1) // batch_size < block_size:
             raise InputError(

@@ -27,13 +27,14 @@ from axonlab.errors import InputError
 def _score(model: nn.Module, x: torch.Tensor, y: torch.Tensor, first: int) -> float:
     """Summed NLL (nats) of targets ``y[:, first:]`` given inputs ``x`` (B, T)."""
     logits = model(x)[0][:, first:].float()
-    return float(nn.functional.cross_entropy(
-        logits.flatten(0, 1), y[:, first:].flatten(), reduction="sum"
-    ))
+    return float(
+        nn.functional.cross_entropy(logits.flatten(0, 1), y[:, first:].flatten(), reduction="sum")
+    )
 
 
-def _batched(model: nn.Module, ids: torch.Tensor, starts: list[int], T: int, first: int,
-             batch_size: int) -> float:
+def _batched(
+    model: nn.Module, ids: torch.Tensor, starts: list[int], T: int, first: int, batch_size: int
+) -> float:
     total = 0.0
     offsets = torch.arange(T)
     for i in range(0, len(starts), batch_size):
@@ -53,8 +54,13 @@ def window_nll(model: nn.Module, ids: torch.Tensor, window: int, batch_size: int
     return total
 
 
-def sliding_nll(model: nn.Module, ids: torch.Tensor, block_size: int, stride: int | None = None,
-                batch_size: int = 32) -> float:
+def sliding_nll(
+    model: nn.Module,
+    ids: torch.Tensor,
+    block_size: int,
+    stride: int | None = None,
+    batch_size: int = 32,
+) -> float:
     """Summed NLL of ``ids[1:]`` with sliding windows of ``block_size``, each token once."""
     n = len(ids) - 1
     if n <= block_size:
@@ -63,8 +69,9 @@ def sliding_nll(model: nn.Module, ids: torch.Tensor, block_size: int, stride: in
     total = _score(model, ids[None, :block_size], ids[None, 1 : block_size + 1], 0)
     # later windows end at each target chunk's end and score its last `stride` targets
     ends = list(range(block_size + stride, n + 1, stride))
-    total += _batched(model, ids, [e - block_size for e in ends], block_size,
-                      block_size - stride, batch_size)
+    total += _batched(
+        model, ids, [e - block_size for e in ends], block_size, block_size - stride, batch_size
+    )
     scored = ends[-1] if ends else block_size
     if scored < n:  # a last chunk shorter than the stride
         start = n - block_size
@@ -95,8 +102,14 @@ def full_context_nll(model: nn.Module, ids: torch.Tensor, stride: int | None = N
     return sliding_nll(model, ids, model.block_size, stride)
 
 
-def evaluate_ids(model: nn.Module, ids: list[int], text_chars: int, first_chars: int,
-                 window: int | None = None, stride: int | None = None) -> dict[str, float]:
+def evaluate_ids(
+    model: nn.Module,
+    ids: list[int],
+    text_chars: int,
+    first_chars: int,
+    window: int | None = None,
+    stride: int | None = None,
+) -> dict[str, float]:
     """Loss, perplexity and bits/char of token ``ids`` spanning ``text_chars`` characters, of
     which the first token covers ``first_chars`` (it has no context and is not scored)."""
     block = model.block_size

@@ -17,8 +17,12 @@ import torch.nn as nn
 from axonlab.errors import InputError
 
 
-def filter_logits(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
-                  top_p: float | None = None) -> torch.Tensor:
+def filter_logits(
+    logits: torch.Tensor,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+) -> torch.Tensor:
     """Scale logits (V,) by 1/temperature, keep the ``top_k`` largest and the smallest set whose
     probability reaches ``top_p`` (nucleus sampling, Holtzman et al. 2020); the rest get -inf."""
     check_sampling(temperature, top_k, top_p)
@@ -53,7 +57,7 @@ class _Context:
         else:
             cached = self.state[0][0].size(2) if self.state else 0
             if cached + len(new) > block:  # cache full: restart it from the last half block
-                self.state, new = None, self.tokens[-max(1, block // 2):]
+                self.state, new = None, self.tokens[-max(1, block // 2) :]
             logits, _, self.state = self.model(torch.tensor([new]), cache=self.state)
         return logits[0, -1]
 
@@ -61,8 +65,12 @@ class _Context:
 MAX_SEED = 2**63 - 1  # torch generators take a 64-bit seed
 
 
-def check_sampling(temperature: float = 1.0, top_k: int | None = None,
-                   top_p: float | None = None, seed: int | None = None) -> None:
+def check_sampling(
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    seed: int | None = None,
+) -> None:
     """Raise :class:`InputError` for sampling settings that mean nothing (NaN included)."""
     if not (math.isfinite(temperature) and temperature > 0):
         raise InputError(f"temperature={temperature} must be a finite number > 0")
@@ -75,9 +83,17 @@ def check_sampling(temperature: float = 1.0, top_k: int | None = None,
 
 
 @torch.no_grad()
-def sample_ids(model: nn.Module, prompt: list[int], tokens: int, *, temperature: float = 1.0,
-               top_k: int | None = None, top_p: float | None = None, seed: int | None = None,
-               use_cache: bool = True) -> Iterator[int]:
+def sample_ids(
+    model: nn.Module,
+    prompt: list[int],
+    tokens: int,
+    *,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    seed: int | None = None,
+    use_cache: bool = True,
+) -> Iterator[int]:
     """Yield ``tokens`` sampled ids continuing ``prompt`` (non-empty). Same seed, same ids."""
     if not prompt:
         raise InputError("the prompt is empty; give at least one token")

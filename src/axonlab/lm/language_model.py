@@ -43,15 +43,31 @@ class LanguageModel:
     def block_size(self) -> int:
         return self.model.block_size
 
-    def stream(self, prompt: str, tokens: int, *, temperature: float = 1.0,
-               top_k: int | None = None, top_p: float | None = None, seed: int | None = None,
-               use_cache: bool = True) -> Iterator[str]:
+    def stream(
+        self,
+        prompt: str,
+        tokens: int,
+        *,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+        use_cache: bool = True,
+    ) -> Iterator[str]:
         """Yield the continuation of ``prompt`` piece by piece, ``tokens`` tokens in all
         (characters, for a char model). A prompt character outside a char vocabulary raises
         InputError. Same seed, same text."""
         ids = self.tokenizer.encode(prompt, strict=True)
-        sampled = sample_ids(self.model, ids, tokens, temperature=temperature, top_k=top_k,
-                             top_p=top_p, seed=seed, use_cache=use_cache)
+        sampled = sample_ids(
+            self.model,
+            ids,
+            tokens,
+            temperature=temperature,
+            top_k=top_k,
+            top_p=top_p,
+            seed=seed,
+            use_cache=use_cache,
+        )
         if self.tokenizer.kind == "char":
             for token in sampled:
                 yield self.tokenizer.decode([token])
@@ -61,21 +77,39 @@ class LanguageModel:
             done.append(token)
             text = self.tokenizer.decode(done)
             if not text.endswith("\ufffd") and len(text) > len(sent):
-                yield text[len(sent):]
+                yield text[len(sent) :]
                 sent = text
         text = self.tokenizer.decode(done)
         if len(text) > len(sent):
-            yield text[len(sent):]
+            yield text[len(sent) :]
 
-    def generate(self, prompt: str, tokens: int, *, temperature: float = 1.0,
-                 top_k: int | None = None, top_p: float | None = None, seed: int | None = None,
-                 use_cache: bool = True) -> str:
+    def generate(
+        self,
+        prompt: str,
+        tokens: int,
+        *,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+        use_cache: bool = True,
+    ) -> str:
         """The continuation of ``prompt`` (without the prompt): ``tokens`` sampled tokens."""
-        return "".join(self.stream(prompt, tokens, temperature=temperature, top_k=top_k,
-                                   top_p=top_p, seed=seed, use_cache=use_cache))
+        return "".join(
+            self.stream(
+                prompt,
+                tokens,
+                temperature=temperature,
+                top_k=top_k,
+                top_p=top_p,
+                seed=seed,
+                use_cache=use_cache,
+            )
+        )
 
-    def evaluate(self, path_or_text: str | Path, window: int | None = None,
-                 stride: int | None = None) -> dict[str, Any]:
+    def evaluate(
+        self, path_or_text: str | Path, window: int | None = None, stride: int | None = None
+    ) -> dict[str, Any]:
         """Score a text file (a Path, or a str naming an existing file) or a text string.
 
         Returns ``loss`` (nats/token; nats/character for a char model), ``perplexity``

@@ -47,7 +47,10 @@ class LSTMLM(NextTokenModel):
         self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.n_embd)
         self.drop = nn.Dropout(cfg.dropout)
         self.lstm = nn.LSTM(
-            cfg.n_embd, cfg.hidden_size, cfg.n_layer, batch_first=True,
+            cfg.n_embd,
+            cfg.hidden_size,
+            cfg.n_layer,
+            batch_first=True,
             dropout=cfg.dropout if cfg.n_layer > 1 else 0.0,
         )
         out_width = cfg.n_embd if cfg.tie_weights else cfg.hidden_size
@@ -63,7 +66,7 @@ class LSTMLM(NextTokenModel):
         # Tied, it is also the output layer, where unit-variance rows would start the logits
         # far too large.
         if cfg.tie_weights:
-            nn.init.normal_(self.tok_emb.weight, std=cfg.n_embd ** -0.5)
+            nn.init.normal_(self.tok_emb.weight, std=cfg.n_embd**-0.5)
 
     def __repr__(self) -> str:
         c = self.config

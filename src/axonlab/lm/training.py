@@ -114,8 +114,14 @@ def lr_at(step: int, fraction: float, config: TrainConfig) -> float:
 class Trainer:
     """Owns the model, optimizer, data and run directory of one training run."""
 
-    def __init__(self, source: str | Path, out: str | Path, config: TrainConfig,
-                 resume: bool = False, callbacks: Sequence[Callback] = ()):
+    def __init__(
+        self,
+        source: str | Path,
+        out: str | Path,
+        config: TrainConfig,
+        resume: bool = False,
+        callbacks: Sequence[Callback] = (),
+    ):
         self.run, self.callbacks = RunDirectory(out), list(callbacks)
         # A finished run may train on with a larger budget; anything else is checked before
         # any work, so a finished run or a folder of the user's is never overwritten.
@@ -131,9 +137,13 @@ class Trainer:
         text = read_text(source)
         train_text, val_text = split_text(text, config.val_fraction)
         self.tokenizer = (
-            load_tokenizer(self.run.path / TOKENIZER_FILE) if saved
-            else train_tokenizer(config.tokenizer, text if config.tokenizer == "char"
-                                 else train_text, config.vocab_size)
+            load_tokenizer(self.run.path / TOKENIZER_FILE)
+            if saved
+            else train_tokenizer(
+                config.tokenizer,
+                text if config.tokenizer == "char" else train_text,
+                config.vocab_size,
+            )
         )
         cfg = model_config(config.arch, self.tokenizer.vocab_size, config.preset, config.model)
         self.train_data = self._stream(train_text, "train", source, cfg.block_size)
@@ -156,9 +166,12 @@ class Trainer:
                 f"{self.elapsed / 60:.1f} min) that is kept as it is; to train it on, give a "
                 "larger budget of steps or minutes"
             )
-        self.run.start({"source": str(source), "train_config": asdict(config),
-                        "model_config": asdict(cfg)}, task="lm", resume=resume,
-                       extend=self.extending)
+        self.run.start(
+            {"source": str(source), "train_config": asdict(config), "model_config": asdict(cfg)},
+            task="lm",
+            resume=resume,
+            extend=self.extending,
+        )
         self.tokenizer.save(self.run.path / TOKENIZER_FILE)
 
     def _stream(self, text: str, name: str, source: str | Path, block_size: int) -> TokenStream:
@@ -172,7 +185,9 @@ class Trainer:
         self.step, self.elapsed = saved["step"], saved["elapsed_s"]
         self.state = saved.get("recurrent_state")
         self.history, self.best_val, self.best_step = (
-            saved["history"], saved["best_val_loss"], saved["best_step"]
+            saved["history"],
+            saved["best_val_loss"],
+            saved["best_step"],
         )
         torch.set_rng_state(saved["rng"]["torch"])
         self.generator.set_state(saved["rng"]["data"])
@@ -192,8 +207,9 @@ class Trainer:
             group["lr"] = lr
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
             if model.recurrent:
-                x, y, fresh = self.train_data.sequential_batch(cfg.batch_size, model.block_size,
-                                                               self.step)
+                x, y, fresh = self.train_data.sequential_batch(
+                    cfg.batch_size, model.block_size, self.step
+                )
                 _, loss, state = model(x, y, None if fresh else self.state)
                 self.state = tuple(s.detach() for s in state)
             else:
@@ -217,8 +233,11 @@ class Trainer:
         ids = self.val_data.ids[: tokens + 1] if tokens else self.val_data.ids
         self.model.eval()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.config.bf16):
-            total = (window_nll(self.model, ids, self.model.block_size, batch_size=64)
-                     if windows else full_context_nll(self.model, ids))
+            total = (
+                window_nll(self.model, ids, self.model.block_size, batch_size=64)
+                if windows
+                else full_context_nll(self.model, ids)
+            )
         self.model.train()
         return total / (len(ids) - 1)
 
@@ -251,8 +270,15 @@ class Trainer:
             val = None
             if self.step % self.config.eval_interval == 0 or self.fraction() >= 1.0:
                 val = self._evaluate_and_save(writer, loss)
-            progress = TrainProgress(self.step, min(1.0, self.fraction()), loss, lr,
-                                     tokens_per_step / seconds, self.elapsed, val)
+            progress = TrainProgress(
+                self.step,
+                min(1.0, self.fraction()),
+                loss,
+                lr,
+                tokens_per_step / seconds,
+                self.elapsed,
+                val,
+            )
             for callback in self.callbacks:
                 callback(progress)
 
@@ -260,38 +286,56 @@ class Trainer:
         val = self.validate(self.config.eval_tokens)
         writer.add_scalar("val/loss", val, self.step)
         writer.add_scalar("val/perplexity", math.exp(val), self.step)
-        self.history.append({"step": self.step, "elapsed_s": round(self.elapsed, 2),
-                             "train_loss": train_loss, "val_loss": val})
+        self.history.append(
+            {
+                "step": self.step,
+                "elapsed_s": round(self.elapsed, 2),
+                "train_loss": train_loss,
+                "val_loss": val,
+            }
+        )
         if val < self.best_val:
             self.best_val, self.best_step = val, self.step
             save_model(self.run.path / MODEL_FILE, self.model, self.config.arch)
-        save_checkpoint(self.run.path / CHECKPOINT_FILE, {
-            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-            "step": self.step, "elapsed_s": self.elapsed, "history": self.history,
-            "best_val_loss": self.best_val, "best_step": self.best_step,
-            "recurrent_state": self.state,
-            "rng": {"torch": torch.get_rng_state(), "data": self.generator.get_state()},
-            "arch": self.config.arch, "model_config": asdict(self.model.config),
-            "train_config": asdict(self.config),
-        })
+        save_checkpoint(
+            self.run.path / CHECKPOINT_FILE,
+            {
+                "model": self.model.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "step": self.step,
+                "elapsed_s": self.elapsed,
+                "history": self.history,
+                "best_val_loss": self.best_val,
+                "best_step": self.best_step,
+                "recurrent_state": self.state,
+                "rng": {"torch": torch.get_rng_state(), "data": self.generator.get_state()},
+                "arch": self.config.arch,
+                "model_config": asdict(self.model.config),
+                "train_config": asdict(self.config),
+            },
+        )
         return val
 
     def _finish(self) -> dict[str, Any]:
         best, _ = load_model(self.run.path / MODEL_FILE)
         self.model.load_state_dict(best.state_dict())
-        final = TrainProgress(self.step, 1.0, math.nan, 0.0, 0.0, self.elapsed,
-                              stage="final evaluation")
+        final = TrainProgress(
+            self.step, 1.0, math.nan, 0.0, 0.0, self.elapsed, stage="final evaluation"
+        )
         for callback in self.callbacks:
             callback(final)
         full_val = self.validate(None)
         tokens = self.step * self.config.batch_size * self.model.block_size
         metrics = {
-            "best_step": self.best_step, "best_val_loss": full_val,
+            "best_step": self.best_step,
+            "best_val_loss": full_val,
             "best_val_perplexity": math.exp(full_val),
-            "best_val_loss_windows": self.validate(None, windows=True), "steps": self.step,
+            "best_val_loss_windows": self.validate(None, windows=True),
+            "steps": self.step,
             "train_seconds": round(self.elapsed, 2),
             "tokens_per_second": tokens / max(self.elapsed, 1e-9),
-            "parameters": self.model.num_parameters(), "vocab_size": self.tokenizer.vocab_size,
+            "parameters": self.model.num_parameters(),
+            "vocab_size": self.tokenizer.vocab_size,
             "history": self.history,
         }
         self.run.write_metrics(metrics)
@@ -300,9 +344,15 @@ class Trainer:
         return metrics
 
 
-def train(source: str | Path, out: str | Path, config: TrainConfig | None = None, *,
-          resume: bool = False, callbacks: Sequence[Callback] = (), **overrides: Any
-          ) -> LanguageModel:
+def train(
+    source: str | Path,
+    out: str | Path,
+    config: TrainConfig | None = None,
+    *,
+    resume: bool = False,
+    callbacks: Sequence[Callback] = (),
+    **overrides: Any,
+) -> LanguageModel:
     """Train on the text file or folder ``source`` into the run directory ``out``.
 
     ``overrides`` set TrainConfig fields (``lm.train("input.txt", "runs/lm", arch="lstm",

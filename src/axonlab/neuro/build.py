@@ -52,8 +52,11 @@ class Arrays:
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every array of the loop by ``group.field`` (``"exp.post"``, ``"neurons.uniform"``)."""
-        return {f"{g}.{f}": a for g, group in zip(self.loop._fields, self.loop, strict=True)
-                for f, a in zip(group._fields, group, strict=True)}
+        return {
+            f"{g}.{f}": a
+            for g, group in zip(self.loop._fields, self.loop, strict=True)
+            for f, a in zip(group._fields, group, strict=True)
+        }
 
 
 @dataclass
@@ -85,8 +88,9 @@ def _steps(ms: np.ndarray, dt: float, what: str) -> np.ndarray:
 def build(net: Network, n_steps: int) -> Arrays:
     """Flatten ``net`` for ``n_steps`` steps into a :class:`Layout` and a :class:`Loop`."""
     seed = net.seed if net.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
-    init_rng, conn_rng, run_seq = (np.random.default_rng(s) for s in
-                                   np.random.SeedSequence(seed).spawn(3))
+    init_rng, conn_rng, run_seq = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)
+    )
     a = _neurons(net, init_rng)
     _synapses(net, a, conn_rng)
     _inputs(net, a, n_steps)
@@ -94,11 +98,17 @@ def build(net: Network, n_steps: int) -> Arrays:
     _recording(net, a, n_steps)
     a.neurons["uniform"] = _uniform_segments(a)
     g = a.groups
-    loop = Loop(lay.Neurons(**a.neurons), lay.Channels(**g["channels"]),
-                lay.ExpSynapses(**g["exp"]), lay.ChemicalSynapses(**g["chem"]),
-                lay.GapJunctions(**g["gaps"]), lay.Stimuli(**g["stimuli"]),
-                lay.PoissonInputs(**g["poisson"]), lay.Accumulators(**g["acc"]),
-                lay.Recording(**g["rec"]))
+    loop = Loop(
+        lay.Neurons(**a.neurons),
+        lay.Channels(**g["channels"]),
+        lay.ExpSynapses(**g["exp"]),
+        lay.ChemicalSynapses(**g["chem"]),
+        lay.GapJunctions(**g["gaps"]),
+        lay.Stimuli(**g["stimuli"]),
+        lay.PoissonInputs(**g["poisson"]),
+        lay.Accumulators(**g["acc"]),
+        lay.Recording(**g["rec"]),
+    )
     layout = Layout(net.dt, seed, a.offsets, a.sizes, a.c_m, a.columns)
     return Arrays(layout, loop, int(run_seq.integers(2**31)))
 
@@ -109,8 +119,12 @@ def _uniform_segments(a: _Parts) -> np.ndarray:
     uniform = []
     for lo, hi in zip(a.neurons["lo"], a.neurons["hi"], strict=True):
         cols = slice(int(lo), int(hi))
-        uniform.append(all(bool(np.all(rows[:, cols] == rows[:, cols.start:cols.start + 1]))
-                           for rows in (a.neurons["params"], a.groups["channels"]["prop"])))
+        uniform.append(
+            all(
+                bool(np.all(rows[:, cols] == rows[:, cols.start : cols.start + 1]))
+                for rows in (a.neurons["params"], a.groups["channels"]["prop"])
+            )
+        )
     return np.array(uniform, dtype=np.bool_)
 
 
@@ -122,8 +136,12 @@ def _neurons(net: Network, rng: np.random.Generator) -> _Parts:
     for pop in net.populations.values():
         offsets[pop.name], sizes[pop.name] = at, pop.n
         model = pop.model
-        v0 = resolve(pop.v_init if pop.v_init is not None else model.resting_potential,
-                     pop.n, rng, f"{pop.name}.v_init")
+        v0 = resolve(
+            pop.v_init if pop.v_init is not None else model.resting_potential,
+            pop.n,
+            rng,
+            f"{pop.name}.v_init",
+        )
         if type(model) not in tables:
             table = model.table(net.dt)
             tables[type(model)] = len(table_list) if table is not None else -1
@@ -139,10 +157,15 @@ def _neurons(net: Network, rng: np.random.Generator) -> _Parts:
         at += pop.n
     # unsigned bounds: numba then skips negative-index wraparound in the kernels' loops, which
     # lets LLVM vectorise them (3x faster LIF steps)
-    neurons = dict(kind=np.array(kinds, I64), lo=np.array(lo, np.uint64),
-                   hi=np.array(hi, np.uint64), table_of=np.array(table_of, I64),
-                   state=np.hstack(states), params=np.hstack(params).reshape(N_PARAM, at),
-                   tables=_stack_tables(table_list))
+    neurons = dict(
+        kind=np.array(kinds, I64),
+        lo=np.array(lo, np.uint64),
+        hi=np.array(hi, np.uint64),
+        table_of=np.array(table_of, I64),
+        state=np.hstack(states),
+        params=np.hstack(params).reshape(N_PARAM, at),
+        tables=_stack_tables(table_list),
+    )
     return _Parts(net.dt, offsets, sizes, np.concatenate(c_m), neurons)
 
 
@@ -154,7 +177,7 @@ def _stack_tables(tables: list[np.ndarray]) -> np.ndarray:
     rows, cols = max(t.shape[0] for t in tables), max(t.shape[1] for t in tables)
     out = np.zeros((len(tables), rows, cols))
     for k, t in enumerate(tables):
-        out[k, :t.shape[0], :t.shape[1]] = t
+        out[k, : t.shape[0], : t.shape[1]] = t
     return out
 
 
@@ -176,15 +199,29 @@ def _synapses(net: Network, a: _Parts, rng: np.random.Generator) -> None:
         # a self-connection (autapse) exists only within one population: between two
         # populations, pre index i and post index i are different neurons
         allow_self = proj.allow_self or proj.pre is not proj.post
-        pre, post = connect(proj.rule, proj.pre.n, proj.post.n, rng, p=proj.p, k=proj.k,
-                            pairs=proj.pairs, allow_self=allow_self)
+        pre, post = connect(
+            proj.rule,
+            proj.pre.n,
+            proj.post.n,
+            rng,
+            p=proj.p,
+            k=proj.k,
+            pairs=proj.pairs,
+            allow_self=allow_self,
+        )
         m = pre.size
-        w = resolve(proj.weight if proj.weight is not None else proj.synapse.weight, m, rng,
-                    f"{proj.name}.weight")
+        w = resolve(
+            proj.weight if proj.weight is not None else proj.synapse.weight,
+            m,
+            rng,
+            f"{proj.name}.weight",
+        )
         if not isinstance(proj.synapse, ExpCurrentSynapse) and np.any(w < 0):
-            raise InputError(f"projection {proj.name!r}: {int(np.sum(w < 0))} of {m} weights are "
-                             f"negative (min {float(w.min()):g}); they are conductances "
-                             "(mS/cm2) and must be >= 0 (inhibition comes from e_rev)")
+            raise InputError(
+                f"projection {proj.name!r}: {int(np.sum(w < 0))} of {m} weights are "
+                f"negative (min {float(w.min()):g}); they are conductances "
+                "(mS/cm2) and must be >= 0 (inhibition comes from e_rev)"
+            )
         d = _steps(resolve(proj.delay, m, rng, f"{proj.name}.delay"), net.dt, proj.name)
         pre, post = pre + a.offsets[proj.pre.name], post + a.offsets[proj.post.name]
         syn = proj.synapse
@@ -201,18 +238,26 @@ def _synapses(net: Network, a: _Parts, rng: np.random.Generator) -> None:
             exp_parts.append((pre, post, np.full(m, ch, I64), w, d))
     _pack_exp(net, a, exp_parts)
     _pack_chem(a, chem_parts)
-    cat = lambda parts, j, dtype: (np.concatenate([p[j] for p in parts]).astype(dtype)  # noqa: E731
-                                   if parts else np.zeros(0, dtype))
-    a.groups["gaps"] = dict(a=cat(gap_parts, 0, I64), b=cat(gap_parts, 1, I64),
-                            g=cat(gap_parts, 2, float))
+
+    def cat(parts: list, j: int, dtype) -> np.ndarray:
+        return np.concatenate([p[j] for p in parts]).astype(dtype) if parts else np.zeros(0, dtype)
+
+    a.groups["gaps"] = dict(
+        a=cat(gap_parts, 0, I64), b=cat(gap_parts, 1, I64), g=cat(gap_parts, 2, float)
+    )
 
 
 def _chem_params(syn: ChemicalSynapse, g_max: np.ndarray, dt: float) -> np.ndarray:
     c = syn.constants()
     par = np.empty((lay.N_CHEM_PARAM, g_max.size))
     par[lay.CHEM_G_MAX] = g_max
-    for row, key in ((lay.CHEM_RELEASE, "release"), (lay.CHEM_ALPHA, "alpha"),
-                     (lay.CHEM_BETA, "beta"), (lay.CHEM_E_REV, "e_rev"), (lay.CHEM_MG, "mg")):
+    for row, key in (
+        (lay.CHEM_RELEASE, "release"),
+        (lay.CHEM_ALPHA, "alpha"),
+        (lay.CHEM_BETA, "beta"),
+        (lay.CHEM_E_REV, "e_rev"),
+        (lay.CHEM_MG, "mg"),
+    ):
         par[row] = c[key]
     par[lay.CHEM_CLEAR_DECAY] = math.exp(-c["k_clear"] * dt)
     par[lay.CHEM_CLEAR_HALF_DECAY] = math.exp(-c["k_clear"] * dt / 2)
@@ -235,37 +280,54 @@ def _channel_weights(net: Network, a: _Parts, n: int) -> np.ndarray:
 
 def _pack_exp(net: Network, a: _Parts, parts: list) -> None:
     n, dt, k = a.n, net.dt, len(a.channels)
-    pre, post, ch, w, d = (np.concatenate([p[j] for p in parts]) if parts else np.zeros(0, I64)
-                           for j in range(5))
+    pre, post, ch, w, d = (
+        np.concatenate([p[j] for p in parts]) if parts else np.zeros(0, I64) for j in range(5)
+    )
     order = np.argsort(pre, kind="stable")
     # a synapse is 17 bytes: target (uint32), channel (uint8), weight (float64), delay in steps
     # (uint32); unsigned, like the population bounds (see _neurons), and no wider than int64 so
     # that numba's arithmetic on them stays integer
     n_ring = int(d.max()) + 1 if d.size else 1
     if max(n, n_ring) > 2**32:
-        raise InputError(f"{n} neurons, delays of up to {n_ring - 1} steps: the engine takes "
-                         "at most 2**32 of either")
+        raise InputError(
+            f"{n} neurons, delays of up to {n_ring - 1} steps: the engine takes "
+            "at most 2**32 of either"
+        )
     ptr = np.zeros(n + 1, np.uint64)
     ptr[1:] = np.cumsum(np.bincount(pre, minlength=n))
     taus = np.array([c[1] for c in a.channels])
     a.groups["channels"] = dict(
-        val=np.zeros((k, n)), decay=np.exp(-dt / taus) if k else np.zeros(0),
+        val=np.zeros((k, n)),
+        decay=np.exp(-dt / taus) if k else np.zeros(0),
         is_cond=np.array([c[0] for c in a.channels], dtype=np.bool_),
         erev=np.array([c[2] for c in a.channels], dtype=float),
-        prop=_channel_weights(net, a, n), ring=np.zeros((n_ring, k, n)))
+        prop=_channel_weights(net, a, n),
+        ring=np.zeros((n_ring, k, n)),
+    )
     a.groups["exp"] = dict(
-        ptr=ptr, post=post[order].astype(np.uint32),
+        ptr=ptr,
+        post=post[order].astype(np.uint32),
         ch=ch[order].astype(np.uint8 if k <= 256 else np.uint16),
-        w=w[order].astype(float), d=d[order].astype(np.uint32))
+        w=w[order].astype(float),
+        d=d[order].astype(np.uint32),
+    )
 
 
 def _pack_chem(a: _Parts, parts: list) -> None:
-    pre, post, d = (np.concatenate([p[j] for p in parts]).astype(I64) if parts
-                    else np.zeros(0, I64) for j in range(3))
+    pre, post, d = (
+        np.concatenate([p[j] for p in parts]).astype(I64) if parts else np.zeros(0, I64)
+        for j in range(3)
+    )
     par = np.hstack([p[3] for p in parts]) if parts else np.zeros((lay.N_CHEM_PARAM, 0))
     n_hist = int(d.max()) + 1 if d.size else 1
-    a.groups["chem"] = dict(pre=pre, post=post, d=d, par=par, tr=np.zeros((2, pre.size)),
-                            spike_hist=np.zeros((n_hist, a.n), np.bool_))
+    a.groups["chem"] = dict(
+        pre=pre,
+        post=post,
+        d=d,
+        par=par,
+        tr=np.zeros((2, pre.size)),
+        spike_hist=np.zeros((n_hist, a.n), np.bool_),
+    )
 
 
 def _inputs(net: Network, a: _Parts, n_steps: int) -> None:
@@ -290,20 +352,28 @@ def _inputs(net: Network, a: _Parts, n_steps: int) -> None:
     if net.poisson_inputs and a.groups["channels"]["val"].shape[0] != len(a.channels):
         _grow_channels(net, a)
     cat = lambda xs, dtype: np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype)  # noqa: E731
-    a.groups["stimuli"] = dict(idx=cat(idx, I64), on=cat(on, I64), off=cat(off, I64),
-                               amp=cat(amp, float), sd=cat(sd, float))
-    a.groups["poisson"] = dict(idx=cat(pidx, I64), lam=cat(lam, float), ch=cat(pch, I64),
-                               w=cat(pw, float))
-    a.groups["acc"] = dict(cur=np.zeros((3, a.n)), na_charge=np.zeros(a.n),
-                           syn_charge=np.zeros(a.n))
+    a.groups["stimuli"] = dict(
+        idx=cat(idx, I64),
+        on=cat(on, I64),
+        off=cat(off, I64),
+        amp=cat(amp, float),
+        sd=cat(sd, float),
+    )
+    a.groups["poisson"] = dict(
+        idx=cat(pidx, I64), lam=cat(lam, float), ch=cat(pch, I64), w=cat(pw, float)
+    )
+    a.groups["acc"] = dict(
+        cur=np.zeros((3, a.n)), na_charge=np.zeros(a.n), syn_charge=np.zeros(a.n)
+    )
 
 
 def _grow_channels(net: Network, a: _Parts) -> None:
     """Poisson inputs added channels after the synapses were packed: re-pack the channel arrays."""
     e = a.groups["exp"]
     pre = np.repeat(np.arange(a.n, dtype=I64), np.diff(e["ptr"]).astype(I64))
-    _pack_exp(net, a, [(pre, e["post"].astype(I64), e["ch"].astype(I64), e["w"],
-                        e["d"].astype(I64))])
+    _pack_exp(
+        net, a, [(pre, e["post"].astype(I64), e["ch"].astype(I64), e["w"], e["d"].astype(I64))]
+    )
 
 
 def _initial_channels(net: Network, a: _Parts, rng: np.random.Generator) -> None:
@@ -313,29 +383,44 @@ def _initial_channels(net: Network, a: _Parts, rng: np.random.Generator) -> None
         for proj_name, value in pop.synapse_init.items():
             proj = net.projections.get(proj_name)
             if proj is None or proj.post is not pop or proj_name not in a.channel_of:
-                incoming = sorted(j.name for j in net.projections.values()
-                                  if j.post is pop and j.name in a.channel_of)
-                raise InputError(f"{pop.name}.synapse_init: {proj_name!r} is not an incoming "
-                                 f"projection of exponential synapses; expected one of {incoming}")
+                incoming = sorted(
+                    j.name
+                    for j in net.projections.values()
+                    if j.post is pop and j.name in a.channel_of
+                )
+                raise InputError(
+                    f"{pop.name}.synapse_init: {proj_name!r} is not an incoming "
+                    f"projection of exponential synapses; expected one of {incoming}"
+                )
             channel = a.channel_of[proj_name]
             if channel in started:  # same (kind, tau, e_rev): both feed one channel
-                raise InputError(f"{pop.name}.synapse_init: {started[channel]!r} and "
-                                 f"{proj_name!r} share one synaptic channel (same synapse type, "
-                                 "tau and e_rev); give its initial value once")
+                raise InputError(
+                    f"{pop.name}.synapse_init: {started[channel]!r} and "
+                    f"{proj_name!r} share one synaptic channel (same synapse type, "
+                    "tau and e_rev); give its initial value once"
+                )
             started[channel] = proj_name
             lo = a.offsets[pop.name]
-            a.groups["channels"]["val"][channel, lo:lo + pop.n] = resolve(
-                value, pop.n, rng, f"{pop.name}.synapse_init.{proj_name}")
+            a.groups["channels"]["val"][channel, lo : lo + pop.n] = resolve(
+                value, pop.n, rng, f"{pop.name}.synapse_init.{proj_name}"
+            )
 
 
 def _default_monitors(net: Network) -> list[Monitor]:
     """Small populations record v, small chemical projections T and r, unless monitored."""
     watched = {m.target for m in net.monitors}
-    out = [Monitor(p.name, ("v",)) for p in net.populations.values()
-           if p.name not in watched and p.n <= DEFAULT_TRACE_LIMIT]
-    out += [Monitor(j.name, ("T", "r")) for j in net.projections.values()
-            if j.name not in watched and isinstance(j.synapse, ChemicalSynapse)
-            and j.pre.n * j.post.n <= DEFAULT_TRACE_LIMIT]
+    out = [
+        Monitor(p.name, ("v",))
+        for p in net.populations.values()
+        if p.name not in watched and p.n <= DEFAULT_TRACE_LIMIT
+    ]
+    out += [
+        Monitor(j.name, ("T", "r"))
+        for j in net.projections.values()
+        if j.name not in watched
+        and isinstance(j.synapse, ChemicalSynapse)
+        and j.pre.n * j.post.n <= DEFAULT_TRACE_LIMIT
+    ]
     return out
 
 
@@ -380,7 +465,17 @@ def _recording(net: Network, a: _Parts, n_steps: int) -> None:
     buf = np.full((rows, len(src)), np.nan)
     state, ch_val = a.neurons["state"], a.groups["channels"]["val"]
     for col, (code, r, i) in enumerate(zip(src, row, idx, strict=True)):
-        buf[0, col] = (state[r, i] if code == lay.REC_STATE else ch_val[r, i]
-                       if code == lay.REC_CHANNEL else 0.0)
-    a.groups["rec"] = dict(src=np.array(src, I64), row=np.array(row, I64),
-                           idx=np.array(idx, I64), every=np.array(every, I64), buf=buf)
+        buf[0, col] = (
+            state[r, i]
+            if code == lay.REC_STATE
+            else ch_val[r, i]
+            if code == lay.REC_CHANNEL
+            else 0.0
+        )
+    a.groups["rec"] = dict(
+        src=np.array(src, I64),
+        row=np.array(row, I64),
+        idx=np.array(idx, I64),
+        every=np.array(every, I64),
+        buf=buf,
+    )

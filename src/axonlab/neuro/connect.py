@@ -54,10 +54,17 @@ def resolve(value: Value, n: int, rng: np.random.Generator, what: str) -> np.nda
     return arr.copy()
 
 
-def connect(rule: str, n_pre: int, n_post: int, rng: np.random.Generator, *,
-            p: float | None = None, k: int | None = None,
-            pairs: Sequence[tuple[int, int]] | None = None,
-            allow_self: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def connect(
+    rule: str,
+    n_pre: int,
+    n_post: int,
+    rng: np.random.Generator,
+    *,
+    p: float | None = None,
+    k: int | None = None,
+    pairs: Sequence[tuple[int, int]] | None = None,
+    allow_self: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """Index arrays (pre, post) for ``rule`` (one of :data:`RULES`)."""
     if rule == "all_to_all":
         pre, post = np.divmod(np.arange(n_pre * n_post, dtype=np.int64), n_post)

@@ -12,8 +12,25 @@ from axonlab.neuro.compiled import jit, jit_inline
 
 
 @jit
-def synaptic_drive(lo, hi, dt, uniform, has_conductance, track_currents, state, cur, ch_val,
-                   ch_decay, ch_is_cond, ch_erev, ch_prop, ring, slot, drive, syn_charge):
+def synaptic_drive(
+    lo,
+    hi,
+    dt,
+    uniform,
+    has_conductance,
+    track_currents,
+    state,
+    cur,
+    ch_val,
+    ch_decay,
+    ch_is_cond,
+    ch_erev,
+    ch_prop,
+    ring,
+    slot,
+    drive,
+    syn_charge,
+):
     """Sum the inputs of neurons lo:hi into ``drive[:, i - lo]`` and advance their channels.
 
     ``drive`` rows: 0 current channels weighted by ``ch_prop`` (LIF: the exact voltage jump over
@@ -38,20 +55,20 @@ def synaptic_drive(lo, hi, dt, uniform, has_conductance, track_currents, state, 
         if track_currents:
             _add_channel_current(c, lo, hi, state, ch_val, ch_is_cond[c], ch_erev[c], cur)
         if ch_is_cond[c]:
-            _conductance_channel(c, lo, hi, dt, ch_decay[c], ch_erev[c], state, ch_val, drive,
-                                 syn_charge)
+            _conductance_channel(
+                c, lo, hi, dt, ch_decay[c], ch_erev[c], state, ch_val, drive, syn_charge
+            )
         elif uniform:
-            _current_channel(c, lo, hi, dt, ch_decay[c], ch_prop[c, lo], ch_val, drive,
-                             syn_charge)
+            _current_channel(c, lo, hi, dt, ch_decay[c], ch_prop[c, lo], ch_val, drive, syn_charge)
         else:
-            _current_channel_neurons(c, lo, hi, dt, ch_decay[c], ch_prop, ch_val, drive,
-                                     syn_charge)
+            _current_channel_neurons(c, lo, hi, dt, ch_decay[c], ch_prop, ch_val, drive, syn_charge)
         if ring.shape[0] > 1:
             _ring_arrivals(c, lo, hi, slot, ring, ch_val)
 
 
 # One loop per compiled function below: that is what LLVM reliably vectorises (several loops
 # chosen between by run-time flags in one function came out up to five times slower).
+
 
 @jit
 def _clear_drive(lo, hi, has_conductance, drive):

@@ -45,17 +45,21 @@ class Energy:
 
     def per_spike(self) -> dict[str, float | None]:
         """Total ATP per spike fired, per population (None if it did not fire)."""
-        return {p: (float(self.per_neuron(p).sum() / k) if k else None)
-                for p, k in self.n_spikes.items()}
+        return {
+            p: (float(self.per_neuron(p).sum() / k) if k else None)
+            for p, k in self.n_spikes.items()
+        }
 
     def as_dict(self) -> dict:
         return {
             "area_um2": self.area_um2,
             "populations": {
-                p: {"atp_total": float(self.per_neuron(p).sum()),
+                p: {
+                    "atp_total": float(self.per_neuron(p).sum()),
                     "atp_action_potentials": float(self.spike_atp[p].sum()),
                     "atp_synaptic": float(self.synaptic_atp[p].sum()),
-                    "atp_per_spike": self.per_spike()[p]}
+                    "atp_per_spike": self.per_spike()[p],
+                }
                 for p in self.spike_atp
             },
         }

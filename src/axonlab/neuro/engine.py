@@ -73,9 +73,25 @@ def seed_numba(seed):
 # once per call, because every read of a group's field inside the step loop would take (and
 # drop) a reference on its array, per block or per step (a few percent of the CUBA loop).
 
+
 @jit
-def _inputs(s, state, cur, stim_idx, stim_on, stim_off, stim_amp, stim_sd, gap_a, gap_b, gap_g,
-            chem_pre, chem_post, chem_par, chem_tr):
+def _inputs(
+    s,
+    state,
+    cur,
+    stim_idx,
+    stim_on,
+    stim_off,
+    stim_amp,
+    stim_sd,
+    gap_a,
+    gap_b,
+    gap_g,
+    chem_pre,
+    chem_post,
+    chem_par,
+    chem_tr,
+):
     """Currents at t into ``cur`` (rows I_EXT, I_GAP, I_SYN; see :func:`synaptic_drive`)."""
     cur[:, :] = 0.0
     for k in range(stim_idx.size):
@@ -91,8 +107,9 @@ def _inputs(s, state, cur, stim_idx, stim_on, stim_off, stim_amp, stim_sd, gap_a
         block = 1.0
         if chem_par[CHEM_MG, j] > 0.0:  # Mg2+ block (Jahr & Stevens 1990)
             block = 1.0 / (1.0 + chem_par[CHEM_MG, j] / 3.57 * math.exp(-0.062 * v))
-        cur[I_SYN, chem_post[j]] += (chem_par[CHEM_G_MAX, j] * chem_tr[CHEM_R, j]
-                                     * (chem_par[CHEM_E_REV, j] - v) * block)
+        cur[I_SYN, chem_post[j]] += (
+            chem_par[CHEM_G_MAX, j] * chem_tr[CHEM_R, j] * (chem_par[CHEM_E_REV, j] - v) * block
+        )
 
 
 @jit
@@ -151,16 +168,21 @@ MAX_MODELS = 8
 
 
 @jit
-def _no_kernel(lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, spike_t,
-               na_charge, table):
+def _no_kernel(
+    lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, spike_t, na_charge, table
+):
     pass
 
 
 if len(REGISTRY) > MAX_MODELS:
-    raise ImportError(f"{len(REGISTRY)} neuron models are registered; the engine's dispatch has "
-                      f"{MAX_MODELS} slots: raise MAX_MODELS in axonlab/neuro/engine.py")
-_K0, _K1, _K2, _K3, _K4, _K5, _K6, _K7 = (*(model.kernel for model in REGISTRY),
-                                          *(_no_kernel,) * (MAX_MODELS - len(REGISTRY)))
+    raise ImportError(
+        f"{len(REGISTRY)} neuron models are registered; the engine's dispatch has "
+        f"{MAX_MODELS} slots: raise MAX_MODELS in axonlab/neuro/engine.py"
+    )
+_K0, _K1, _K2, _K3, _K4, _K5, _K6, _K7 = (
+    *(model.kernel for model in REGISTRY),
+    *(_no_kernel,) * (MAX_MODELS - len(REGISTRY)),
+)
 
 
 @jit
@@ -180,8 +202,12 @@ def run_steps(s0, s1, dt, loop, spk_idx, spk_t, status):
     gap_a, gap_b, gap_g = loop.gaps.a, loop.gaps.b, loop.gaps.g
     stim_idx, stim_on, stim_off = loop.stimuli.idx, loop.stimuli.on, loop.stimuli.off
     stim_amp, stim_sd = loop.stimuli.amp, loop.stimuli.sd
-    pois_idx, pois_lam, pois_ch, pois_w = (loop.poisson.idx, loop.poisson.lam, loop.poisson.ch,
-                                           loop.poisson.w)
+    pois_idx, pois_lam, pois_ch, pois_w = (
+        loop.poisson.idx,
+        loop.poisson.lam,
+        loop.poisson.ch,
+        loop.poisson.w,
+    )
     cur, na_charge, syn_charge = loop.acc.cur, loop.acc.na_charge, loop.acc.syn_charge
     rec_src, rec_row, rec_idx, rec_every, rec_buf = rec.src, rec.row, rec.idx, rec.every, rec.buf
     n = state.shape[1]
@@ -205,43 +231,178 @@ def run_steps(s0, s1, dt, loop, spk_idx, spk_t, status):
             return
         t = s * dt
         if track_currents:
-            _inputs(s, state, cur, stim_idx, stim_on, stim_off, stim_amp, stim_sd, gap_a, gap_b,
-                    gap_g, chem_pre, chem_post, chem_par, chem_tr)
+            _inputs(
+                s,
+                state,
+                cur,
+                stim_idx,
+                stim_on,
+                stim_off,
+                stim_amp,
+                stim_sd,
+                gap_a,
+                gap_b,
+                gap_g,
+                chem_pre,
+                chem_post,
+                chem_par,
+                chem_tr,
+            )
         spiked[:] = False
         for g in range(seg_kind.size):
             kind, uniform = seg_kind[g], seg_uniform[g]
             table = tables[table_of[g]]
             for lo in range(seg_lo[g], seg_hi[g], BLOCK):
                 hi = min(lo + BLOCK, seg_hi[g])
-                synaptic_drive(lo, hi, dt, uniform, has_conductance, track_currents, state, cur,
-                               ch_val, ch_decay, ch_is_cond, ch_erev, ch_prop, ring, s % n_ring,
-                               drive, syn_charge)
+                synaptic_drive(
+                    lo,
+                    hi,
+                    dt,
+                    uniform,
+                    has_conductance,
+                    track_currents,
+                    state,
+                    cur,
+                    ch_val,
+                    ch_decay,
+                    ch_is_cond,
+                    ch_erev,
+                    ch_prop,
+                    ring,
+                    s % n_ring,
+                    drive,
+                    syn_charge,
+                )
                 # the arguments written out in each call: a tuple of them, star-expanded, would
                 # take a reference on each of its arrays per block (CUBA's step is ~10 us)
                 if kind == 0:
-                    _K0(lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
-                        spike_t, na_charge, table)
+                    _K0(
+                        lo,
+                        hi,
+                        t,
+                        dt,
+                        state,
+                        params,
+                        uniform,
+                        has_conductance,
+                        drive,
+                        spiked,
+                        spike_t,
+                        na_charge,
+                        table,
+                    )
                 elif kind == 1:
-                    _K1(lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
-                        spike_t, na_charge, table)
+                    _K1(
+                        lo,
+                        hi,
+                        t,
+                        dt,
+                        state,
+                        params,
+                        uniform,
+                        has_conductance,
+                        drive,
+                        spiked,
+                        spike_t,
+                        na_charge,
+                        table,
+                    )
                 elif kind == 2:
-                    _K2(lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
-                        spike_t, na_charge, table)
+                    _K2(
+                        lo,
+                        hi,
+                        t,
+                        dt,
+                        state,
+                        params,
+                        uniform,
+                        has_conductance,
+                        drive,
+                        spiked,
+                        spike_t,
+                        na_charge,
+                        table,
+                    )
                 elif kind == 3:
-                    _K3(lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
-                        spike_t, na_charge, table)
+                    _K3(
+                        lo,
+                        hi,
+                        t,
+                        dt,
+                        state,
+                        params,
+                        uniform,
+                        has_conductance,
+                        drive,
+                        spiked,
+                        spike_t,
+                        na_charge,
+                        table,
+                    )
                 elif kind == 4:
-                    _K4(lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
-                        spike_t, na_charge, table)
+                    _K4(
+                        lo,
+                        hi,
+                        t,
+                        dt,
+                        state,
+                        params,
+                        uniform,
+                        has_conductance,
+                        drive,
+                        spiked,
+                        spike_t,
+                        na_charge,
+                        table,
+                    )
                 elif kind == 5:
-                    _K5(lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
-                        spike_t, na_charge, table)
+                    _K5(
+                        lo,
+                        hi,
+                        t,
+                        dt,
+                        state,
+                        params,
+                        uniform,
+                        has_conductance,
+                        drive,
+                        spiked,
+                        spike_t,
+                        na_charge,
+                        table,
+                    )
                 elif kind == 6:
-                    _K6(lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
-                        spike_t, na_charge, table)
+                    _K6(
+                        lo,
+                        hi,
+                        t,
+                        dt,
+                        state,
+                        params,
+                        uniform,
+                        has_conductance,
+                        drive,
+                        spiked,
+                        spike_t,
+                        na_charge,
+                        table,
+                    )
                 elif kind == 7:
-                    _K7(lo, hi, t, dt, state, params, uniform, has_conductance, drive, spiked,
-                        spike_t, na_charge, table)
+                    _K7(
+                        lo,
+                        hi,
+                        t,
+                        dt,
+                        state,
+                        params,
+                        uniform,
+                        has_conductance,
+                        drive,
+                        spiked,
+                        spike_t,
+                        na_charge,
+                        table,
+                    )
         finite = True
         for i in range(n):  # branch-free, so it vectorises; the rare failure is located below
             finite &= abs(state[0, i]) < 1e6  # also catches NaN
@@ -261,8 +422,18 @@ def run_steps(s0, s1, dt, loop, spk_idx, spk_t, status):
                         spk_idx[n_spk] = i
                         spk_t[n_spk] = spike_t[i]
                         n_spk += 1
-        _deliver(s, n_ring, spk_idx[first_new:n_spk], out_ptr, out_post, out_ch, out_w, out_d,
-                 ch_val, ring)
+        _deliver(
+            s,
+            n_ring,
+            spk_idx[first_new:n_spk],
+            out_ptr,
+            out_post,
+            out_ch,
+            out_w,
+            out_d,
+            ch_val,
+            ring,
+        )
         _poisson_arrivals(ch_val, pois_idx, pois_lam, pois_ch, pois_w)
         _advance_chemical(s, dt, n_hist, spike_hist, chem_pre, chem_d, chem_par, chem_tr)
         _record(s, ch_val, state, cur, chem_tr, rec_src, rec_row, rec_idx, rec_every, rec_buf)
@@ -320,5 +491,11 @@ def simulate(loop: Loop, dt: float, n_steps: int, seed: int) -> RawOutput:
         spk_idx = np.concatenate([spk_idx, np.empty_like(spk_idx)])
         spk_t = np.concatenate([spk_t, np.empty_like(spk_t)])
     n_spk = int(status[2])
-    return RawOutput(spk_idx[:n_spk], spk_t[:n_spk], loop.rec.buf, loop.acc.na_charge,
-                     loop.acc.syn_charge, elapsed)
+    return RawOutput(
+        spk_idx[:n_spk],
+        spk_t[:n_spk],
+        loop.rec.buf,
+        loop.acc.na_charge,
+        loop.acc.syn_charge,
+        elapsed,
+    )

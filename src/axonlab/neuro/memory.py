@@ -105,10 +105,12 @@ def estimate_memory(net: Network, n_steps: int, scale: float = 1.0) -> MemoryEst
         "recordings": rows * columns * 8,
         "spike buffer": spike_buffer_capacity(n) * SPIKE_BYTES,
     }
-    parts["building synapses"] = (exp * EXP_SYNAPSE_BUILD_BYTES
-                                  + chem * CHEMICAL_SYNAPSE_BUILD_BYTES + gap * GAP_BUILD_BYTES)
-    building = (parts["neurons"] + parts["channels"] + n * NEURON_BUILD_BYTES
-                + parts["building synapses"])
+    parts["building synapses"] = (
+        exp * EXP_SYNAPSE_BUILD_BYTES + chem * CHEMICAL_SYNAPSE_BUILD_BYTES + gap * GAP_BUILD_BYTES
+    )
+    building = (
+        parts["neurons"] + parts["channels"] + n * NEURON_BUILD_BYTES + parts["building synapses"]
+    )
     running = sum(v for k, v in parts.items() if k != "building synapses")
     return MemoryEstimate(parts, int(building), int(running), n, columns * 8, every)
 
@@ -127,16 +129,21 @@ def check_memory(net: Network, n_steps: int, limit: int | None = None) -> Memory
         fits.append(f"about {max_neurons:,} neurons at this duration and connectivity")
     if max_duration is not None:
         shown = f"{max_duration:,.0f}" if max_duration >= 1 else f"{max_duration:.3g}"
-        fits.append(f"{shown} ms at this size (fewer recorded variables or a larger monitor "
-                    "'every' stretch it)")
+        fits.append(
+            f"{shown} ms at this size (fewer recorded variables or a larger monitor "
+            "'every' stretch it)"
+        )
     biggest = sorted(est.parts.items(), key=lambda kv: -kv[1])[:2]
     what = ", ".join(f"{name} {_gb(size)}" for name, size in biggest)
     raise RunTooLargeError(
         f"this run needs about {_gb(est.total)} of memory ({what}) and {_gb(limit)} is "
         "available; "
         + (f"what fits: {' or '.join(fits)}" if fits else "nothing of this shape fits"),
-        needed=est.total, available=limit, max_neurons=max_neurons,
-        max_duration_ms=max_duration)
+        needed=est.total,
+        available=limit,
+        max_neurons=max_neurons,
+        max_duration_ms=max_duration,
+    )
 
 
 def _gb(size: float) -> str:
@@ -220,8 +227,11 @@ def _recorded_columns(net: Network, sizes: dict[str, int]) -> tuple[int, int]:
             columns += sizes[name]
             every.append(1)
     for name, proj in net.projections.items():
-        if (name not in watched and isinstance(proj.synapse, ChemicalSynapse)
-                and proj.pre.n * proj.post.n <= DEFAULT_TRACE_LIMIT):
+        if (
+            name not in watched
+            and isinstance(proj.synapse, ChemicalSynapse)
+            and proj.pre.n * proj.post.n <= DEFAULT_TRACE_LIMIT
+        ):
             columns += 2 * _expected_synapses(proj, sizes[proj.pre.name], sizes[proj.post.name])
             every.append(1)
     return columns, min(every, default=1)

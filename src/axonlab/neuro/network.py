@@ -128,12 +128,21 @@ class Network:
         n = sum(p.n for p in self.populations.values())
         chem = sum(isinstance(p.synapse, ChemicalSynapse) for p in self.projections.values())
         gap = sum(isinstance(p.synapse, GapJunction) for p in self.projections.values())
-        return (f"Network({len(self.populations)} populations / {n:,} neurons, "
-                f"{len(self.projections)} projections ({chem} chemical, {gap} gap), "
-                f"dt={self.dt} ms)")
+        return (
+            f"Network({len(self.populations)} populations / {n:,} neurons, "
+            f"{len(self.projections)} projections ({chem} chemical, {gap} gap), "
+            f"dt={self.dt} ms)"
+        )
 
-    def add(self, name: str, model: NeuronModel, n: int = 1, *, v_init: Value | None = None,
-            synapse_init: dict[str, Value] | None = None) -> Population:
+    def add(
+        self,
+        name: str,
+        model: NeuronModel,
+        n: int = 1,
+        *,
+        v_init: Value | None = None,
+        synapse_init: dict[str, Value] | None = None,
+    ) -> Population:
         """Add ``n`` neurons of ``model`` named ``name``; returns the population.
 
         ``v_init``: initial membrane potential (mV); ``synapse_init``: initial synaptic
@@ -144,17 +153,32 @@ class Network:
         if n < 1:
             raise InputError(f"population {name!r}: n must be >= 1, got {n}")
         if model.max_dt is not None and self.dt > model.max_dt:
-            warnings.warn(f"population {name!r}: dt = {self.dt} ms is coarse for "
-                          f"{type(model).__name__} (accurate and stable up to {model.max_dt} ms); "
-                          f"use dt <= {model.max_dt} ms", CoarseTimeStepWarning, stacklevel=2)
+            warnings.warn(
+                f"population {name!r}: dt = {self.dt} ms is coarse for "
+                f"{type(model).__name__} (accurate and stable up to {model.max_dt} ms); "
+                f"use dt <= {model.max_dt} ms",
+                CoarseTimeStepWarning,
+                stacklevel=2,
+            )
         pop = Population(name, model, int(n), v_init, dict(synapse_init or {}))
         self.populations[name] = pop
         return pop
 
-    def connect(self, pre: Population | str, post: Population | str, synapse: Synapse, *,
-                rule: str = "all_to_all", p: float | None = None, k: int | None = None,
-                pairs: Sequence[tuple[int, int]] | None = None, weight: Value | None = None,
-                delay: Value = 0.0, allow_self: bool = True, name: str | None = None) -> Projection:
+    def connect(
+        self,
+        pre: Population | str,
+        post: Population | str,
+        synapse: Synapse,
+        *,
+        rule: str = "all_to_all",
+        p: float | None = None,
+        k: int | None = None,
+        pairs: Sequence[tuple[int, int]] | None = None,
+        weight: Value | None = None,
+        delay: Value = 0.0,
+        allow_self: bool = True,
+        name: str | None = None,
+    ) -> Projection:
         """Connect two populations by ``rule`` (see :mod:`axonlab.neuro.connect`).
 
         ``weight`` overrides the synapse's own weight (uA/cm2 or mS/cm2, scalar, per-synapse
@@ -164,13 +188,20 @@ class Network:
         name = name or default_projection_name(pre_pop.name, post_pop.name)
         if name in self.projections or name in self.populations:
             raise InputError(f"name {name!r} is already used in this network; pass name=")
-        proj = Projection(name, pre_pop, post_pop, synapse, rule, p, k, pairs, weight, delay,
-                          allow_self)
+        proj = Projection(
+            name, pre_pop, post_pop, synapse, rule, p, k, pairs, weight, delay, allow_self
+        )
         self.projections[name] = proj
         return proj
 
-    def stimulate(self, population: Population | str, current: Value, start: float = 0.0,
-                  stop: float | None = None, noise: float = 0.0) -> Stimulus:
+    def stimulate(
+        self,
+        population: Population | str,
+        current: Value,
+        start: float = 0.0,
+        stop: float | None = None,
+        noise: float = 0.0,
+    ) -> Stimulus:
         """Inject ``current`` uA/cm2 (+ Gaussian ``noise`` std) from ``start`` to ``stop`` ms.
 
         ``stop`` None: to the end of the run. A step that would inject nothing (``stop`` at or
@@ -180,16 +211,19 @@ class Network:
         if not (math.isfinite(start) and start >= 0):
             raise InputError(f"stimulus of {pop.name!r}: start must be >= 0 ms, got {start}")
         if stop is not None and not (math.isfinite(stop) and stop > start):
-            raise InputError(f"stimulus of {pop.name!r}: stop ({stop} ms) must come after start "
-                             f"({start} ms); leave stop out to inject to the end of the run")
+            raise InputError(
+                f"stimulus of {pop.name!r}: stop ({stop} ms) must come after start "
+                f"({start} ms); leave stop out to inject to the end of the run"
+            )
         if not (math.isfinite(noise) and noise >= 0):
             raise InputError(f"stimulus of {pop.name!r}: noise must be >= 0 uA/cm2, got {noise}")
         stim = Stimulus(pop, current, start, stop, noise)
         self.stimuli.append(stim)
         return stim
 
-    def poisson(self, population: Population | str, rate_hz: float, synapse: Synapse,
-                n_sources: int = 1) -> PoissonInput:
+    def poisson(
+        self, population: Population | str, rate_hz: float, synapse: Synapse, n_sources: int = 1
+    ) -> PoissonInput:
         """Drive every neuron with ``n_sources`` Poisson trains at ``rate_hz`` through ``synapse``
         (an exponential current or conductance synapse)."""
         if rate_hz < 0 or n_sources < 1:
@@ -198,8 +232,13 @@ class Network:
         self.poisson_inputs.append(item)
         return item
 
-    def monitor(self, target: Population | Projection | str, variables: Sequence[str] = ("v",),
-                neurons: Sequence[int] | None = None, every: float | None = None) -> Monitor:
+    def monitor(
+        self,
+        target: Population | Projection | str,
+        variables: Sequence[str] = ("v",),
+        neurons: Sequence[int] | None = None,
+        every: float | None = None,
+    ) -> Monitor:
         """Record state ``variables`` (population: v, m, h, n, u, w, i_syn, i_gap, i_ext, and
         channel names; projection: T, r) of ``neurons`` every ``every`` ms."""
         name = target if isinstance(target, str) else target.name
@@ -209,8 +248,9 @@ class Network:
         self.monitors.append(mon)
         return mon
 
-    def run(self, duration: float, *, progress: bool = False,
-            memory_limit: int | None = None) -> Result:
+    def run(
+        self, duration: float, *, progress: bool = False, memory_limit: int | None = None
+    ) -> Result:
         """Simulate ``duration`` ms and return a :class:`axonlab.neuro.result.Result`.
 
         Before anything is allocated, the run's memory is estimated

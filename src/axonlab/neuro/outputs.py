@@ -28,13 +28,18 @@ def check_data_path(path: str | Path) -> Path:
 
 def _check(path: Path, formats: tuple[str, ...], what: str) -> Path:
     if path.is_dir():
-        raise InputError(f"is a folder; give a {what} name such as "
-                         f"{path / ('figure.png' if what == 'figure' else 'run.npz')}", path=path)
+        raise InputError(
+            f"is a folder; give a {what} name such as "
+            f"{path / ('figure.png' if what == 'figure' else 'run.npz')}",
+            path=path,
+        )
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in formats:
         have = f"extension .{suffix}" if suffix else "no extension"
-        raise InputError(f"{have}; a {what} is written as one of "
-                         f"{', '.join('.' + f for f in formats)}", path=path)
+        raise InputError(
+            f"{have}; a {what} is written as one of {', '.join('.' + f for f in formats)}",
+            path=path,
+        )
     # the file is written beside itself and renamed (atomic), and missing folders are made:
     # so the nearest folder that exists must be writable
     parent = path.absolute().parent

@@ -27,8 +27,18 @@ if TYPE_CHECKING:
 
 MAX_TRACES = 8  # lines per population in the voltage panel; more is unreadable
 MIN_SWEEP_STEPS = 3  # distinct currents that make a population an f-I sweep
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf")  # tab10
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)  # tab10
 CURRENT_UNIT = "µA/cm²"
 
 
@@ -51,8 +61,7 @@ class Sweep:
 
 def population_colours(result: Result) -> dict[str, str]:
     """One colour per population, in the order they were added."""
-    return {name: PALETTE[i % len(PALETTE)]
-            for i, name in enumerate(result.network.populations)}
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(result.network.populations)}
 
 
 def current_sweeps(result: Result) -> list[Sweep]:
@@ -108,12 +117,16 @@ def make_figure(result: Result, title: str | None = None) -> Figure:
 
     recorded = result.recorded()
     voltage = [p for p in result.network.populations if (p, "v") in recorded]
-    chemical = [j for j in result.network.projections
-                if (j, "T") in recorded or (j, "r") in recorded]
+    chemical = [
+        j for j in result.network.projections if (j, "T") in recorded or (j, "r") in recorded
+    ]
     sweeps = current_sweeps(result)
     colours = population_colours(result)
-    timed = [p for p, has in (("v", voltage), ("chem", chemical), ("raster", True),
-                              ("rate", True)) if has]
+    timed = [
+        p
+        for p, has in (("v", voltage), ("chem", chemical), ("raster", True), ("rate", True))
+        if has
+    ]
     heights = [1.3 if p in ("v", "raster") else 1.0 for p in timed] + [1.3] * bool(sweeps)
     fig = plt.figure(figsize=(8, 0.6 + 2.3 * sum(heights)), layout="constrained")
     grid = fig.add_gridspec(len(heights), 1, height_ratios=heights)
@@ -179,15 +192,15 @@ def _chemical(ax, result, projections: Sequence[str], colours) -> None:
         proj = result.network.projections[name]
         syn = proj.synapse
         for var, axis, colour, style, what in (
-                ("T", ax, colours[proj.pre.name], "-", f"cleft {syn.transmitter} T"),
-                ("r", twin, colours[proj.post.name], "--", f"bound {syn.receptor} r")):
+            ("T", ax, colours[proj.pre.name], "-", f"cleft {syn.transmitter} T"),
+            ("r", twin, colours[proj.post.name], "--", f"bound {syn.receptor} r"),
+        ):
             if (name, var) not in result.recorded():
                 continue
             tr = result.trace(name, var)
             values = np.asarray(tr).reshape(len(tr.t), -1)[:, 0]
             axis.plot(tr.t, values, lw=0.9, ls=style, color=colour, label=f"{name}: {what}")
-    ax.set_title("Synaptic transmission (first synapse of each projection)", fontsize=9,
-                 loc="left")
+    ax.set_title("Synaptic transmission (first synapse of each projection)", fontsize=9, loc="left")
     ax.set_ylabel("transmitter T (mM)")
     twin.set_ylabel("bound receptor fraction r")
     twin.set_ylim(bottom=0)
@@ -203,15 +216,22 @@ def _raster(ax, result, colours) -> None:
     offset = 0
     for name, pop in result.network.populations.items():
         sp = result.spikes(name)
-        ax.plot(sp.times, sp.neurons + offset, "|", ms=marker, color=colours[name],
-                label=f"{name} ({pop.n:,})")
+        ax.plot(
+            sp.times,
+            sp.neurons + offset,
+            "|",
+            ms=marker,
+            color=colours[name],
+            label=f"{name} ({pop.n:,})",
+        )
         if offset:
             ax.axhline(offset - 0.5, color="0.8", lw=0.5)
         offset += pop.n
     ax.set_ylim(-0.5, offset - 0.5)
     # neurons are whole numbers: every one when few, else whole-number steps
-    ax.yaxis.set_major_locator(FixedLocator(range(total)) if total <= 10
-                               else MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(
+        FixedLocator(range(total)) if total <= 10 else MaxNLocator(integer=True)
+    )
     ax.set_title("Spikes", fontsize=9, loc="left")
     ax.set_ylabel("neuron index")
     _legend(ax, markerscale=max(1.0, 8 / marker))
@@ -222,8 +242,13 @@ def _rates(ax, result, colours) -> None:
     edges = np.arange(0, result.duration + bin_ms, bin_ms)
     for name, pop in result.network.populations.items():
         counts, _ = np.histogram(result.spikes(name).times, edges)
-        ax.step(edges[:-1], counts / pop.n / (bin_ms * 1e-3), where="post", color=colours[name],
-                label=name)
+        ax.step(
+            edges[:-1],
+            counts / pop.n / (bin_ms * 1e-3),
+            where="post",
+            color=colours[name],
+            label=name,
+        )
     ax.set_title(f"Population firing rate ({bin_ms:g} ms bins)", fontsize=9, loc="left")
     ax.set_ylabel("rate (Hz)")
     ax.set_ylim(bottom=0)
@@ -233,10 +258,19 @@ def _rates(ax, result, colours) -> None:
 def _fi_curve(ax, sweeps: list[Sweep], colours) -> None:
     for s in sweeps:
         order = np.argsort(s.currents, kind="stable")
-        ax.plot(s.currents[order], s.rates_hz[order], "o-", ms=4, color=colours[s.population],
-                label=f"{s.population} ({s.start:g}-{s.stop:g} ms)")
-    ax.set_title("f-I curve: repetitive firing rate (1 / mean interspike interval) during the "
-                 "current step", fontsize=9, loc="left")
+        ax.plot(
+            s.currents[order],
+            s.rates_hz[order],
+            "o-",
+            ms=4,
+            color=colours[s.population],
+            label=f"{s.population} ({s.start:g}-{s.stop:g} ms)",
+        )
+    ax.set_title(
+        "f-I curve: repetitive firing rate (1 / mean interspike interval) during the current step",
+        fontsize=9,
+        loc="left",
+    )
     ax.set_xlabel(f"injected current ({CURRENT_UNIT})")
     ax.set_ylabel("rate (Hz)")
     ax.set_ylim(bottom=0)
@@ -246,5 +280,12 @@ def _fi_curve(ax, sweeps: list[Sweep], colours) -> None:
 def _legend(ax, handles=None, **kw) -> None:
     """A legend beside the panel, where it hides no data."""
     handles = ax.get_legend_handles_labels()[0] if handles is None else handles
-    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-              borderaxespad=0.0, frameon=False, **kw)
+    ax.legend(
+        handles=handles,
+        fontsize=7,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0.0,
+        frameon=False,
+        **kw,
+    )

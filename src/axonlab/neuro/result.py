@@ -98,12 +98,15 @@ class Result:
 
         Shape (n_samples,) for one recorded element, else (n_samples, n_elements).
         """
-        cols = [c for c, rc in enumerate(self.layout.columns)
-                if rc.target == target and rc.var == var]
+        cols = [
+            c for c, rc in enumerate(self.layout.columns) if rc.target == target and rc.var == var
+        ]
         if not cols:
             have = sorted({f"{c.target}.{c.var}" for c in self.layout.columns})
-            raise InputError(f"nothing recorded for {target}.{var}; recorded: {have}. "
-                             f"Add net.monitor({target!r}, [{var!r}]) before run()")
+            raise InputError(
+                f"nothing recorded for {target}.{var}; recorded: {have}. "
+                f"Add net.monitor({target!r}, [{var!r}]) before run()"
+            )
         every = self.layout.columns[cols[0]].every
         n_rows = int(round(self.duration / self.dt)) // every + 1
         values = self.output.recordings[:n_rows, cols]
@@ -126,8 +129,13 @@ class Result:
         for name in self.network.populations:
             sp = self.spikes(name)
             pops[name] = {"n": sp.n, "n_spikes": len(sp), "rate_hz": sp.rate_hz}
-        return {"duration_ms": self.duration, "dt_ms": self.dt, "seed": self.seed,
-                "sim_seconds": self.sim_seconds, "populations": pops}
+        return {
+            "duration_ms": self.duration,
+            "dt_ms": self.dt,
+            "seed": self.seed,
+            "sim_seconds": self.sim_seconds,
+            "populations": pops,
+        }
 
     def save(self, path: str | Path) -> Path:
         """Write spikes and traces to an ``.npz`` file (atomically).
@@ -137,8 +145,10 @@ class Result:
         ``trace/TARGET/VAR/neurons`` (which element each column is); ``dt_ms``, ``duration_ms``.
         """
         path = check_data_path(path)
-        arrays: dict[str, np.ndarray] = {"dt_ms": np.float64(self.dt),
-                                         "duration_ms": np.float64(self.duration)}
+        arrays: dict[str, np.ndarray] = {
+            "dt_ms": np.float64(self.dt),
+            "duration_ms": np.float64(self.duration),
+        }
         for name in self.network.populations:
             sp = self.spikes(name)
             arrays[f"spikes/{name}/times"], arrays[f"spikes/{name}/neurons"] = sp.times, sp.neurons

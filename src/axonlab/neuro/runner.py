@@ -25,8 +25,9 @@ def run(net: Network, duration: float, *, memory_limit: int | None = None) -> Re
         raise InputError("the network has no populations; add one with net.add(...)")
     n_steps = int(round(duration / net.dt))
     if n_steps < 1:
-        raise InputError(f"`duration` {duration:g} ms is shorter than one step "
-                         f"(dt = {net.dt:g} ms)")
+        raise InputError(
+            f"`duration` {duration:g} ms is shorter than one step (dt = {net.dt:g} ms)"
+        )
     check_memory(net, n_steps, memory_limit)
     arrays = build(net, n_steps)
     try:

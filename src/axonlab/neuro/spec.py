@@ -1,17 +1,17 @@
 """YAML network specs, validated with pydantic; every mistake is reported with its key path.
 
-    dt: 0.1            # ms
-    duration: 1000     # ms
-    seed: 1234
-    populations:
-      exc: {model: lif, n: 3200, params: {tau_m: 20}, v_init: {uniform: [-60, -50]},
-            synapse_init: {exc->exc: 0.5}}   # initial channel value per incoming projection
-    connections:
-      - {pre: exc, post: exc, rule: fixed_probability, p: 0.02,
-         synapse: {type: exp_current, weight: 0.081, tau: 5}}
-    stimuli:  [{population: exc, current: 1.0, start: 0, stop: 100, noise: 0.0}]
-    poisson:  [{population: exc, rate_hz: 5, n_sources: 10, synapse: {type: exp_current}}]
-    monitors: [{target: exc, variables: [v], neurons: [0, 1], every: 0.5}]
+dt: 0.1            # ms
+duration: 1000     # ms
+seed: 1234
+populations:
+  exc: {model: lif, n: 3200, params: {tau_m: 20}, v_init: {uniform: [-60, -50]},
+        synapse_init: {exc->exc: 0.5}}   # initial channel value per incoming projection
+connections:
+  - {pre: exc, post: exc, rule: fixed_probability, p: 0.02,
+     synapse: {type: exp_current, weight: 0.081, tau: 5}}
+stimuli:  [{population: exc, current: 1.0, start: 0, stop: 100, noise: 0.0}]
+poisson:  [{population: exc, rate_hz: 5, n_sources: 10, synapse: {type: exp_current}}]
+monitors: [{target: exc, variables: [v], neurons: [0, 1], every: 0.5}]
 """
 
 from __future__ import annotations
@@ -82,8 +82,10 @@ class PopulationSpec(_Strict):
         if unknown:
             close = difflib.get_close_matches(unknown[0], known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"unknown parameter(s) {unknown} for {model}{hint} "
-                             f"(expected some of {sorted(known)})")
+            raise ValueError(
+                f"unknown parameter(s) {unknown} for {model}{hint} "
+                f"(expected some of {sorted(known)})"
+            )
         try:  # the model checks its own values (e.g. conductances >= 0)
             dataclasses.replace(_base_model(model, preset), **params)
         except InputError as err:
@@ -95,9 +97,11 @@ class PopulationSpec(_Strict):
         presets = MODELS[self.model].presets
         if self.preset is not None and self.preset not in presets:
             have = [name for name, m in MODELS.items() if self.preset in m.presets]
-            raise ValueError(f"preset {self.preset} is for model: {', '.join(have)}"
-                             if not presets else
-                             f"preset {self.preset} is not one of {self.model}'s: {list(presets)}")
+            raise ValueError(
+                f"preset {self.preset} is for model: {', '.join(have)}"
+                if not presets
+                else f"preset {self.preset} is not one of {self.model}'s: {list(presets)}"
+            )
         return self
 
 
@@ -125,8 +129,10 @@ def _synapse_spec(tag: str, cls: type) -> type[_SynapseSpec]:
 _SPECS = {tag: _synapse_spec(tag, cls) for tag, cls in syn.SYNAPSE_TYPES.items()}
 ChemicalSpec, ExpCurrentSpec = _SPECS["chemical"], _SPECS["exp_current"]
 ExpConductanceSpec, GapSpec = _SPECS["exp_conductance"], _SPECS["gap_junction"]
-SynapseSpec = Annotated[ChemicalSpec | ExpCurrentSpec | ExpConductanceSpec | GapSpec,  # type: ignore[valid-type]
-                        Field(discriminator="type")]
+SynapseSpec = Annotated[
+    ChemicalSpec | ExpCurrentSpec | ExpConductanceSpec | GapSpec,  # type: ignore[valid-type]
+    Field(discriminator="type"),
+]
 
 
 def to_synapse(spec: BaseModel) -> syn.Synapse:
@@ -151,9 +157,11 @@ class ConnectionSpec(_Strict):
     def _check_weight(self) -> ConnectionSpec:
         values = [self.weight] if isinstance(self.weight, float | int) else self.weight
         if self.synapse.type != "exp_current" and isinstance(values, list) and min(values) < 0:
-            raise ValueError(f"weight {min(values):g}: the weight of a {self.synapse.type} "
-                             "synapse is a conductance (mS/cm2) and must be >= 0 (inhibition "
-                             "comes from e_rev)")
+            raise ValueError(
+                f"weight {min(values):g}: the weight of a {self.synapse.type} "
+                "synapse is a conductance (mS/cm2) and must be >= 0 (inhibition "
+                "comes from e_rev)"
+            )
         return self
 
 
@@ -167,8 +175,10 @@ class StimulusSpec(_Strict):
     @model_validator(mode="after")
     def _check_window(self) -> StimulusSpec:
         if self.stop is not None and self.stop <= self.start:
-            raise ValueError(f"stop ({self.stop:g} ms) must come after start ({self.start:g} ms); "
-                             "leave stop out to inject to the end of the run")
+            raise ValueError(
+                f"stop ({self.stop:g} ms) must come after start ({self.start:g} ms); "
+                "leave stop out to inject to the end of the run"
+            )
         return self
 
 
@@ -176,8 +186,10 @@ class PoissonSpec(_Strict):
     population: str
     rate_hz: float = Field(ge=0)
     n_sources: int = Field(1, ge=1)
-    synapse: Annotated[ExpCurrentSpec | ExpConductanceSpec,  # type: ignore[valid-type]
-                       Field(discriminator="type")]
+    synapse: Annotated[
+        ExpCurrentSpec | ExpConductanceSpec,  # type: ignore[valid-type]
+        Field(discriminator="type"),
+    ]
 
 
 class MonitorSpec(_Strict):
@@ -202,20 +214,28 @@ class NetworkSpec(_Strict):
     @model_validator(mode="after")
     def _check_names(self) -> NetworkSpec:
         pops = set(self.populations)
-        refs = [(f"connections.{i}.{end}", getattr(c, end))
-                for i, c in enumerate(self.connections) for end in ("pre", "post")]
+        refs = [
+            (f"connections.{i}.{end}", getattr(c, end))
+            for i, c in enumerate(self.connections)
+            for end in ("pre", "post")
+        ]
         refs += [(f"stimuli.{i}.population", s.population) for i, s in enumerate(self.stimuli)]
         refs += [(f"poisson.{i}.population", s.population) for i, s in enumerate(self.poisson)]
         for where, name in refs:
             if name not in pops:
                 raise ValueError(f"{where}: no population named {name!r}; have {sorted(pops)}")
         for pop_name, pop in self.populations.items():
-            incoming = sorted(c.name or default_projection_name(c.pre, c.post)
-                              for c in self.connections if c.post == pop_name)
+            incoming = sorted(
+                c.name or default_projection_name(c.pre, c.post)
+                for c in self.connections
+                if c.post == pop_name
+            )
             for key in pop.synapse_init:
                 if key not in incoming:
-                    raise ValueError(f"populations.{pop_name}.synapse_init.{key}: no connection "
-                                     f"of that name into {pop_name!r}; have {incoming}")
+                    raise ValueError(
+                        f"populations.{pop_name}.synapse_init.{key}: no connection "
+                        f"of that name into {pop_name!r}; have {incoming}"
+                    )
         return self
 
 
@@ -239,8 +259,11 @@ def load_spec(path: str | Path) -> NetworkSpec:
         raise InputError("cannot read spec: not a UTF-8 text file", path=path) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        raise InputError(f"not valid YAML: {getattr(err, 'problem', err)}", path=path,
-                         line=None if mark is None else mark.line + 1) from None
+        raise InputError(
+            f"not valid YAML: {getattr(err, 'problem', err)}",
+            path=path,
+            line=None if mark is None else mark.line + 1,
+        ) from None
     if not isinstance(data, dict):
         raise InputError("expected a mapping with dt, duration, populations, ...", path=path)
     try:
@@ -261,12 +284,27 @@ def network_from_spec(spec: NetworkSpec) -> Network:
     net = Network(dt=spec.dt, seed=spec.seed)
     for name, p in spec.populations.items():
         model = dataclasses.replace(_base_model(p.model, p.preset), **p.params)
-        net.add(name, model, n=p.n, v_init=_value(p.v_init),
-                synapse_init={k: _value(v) for k, v in p.synapse_init.items()})
+        net.add(
+            name,
+            model,
+            n=p.n,
+            v_init=_value(p.v_init),
+            synapse_init={k: _value(v) for k, v in p.synapse_init.items()},
+        )
     for c in spec.connections:
-        net.connect(c.pre, c.post, to_synapse(c.synapse), rule=c.rule, p=c.p,
-                    k=c.k, pairs=c.pairs, weight=_value(c.weight), delay=_value(c.delay),
-                    allow_self=c.allow_self, name=c.name)
+        net.connect(
+            c.pre,
+            c.post,
+            to_synapse(c.synapse),
+            rule=c.rule,
+            p=c.p,
+            k=c.k,
+            pairs=c.pairs,
+            weight=_value(c.weight),
+            delay=_value(c.delay),
+            allow_self=c.allow_self,
+            name=c.name,
+        )
     for s in spec.stimuli:
         net.stimulate(s.population, s.current, s.start, s.stop, s.noise)
     for s in spec.poisson:

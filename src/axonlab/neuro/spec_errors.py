@@ -12,8 +12,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 
-def describe(err: ValidationError, data: Any, text: str,
-             root: type[BaseModel]) -> tuple[str, int | None]:
+def describe(
+    err: ValidationError, data: Any, text: str, root: type[BaseModel]
+) -> tuple[str, int | None]:
     """(message, 1-based line or None) for the most useful error of ``err``.
 
     An unknown key comes first: it is usually the cause of the other errors (``duraton`` also
@@ -28,8 +29,9 @@ def describe(err: ValidationError, data: Any, text: str,
     if first["type"] == "extra_forbidden":
         known = _fields_at(root, loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
-        message = "unknown key" + (f"; did you mean {close[0]!r}?" if close
-                                   else f"; expected one of {sorted(known)}")
+        message = "unknown key" + (
+            f"; did you mean {close[0]!r}?" if close else f"; expected one of {sorted(known)}"
+        )
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     where = ".".join(str(k) for k in keys)
     return (f"{where}: {message}{more}" if where else f"{message}{more}"), _line(text, keys)

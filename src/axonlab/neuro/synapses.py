@@ -120,6 +120,8 @@ class GapJunction(Synapse):
 # The synapse types by the name a YAML spec gives them (``synapse: {type: ...}``); the spec's
 # synapse entries are made from these classes' fields (axonlab.neuro.spec).
 SYNAPSE_TYPES: dict[str, type[Synapse]] = {
-    "chemical": ChemicalSynapse, "exp_current": ExpCurrentSynapse,
-    "exp_conductance": ExpConductanceSynapse, "gap_junction": GapJunction,
+    "chemical": ChemicalSynapse,
+    "exp_current": ExpCurrentSynapse,
+    "exp_conductance": ExpConductanceSynapse,
+    "gap_junction": GapJunction,
 }

@@ -59,8 +59,9 @@ class WordAligner:
     token type (for a model trained that way).
     """
 
-    def __init__(self, tokenizer, max_length: int = 512, stride: int | None = None,
-                 casing: bool = False):
+    def __init__(
+        self, tokenizer, max_length: int = 512, stride: int | None = None, casing: bool = False
+    ):
         if tokenizer.unk_token is None:
             raise ValueError("the tokenizer has no unknown token; NER alignment needs one")
         probe = tokenizer(["x"], is_split_into_words=True, return_special_tokens_mask=True)
@@ -108,8 +109,11 @@ class WordAligner:
                 body = self.prefix + ids[start:end] + self.suffix
                 types = None
                 if classes is not None:  # special tokens: type 0
-                    types = ([0] * len(self.prefix) + [classes[w] for w in word_ids[start:end]]
-                             + [0] * len(self.suffix))
+                    types = (
+                        [0] * len(self.prefix)
+                        + [classes[w] for w in word_ids[start:end]]
+                        + [0] * len(self.suffix)
+                    )
                 out.append(Window(index, body, sorted(owned), types))
         return out
 

@@ -45,8 +45,9 @@ def iter_texts(
     .txt (whose rows have no id)."""
     path = Path(path)
     if path.suffix.lower() != ".txt":
-        for row in iter_rows(path, text_column=text_column, id_column=id_column,
-                             require_labels=False):
+        for row in iter_rows(
+            path, text_column=text_column, id_column=id_column, require_labels=False
+        ):
             yield row.line, row.text, row.id
         return
     if not path.is_file():
@@ -101,7 +102,8 @@ def _describe(part: Any) -> str:
     if not isinstance(part, dict):
         return repr(part)
     return ", ".join(
-        f"{key} {value[:12]}" if key.endswith("sha256") and isinstance(value, str)
+        f"{key} {value[:12]}"
+        if key.endswith("sha256") and isinstance(value, str)
         else f"{key} {value}"
         for key, value in part.items()
     )

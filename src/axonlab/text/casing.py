@@ -53,8 +53,10 @@ def add_casing_types(model: Any) -> None:
     import torch
 
     if not has_token_types(model):
-        raise InputError(f"the backbone ({type(model).__name__}) has no token-type embeddings "
-                         "to carry casing; train without it (`casing` off)")
+        raise InputError(
+            f"the backbone ({type(model).__name__}) has no token-type embeddings "
+            "to carry casing; train without it (`casing` off)"
+        )
     embeddings = model.base_model.embeddings
     old = embeddings.token_type_embeddings
     new = torch.nn.Embedding(CASING_CLASSES, old.embedding_dim)

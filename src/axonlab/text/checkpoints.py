@@ -27,8 +27,9 @@ def is_complete_checkpoint(folder: Path) -> bool:
         state = json.loads((folder / TRAINER_STATE).read_text())
     except (OSError, ValueError):
         return False
-    has_weights = any((folder / name).is_file() and (folder / name).stat().st_size > 0
-                      for name in WEIGHT_FILES)
+    has_weights = any(
+        (folder / name).is_file() and (folder / name).stat().st_size > 0 for name in WEIGHT_FILES
+    )
     return isinstance(state, dict) and "global_step" in state and has_weights
 
 

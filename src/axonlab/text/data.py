@@ -147,8 +147,9 @@ def _csv_records(path: Path, content: str, dialect: dict) -> Iterator[tuple[int,
         except StopIteration:
             return
         except csv.Error as err:
-            raise InputError(_csv_problem(str(err), line, reader.line_num), path=path,
-                             line=line) from err
+            raise InputError(
+                _csv_problem(str(err), line, reader.line_num), path=path, line=line
+            ) from err
         yield line, fields
         line = reader.line_num + 1  # where the next record starts
 
@@ -161,7 +162,7 @@ def _csv_problem(message: str, start: int, end: int) -> str:
         )
     if "expected after" in message:
         return (
-            f'a quoted field opened here ends in the middle of a field on line {end} ({message}); '
+            f"a quoted field opened here ends in the middle of a field on line {end} ({message}); "
             'a stray " would swallow the rows between; write a quote inside a quoted field as ""'
         )
     return f"malformed CSV record ({message})"
@@ -223,8 +224,9 @@ def iter_rows(
                     raise InputError(f"missing label in column {label_key!r}", path=path, line=line)
             else:
                 label = str(value).strip()
-        yield Row(line=line, text=text, label=label,
-                  id=record.get(id_key) if id_key is not None else None)
+        yield Row(
+            line=line, text=text, label=label, id=record.get(id_key) if id_key is not None else None
+        )
 
 
 def read_labelled(

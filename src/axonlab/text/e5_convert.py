@@ -80,15 +80,22 @@ def tensor_shapes(packed: PackedE5) -> dict[str, tuple[tuple[int, ...], str]]:
         "emb.pos": (h.max_positions, h.hidden),
         "emb.type": (h.type_vocab, h.hidden),
     }
-    dims = {"q": (h.hidden, h.hidden), "k": (h.hidden, h.hidden), "v": (h.hidden, h.hidden),
-            "ao": (h.hidden, h.hidden), "fi": (h.intermediate, h.hidden),
-            "fo": (h.hidden, h.intermediate)}
+    dims = {
+        "q": (h.hidden, h.hidden),
+        "k": (h.hidden, h.hidden),
+        "v": (h.hidden, h.hidden),
+        "ao": (h.hidden, h.hidden),
+        "fi": (h.intermediate, h.hidden),
+        "fo": (h.hidden, h.intermediate),
+    }
     out: dict[str, tuple[tuple[int, ...], str]] = {}
     for name, shape in shapes.items():
         out[f"{_EMBEDDINGS[name]}.weight"] = (shape, name)
     for suffix in ("w", "b"):
         out[f"{_EMBEDDINGS['emb.ln']}.{'weight' if suffix == 'w' else 'bias'}"] = (
-            (h.hidden,), f"emb.ln.{suffix}")
+            (h.hidden,),
+            f"emb.ln.{suffix}",
+        )
     for layer in range(h.layers):
         for short, module in _LAYER.items():
             prefix = f"encoder.layer.{layer}.{module}"
@@ -108,7 +115,7 @@ def _chunks(packed: PackedE5, name: str, shape: tuple[int, ...]) -> Iterator[np.
     raw = packed.tensor_bytes(entry)
     for start in range(0, shape[0], ROWS_PER_SLICE):
         rows = min(ROWS_PER_SLICE, shape[0] - start)
-        part = raw[start * row_bytes:(start + rows) * row_bytes]
+        part = raw[start * row_bytes : (start + rows) * row_bytes]
         yield dequantize_q4_0(part, rows * shape[1])
 
 
@@ -123,8 +130,11 @@ def write_safetensors(packed: PackedE5, path: Path) -> int:
     offset = 0
     for key, shape in layout.items():
         size = int(np.prod(shape)) * 4
-        header[key] = {"dtype": "F32", "shape": list(shape),
-                       "data_offsets": [offset, offset + size]}
+        header[key] = {
+            "dtype": "F32",
+            "shape": list(shape),
+            "data_offsets": [offset, offset + size],
+        }
         offset += size
     blob = json.dumps(header, separators=(",", ":")).encode()
     blob += b" " * (-len(blob) % 8)  # the data starts 8-byte aligned
@@ -142,8 +152,7 @@ def write_safetensors(packed: PackedE5, path: Path) -> int:
     return path.stat().st_size
 
 
-def convert(packed: PackedE5, folder: Path,
-            progress: Callable[[str], None] | None = None) -> None:
+def convert(packed: PackedE5, folder: Path, progress: Callable[[str], None] | None = None) -> None:
     """Write the Hugging Face model folder for ``packed`` into ``folder`` (created if needed).
     ``progress`` is told each step as it starts."""
     say = progress or (lambda _step: None)

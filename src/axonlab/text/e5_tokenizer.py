@@ -47,9 +47,7 @@ def char_class(codepoints: Iterable[int], *, negate: bool = False) -> str:
             ranges[-1][1] = cp
         else:
             ranges.append([cp, cp])
-    body = "".join(
-        f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges
-    )
+    body = "".join(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges)
     return f"[{'^' if negate else ''}{body}]"
 
 
@@ -71,26 +69,38 @@ def tokenizer_json(packed: PackedE5) -> str:
     from tokenizers.processors import TemplateProcessing
 
     if packed.norm_map.get(ord(CLUSTER_BREAK)) != "":
-        raise InputError("the normalisation map does not delete U+0001, which the tokenizer "
-                         "uses to end grapheme clusters", path=packed.path)
+        raise InputError(
+            "the normalisation map does not delete U+0001, which the tokenizer "
+            "uses to end grapheme clusters",
+            path=packed.path,
+        )
     if packed.norm_map.get(ord(METASPACE)) is None:
-        raise InputError("the normalisation map leaves U+2581 (the metaspace) as it is",
-                         path=packed.path)
+        raise InputError(
+            "the normalisation map leaves U+2581 (the metaspace) as it is", path=packed.path
+        )
     scores = packed.scores.astype(float).tolist()
     head = max(packed.bos, packed.eos, packed.pad, packed.unk) + 1
-    tokenizer = Tokenizer(models.Unigram(
-        list(zip(packed.pieces[:head], scores[:head], strict=True)), unk_id=packed.unk,
-        byte_fallback=False))
-    tokenizer.normalizer = normalizers.Sequence([
-        normalizers.Replace(Regex(f"(?<={char_class(packed.norm_map)})"), CLUSTER_BREAK),
-        normalizers.Precompiled(build_charsmap(packed.norm_map)),
-        normalizers.Replace(Regex(" {2,}"), " "),
-    ])
+    tokenizer = Tokenizer(
+        models.Unigram(
+            list(zip(packed.pieces[:head], scores[:head], strict=True)),
+            unk_id=packed.unk,
+            byte_fallback=False,
+        )
+    )
+    tokenizer.normalizer = normalizers.Sequence(
+        [
+            normalizers.Replace(Regex(f"(?<={char_class(packed.norm_map)})"), CLUSTER_BREAK),
+            normalizers.Precompiled(build_charsmap(packed.norm_map)),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
     known = {ord(c) for piece in packed.pieces for c in piece}
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="always", split=True),
-        pre_tokenizers.Split(Regex(char_class(known, negate=True)), behavior="isolated"),
-    ])
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="always", split=True),
+            pre_tokenizers.Split(Regex(char_class(known, negate=True)), behavior="isolated"),
+        ]
+    )
     tokenizer.decoder = decoders.Metaspace(replacement=METASPACE, prepend_scheme="always")
     bos, eos = packed.pieces[packed.bos], packed.pieces[packed.eos]
     tokenizer.post_processor = TemplateProcessing(

@@ -91,8 +91,10 @@ class PackedE5:
             )
         stored = {FP32: entry.count * 4, Q4_0: entry.count // QK * Q4_BLOCK.itemsize}
         if stored.get(entry.dtype, entry.nbytes) != entry.nbytes:
-            raise InputError(f"tensor {name!r} holds {entry.nbytes} bytes, not "
-                             f"{stored[entry.dtype]}", path=self.path)
+            raise InputError(
+                f"tensor {name!r} holds {entry.nbytes} bytes, not {stored[entry.dtype]}",
+                path=self.path,
+            )
         raw = self.tensor_bytes(entry)
         if entry.dtype == FP32:
             values = np.frombuffer(raw, dtype="<f4", count=entry.count)
@@ -106,9 +108,8 @@ class PackedE5:
         assert self._buffer is not None
         end = entry.offset + entry.nbytes
         if end > len(self._buffer):
-            raise InputError(f"tensor {entry.name!r} runs past the end of the file",
-                             path=self.path)
-        return self._buffer[entry.offset:end]
+            raise InputError(f"tensor {entry.name!r} runs past the end of the file", path=self.path)
+        return self._buffer[entry.offset : end]
 
 
 def dequantize_q4_0(raw: bytes | memoryview, count: int) -> np.ndarray:
@@ -131,7 +132,7 @@ class _Cursor:
     def take(self, n: int) -> memoryview:
         if self.pos + n > len(self.buffer):
             raise InputError("packed model file is truncated", path=self.path)
-        out = self.buffer[self.pos:self.pos + n]
+        out = self.buffer[self.pos : self.pos + n]
         self.pos += n
         return out
 
@@ -179,8 +180,7 @@ def read_packed(path: str | Path) -> PackedE5:
         count = int(cur.scalar("<u4"))
         offset, nbytes = (int(v) for v in cur.array("<u8", 2))
         tensors[name] = TensorEntry(name, dtype, count, offset, nbytes)
-    return PackedE5(path, header, pieces, scores, bos, eos, pad, unk, norm_map, tensors,
-                    buffer)
+    return PackedE5(path, header, pieces, scores, bos, eos, pad, unk, norm_map, tensors, buffer)
 
 
 def _parse_norm_map(raw: bytes, n_norm: int, path: Path) -> dict[int, str]:
@@ -189,7 +189,7 @@ def _parse_norm_map(raw: bytes, n_norm: int, path: Path) -> dict[int, str]:
     for _ in range(n_norm):
         if pos + 5 > len(raw):
             raise InputError("normalisation map is truncated", path=path)
-        codepoint = int.from_bytes(raw[pos:pos + 4], "little")
+        codepoint = int.from_bytes(raw[pos : pos + 4], "little")
         count = raw[pos + 4]
         pos += 5
         values = np.frombuffer(raw, dtype="<u4", count=count, offset=pos)

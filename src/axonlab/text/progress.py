@@ -47,9 +47,13 @@ class TrainingProgress(TrainerCallback):
         )
 
         self.bar = Progress(
-            TextColumn("training"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("training"),
+            BarColumn(),
+            MofNCompleteColumn(),
             TextColumn("loss {task.fields[loss]}  dev {task.fields[dev]}"),
-            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
             console=Console(file=self.stream),
         )
         self.bar.start()

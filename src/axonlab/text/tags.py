@@ -101,8 +101,10 @@ def best_valid_tags(word_probs: ArrayLike, labels: Sequence[str]) -> list[int]:
     if probs.size == 0:
         return []
     if probs.ndim != 2 or probs.shape[1] != len(labels):
-        raise InputError(f"word probabilities of shape {probs.shape} do not match "
-                         f"{len(labels)} labels; expected (n_words, {len(labels)})")
+        raise InputError(
+            f"word probabilities of shape {probs.shape} do not match "
+            f"{len(labels)} labels; expected (n_words, {len(labels)})"
+        )
     n_words = len(probs)
     log_probs = np.log(np.maximum(probs, 1e-30))
     parts = [split_tag(label) for label in labels]

@@ -98,15 +98,26 @@ class TextTask:
         return None
 
     def predict(
-        self, model: Any, tokenizer: Any, texts: Sequence[str], *, max_length: int,
+        self,
+        model: Any,
+        tokenizer: Any,
+        texts: Sequence[str],
+        *,
+        max_length: int,
         batch_size: int = 64,
     ) -> list[dict[str, Any]]:
         """One JSON-ready prediction per text."""
         raise NotImplementedError
 
     def evaluate(
-        self, model: Any, tokenizer: Any, path: str | Path, *, max_length: int,
-        batch_size: int = 64, **columns: str | None,
+        self,
+        model: Any,
+        tokenizer: Any,
+        path: str | Path,
+        *,
+        max_length: int,
+        batch_size: int = 64,
+        **columns: str | None,
     ) -> EvalReport:
         """Score a labelled file of this task's format."""
         raise NotImplementedError

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from axonlab.text.task import TextTask
 
 
-
 class TaskEntry(NamedTuple):
     module: str
     cls: str
@@ -25,10 +24,15 @@ class TaskEntry(NamedTuple):
 
 
 TASKS: dict[str, TaskEntry] = {
-    "classify": TaskEntry("axonlab.text.classify", "Classification", "a label per text",
-                          ("macro_f1", "accuracy")),
-    "ner": TaskEntry("axonlab.text.ner", "EntityRecognition", "named entities in CoNLL/JSONL",
-                     ("micro_f1", "macro_f1", "precision", "recall")),
+    "classify": TaskEntry(
+        "axonlab.text.classify", "Classification", "a label per text", ("macro_f1", "accuracy")
+    ),
+    "ner": TaskEntry(
+        "axonlab.text.ner",
+        "EntityRecognition",
+        "named entities in CoNLL/JSONL",
+        ("micro_f1", "macro_f1", "precision", "recall"),
+    ),
 }
 
 

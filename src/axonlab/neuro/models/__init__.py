@@ -41,6 +41,17 @@ PRESETS: tuple[str, ...] = tuple(dict.fromkeys(p for m in REGISTRY for p in m.pr
 IZHIKEVICH_PRESETS = Izhikevich.presets  # the earlier name
 
 __all__ = [
-    "LIF", "MODELS", "MODEL_NAMES", "N_PARAM", "N_STATE", "PRESETS", "REGISTRY", "AdEx",
-    "HodgkinHuxley", "Izhikevich", "NeuronModel", "TraubMiles", "hh_steady_gates",
+    "LIF",
+    "MODELS",
+    "MODEL_NAMES",
+    "N_PARAM",
+    "N_STATE",
+    "PRESETS",
+    "REGISTRY",
+    "AdEx",
+    "HodgkinHuxley",
+    "Izhikevich",
+    "NeuronModel",
+    "TraubMiles",
+    "hh_steady_gates",
 ]

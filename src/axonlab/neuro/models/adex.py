@@ -25,14 +25,21 @@ def _adex_rhs(v, w, p, i, i_in, g_in, ge_in):
     # exponential would otherwise throw w (driven by v) far off within one step
     v = min(v, p[V_PEAK, i])
     arg = (v - p[V_T, i]) / p[DELTA_T, i]
-    dv = (-p[G_L, i] * (v - p[E_L, i]) + p[G_L, i] * p[DELTA_T, i] * math.exp(arg) - w
-          + i_in + ge_in - g_in * v) / p[C_M, i]
+    dv = (
+        -p[G_L, i] * (v - p[E_L, i])
+        + p[G_L, i] * p[DELTA_T, i] * math.exp(arg)
+        - w
+        + i_in
+        + ge_in
+        - g_in * v
+    ) / p[C_M, i]
     return dv, (p[A, i] * (v - p[E_L, i]) - w) / p[TAU_W, i]
 
 
 @jit
-def step_adex(lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, spike_t,
-              na_charge, table):
+def step_adex(
+    lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, spike_t, na_charge, table
+):
     """RK4 between spikes. Rows: c_m, g_l, e_l, v_t, delta_t, tau_w, a, b, v_reset, v_peak."""
     for i in range(lo, hi):
         v, w = state[0, i], state[1, i]

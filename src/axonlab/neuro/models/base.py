@@ -63,18 +63,22 @@ class NeuronModel(ABC):
         for name in self.non_negative:
             value = np.asarray(getattr(self, name), dtype=float)
             if np.any(value < 0):
-                raise InputError(f"{type(self).__name__}.{name} must be >= 0, got "
-                                 f"{float(value.min()):g}")
+                raise InputError(
+                    f"{type(self).__name__}.{name} must be >= 0, got {float(value.min()):g}"
+                )
         for low, high in self.ordered:
             try:
-                a, b = np.broadcast_arrays(*(np.asarray(getattr(self, k), dtype=float)
-                                             for k in (low, high)))
+                a, b = np.broadcast_arrays(
+                    *(np.asarray(getattr(self, k), dtype=float) for k in (low, high))
+                )
             except ValueError:
                 continue  # one has the wrong length: param_matrix names it
             bad = np.flatnonzero(a >= b)
             if bad.size:
-                raise InputError(f"{type(self).__name__}.{low} must be < {high}, got {low} = "
-                                 f"{a.flat[bad[0]]:g} and {high} = {b.flat[bad[0]]:g}")
+                raise InputError(
+                    f"{type(self).__name__}.{low} must be < {high}, got {low} = "
+                    f"{a.flat[bad[0]]:g} and {high} = {b.flat[bad[0]]:g}"
+                )
 
     @classmethod
     def row(cls, name: str) -> int:

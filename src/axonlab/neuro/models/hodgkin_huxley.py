@@ -33,8 +33,9 @@ def hh_derivatives(v, m, h, n, p, i, i_in, g_in, ge_in):
 
 
 @jit
-def step_hh(lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, spike_t,
-            na_charge, table):
+def step_hh(
+    lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, spike_t, na_charge, table
+):
     """RK4 on (V, m, h, n); spike = upward 0 mV crossing, linearly interpolated."""
     for i in range(lo, hi):
         v, m, h, n = state[0, i], state[1, i], state[2, i], state[3, i]
@@ -42,12 +43,31 @@ def step_hh(lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, sp
         i_na = p[G_NA, i] * m * m * m * h * (v - p[E_NA, i])
         na_charge[i] += max(-i_na, 0.0) * dt
         k1 = hh_derivatives(v, m, h, n, p, i, i_in, g_in, ge_in)
-        k2 = hh_derivatives(v + 0.5 * dt * k1[0], m + 0.5 * dt * k1[1], h + 0.5 * dt * k1[2],
-                            n + 0.5 * dt * k1[3], p, i, i_in, g_in, ge_in)
-        k3 = hh_derivatives(v + 0.5 * dt * k2[0], m + 0.5 * dt * k2[1], h + 0.5 * dt * k2[2],
-                            n + 0.5 * dt * k2[3], p, i, i_in, g_in, ge_in)
-        k4 = hh_derivatives(v + dt * k3[0], m + dt * k3[1], h + dt * k3[2], n + dt * k3[3],
-                            p, i, i_in, g_in, ge_in)
+        k2 = hh_derivatives(
+            v + 0.5 * dt * k1[0],
+            m + 0.5 * dt * k1[1],
+            h + 0.5 * dt * k1[2],
+            n + 0.5 * dt * k1[3],
+            p,
+            i,
+            i_in,
+            g_in,
+            ge_in,
+        )
+        k3 = hh_derivatives(
+            v + 0.5 * dt * k2[0],
+            m + 0.5 * dt * k2[1],
+            h + 0.5 * dt * k2[2],
+            n + 0.5 * dt * k2[3],
+            p,
+            i,
+            i_in,
+            g_in,
+            ge_in,
+        )
+        k4 = hh_derivatives(
+            v + dt * k3[0], m + dt * k3[1], h + dt * k3[2], n + dt * k3[3], p, i, i_in, g_in, ge_in
+        )
         v_new = v + dt / 6.0 * (k1[0] + 2.0 * k2[0] + 2.0 * k3[0] + k4[0])
         state[1, i] = m + dt / 6.0 * (k1[1] + 2.0 * k2[1] + 2.0 * k3[1] + k4[1])
         state[2, i] = h + dt / 6.0 * (k1[2] + 2.0 * k2[2] + 2.0 * k3[2] + k4[2])

@@ -24,8 +24,9 @@ def _izh_rhs(v, u, a, b, i_in, g_in, ge_in):
 
 
 @jit
-def step_izhikevich(lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, spike_t,
-                    na_charge, table):
+def step_izhikevich(
+    lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, spike_t, na_charge, table
+):
     """RK4 between spikes; v >= v_peak resets v to c and adds d to u. Rows: a, b, c, d, v_peak."""
     for i in range(lo, hi):
         v, u = state[0, i], state[1, i]
@@ -70,7 +71,11 @@ class Izhikevich(NeuronModel):
     positive: ClassVar[tuple[str, ...]] = ("c_m",)
     ordered: ClassVar[tuple[tuple[str, str], ...]] = (("c", "v_peak"),)
     presets: ClassVar[tuple[str, ...]] = (
-        "regular_spiking", "fast_spiking", "bursting", "intrinsically_bursting")
+        "regular_spiking",
+        "fast_spiking",
+        "bursting",
+        "intrinsically_bursting",
+    )
 
     @classmethod
     def regular_spiking(cls) -> Izhikevich:

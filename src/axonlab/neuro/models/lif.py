@@ -19,8 +19,9 @@ TAU_M, C_M, E_L, V_TH, V_RESET, T_REF, DECAY, REFRACTORY_STEPS, R_M = range(9)
 
 
 @jit
-def step_lif(lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, spike_t,
-             na_charge, table):
+def step_lif(
+    lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, spike_t, na_charge, table
+):
     """Exact integration for inputs constant over the step and exponential current channels.
 
     Rows of p: tau_m, c_m, e_l, v_th, v_reset, t_ref, exp(-dt/tau_m), refractory steps,
@@ -36,9 +37,21 @@ def step_lif(lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, s
     if has_conductance:
         _lif_conductance_block(lo, hi, t + dt, dt, state, p, drive, spiked, spike_t)
     elif uniform:
-        _lif_current_block(lo, hi, t + dt, state, p[E_L, lo], p[R_M, lo], p[DECAY, lo],
-                           p[V_TH, lo], p[V_RESET, lo], p[REFRACTORY_STEPS, lo], drive, spiked,
-                           spike_t)
+        _lif_current_block(
+            lo,
+            hi,
+            t + dt,
+            state,
+            p[E_L, lo],
+            p[R_M, lo],
+            p[DECAY, lo],
+            p[V_TH, lo],
+            p[V_RESET, lo],
+            p[REFRACTORY_STEPS, lo],
+            drive,
+            spiked,
+            spike_t,
+        )
     else:
         _lif_current_neurons(lo, hi, t + dt, state, p, drive, spiked, spike_t)
 
@@ -55,13 +68,23 @@ def _lif_conductance_block(lo, hi, t_spike, dt, state, p, drive, spiked, spike_t
             g_total = g_l + drive[1, j]
             v_inf = (g_l * p[E_L, i] + drive[2, j] + drive[3, j]) / g_total
             v_free = _relax(state[0, i], v_inf, math.exp(-dt * g_total / c_m))
-        _threshold(i, v_free + drive[0, j], state, spiked, spike_t, t_spike, p[V_TH, i],
-                   p[V_RESET, i], p[REFRACTORY_STEPS, i])
+        _threshold(
+            i,
+            v_free + drive[0, j],
+            state,
+            spiked,
+            spike_t,
+            t_spike,
+            p[V_TH, i],
+            p[V_RESET, i],
+            p[REFRACTORY_STEPS, i],
+        )
 
 
 @jit
-def _lif_current_block(lo, hi, t_spike, state, e_l, r_m, decay, v_th, v_reset,
-                       refractory_steps, drive, spiked, spike_t):
+def _lif_current_block(
+    lo, hi, t_spike, state, e_l, r_m, decay, v_th, v_reset, refractory_steps, drive, spiked, spike_t
+):
     for i in range(lo, hi):
         j = i - lo
         v_free = _relax(state[0, i], e_l + drive[3, j] * r_m, decay) + drive[0, j]
@@ -73,8 +96,17 @@ def _lif_current_neurons(lo, hi, t_spike, state, p, drive, spiked, spike_t):
     for i in range(lo, hi):
         j = i - lo
         v_free = _relax(state[0, i], p[E_L, i] + drive[3, j] * p[R_M, i], p[DECAY, i]) + drive[0, j]
-        _threshold(i, v_free, state, spiked, spike_t, t_spike, p[V_TH, i], p[V_RESET, i],
-                   p[REFRACTORY_STEPS, i])
+        _threshold(
+            i,
+            v_free,
+            state,
+            spiked,
+            spike_t,
+            t_spike,
+            p[V_TH, i],
+            p[V_RESET, i],
+            p[REFRACTORY_STEPS, i],
+        )
 
 
 @jit_inline
@@ -136,8 +168,12 @@ class LIF(NeuronModel):
         tau_m, c_m = p[TAU_M], p[C_M]
         same = np.isclose(tau_m, tau_c)
         with np.errstate(divide="ignore", invalid="ignore"):
-            exact = (tau_m * tau_c / (c_m * (tau_c - tau_m))
-                     * (np.exp(-dt / tau_c) - np.exp(-dt / tau_m)))
+            exact = (
+                tau_m
+                * tau_c
+                / (c_m * (tau_c - tau_m))
+                * (np.exp(-dt / tau_c) - np.exp(-dt / tau_m))
+            )
         return np.where(same, dt / c_m * np.exp(-dt / tau_m), exact)
 
     @property

@@ -24,9 +24,14 @@ def vtrap(x, y):
 def hh_rates(v):
     """(am, bm, ah, bh, an, bn) in 1/ms of the classic squid-axon gates (Hodgkin & Huxley 1952,
     rest at -65 mV) at membrane potential v (mV)."""
-    return (0.1 * vtrap(-(v + 40.0), 10.0), 4.0 * math.exp(-(v + 65.0) / 18.0),
-            0.07 * math.exp(-(v + 65.0) / 20.0), 1.0 / (1.0 + math.exp(-(v + 35.0) / 10.0)),
-            0.01 * vtrap(-(v + 55.0), 10.0), 0.125 * math.exp(-(v + 65.0) / 80.0))
+    return (
+        0.1 * vtrap(-(v + 40.0), 10.0),
+        4.0 * math.exp(-(v + 65.0) / 18.0),
+        0.07 * math.exp(-(v + 65.0) / 20.0),
+        1.0 / (1.0 + math.exp(-(v + 35.0) / 10.0)),
+        0.01 * vtrap(-(v + 55.0), 10.0),
+        0.125 * math.exp(-(v + 65.0) / 80.0),
+    )
 
 
 @jit

@@ -23,9 +23,14 @@ C_M, G_NA, G_K, G_L, E_NA, E_K, E_L, V_T, V_SPIKE = range(9)
 @jit
 def traub_miles_rates(x):
     """Rates (1/ms) (am, bm, ah, bh, an, bn) of the Traub–Miles gates at x = V - v_t (mV)."""
-    return (0.32 * vtrap(13.0 - x, 4.0), 0.28 * vtrap(x - 40.0, 5.0),
-            0.128 * math.exp((17.0 - x) / 18.0), 4.0 / (1.0 + math.exp((40.0 - x) / 5.0)),
-            0.032 * vtrap(15.0 - x, 5.0), 0.5 * math.exp((10.0 - x) / 40.0))
+    return (
+        0.32 * vtrap(13.0 - x, 4.0),
+        0.28 * vtrap(x - 40.0, 5.0),
+        0.128 * math.exp((17.0 - x) / 18.0),
+        4.0 / (1.0 + math.exp((40.0 - x) / 5.0)),
+        0.032 * vtrap(15.0 - x, 5.0),
+        0.5 * math.exp((10.0 - x) / 40.0),
+    )
 
 
 @jit
@@ -73,17 +78,20 @@ def _gate_propagators(x, table):
         pos = last
     k = int(pos) + 1
     f = pos - (k - 1)
-    return (table[k, 0] + f * (table[k + 1, 0] - table[k, 0]),
-            table[k, 1] + f * (table[k + 1, 1] - table[k, 1]),
-            table[k, 2] + f * (table[k + 1, 2] - table[k, 2]),
-            table[k, 3] + f * (table[k + 1, 3] - table[k, 3]),
-            table[k, 4] + f * (table[k + 1, 4] - table[k, 4]),
-            table[k, 5] + f * (table[k + 1, 5] - table[k, 5]))
+    return (
+        table[k, 0] + f * (table[k + 1, 0] - table[k, 0]),
+        table[k, 1] + f * (table[k + 1, 1] - table[k, 1]),
+        table[k, 2] + f * (table[k + 1, 2] - table[k, 2]),
+        table[k, 3] + f * (table[k + 1, 3] - table[k, 3]),
+        table[k, 4] + f * (table[k + 1, 4] - table[k, 4]),
+        table[k, 5] + f * (table[k + 1, 5] - table[k, 5]),
+    )
 
 
 @jit
-def step_traub_miles(lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, spike_t,
-                     na_charge, table):
+def step_traub_miles(
+    lo, hi, t, dt, state, p, uniform, has_conductance, drive, spiked, spike_t, na_charge, table
+):
     """Exponential Euler on (V, m, h, n), every variable from the values at t.
 
     With V held, each gate relaxes exactly towards its steady state (propagators from ``table``,
