@@ -63,9 +63,10 @@ class Settings(BaseSettings):
         description="Threads per forward pass, torch's and ONNX Runtime's (default: torch's "
         "choice, one per core).",
     )
-    # ONNX Runtime int8 by default: it answers 3-4x the requests/s of a pipeline-per-request
-    # server where fp32 PyTorch reaches 1.3-2x (docs/benchmarks.md, "serve"), with the same dev
-    # accuracy, and its per-row scales make every answer independent of the batch
+    # ONNX Runtime int8 by default: it answers ~3x the requests/s of a pipeline-per-request
+    # server (3.17x / 2.93x at 1 / 2 threads) where fp32 PyTorch reaches 1.7-2x
+    # (docs/benchmarks.md, "serve"), with the same dev accuracy; its per-row activation scales
+    # make every answer independent of the batch
     backend: Literal["torch", "onnx"] = Field(
         "onnx",
         description="Run text models with ONNX Runtime (exported once, into the run directory) "
