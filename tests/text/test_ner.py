@@ -85,7 +85,8 @@ def test_cli_eval_and_predict_json(trained):
     (item,) = json.loads(result.stdout)["predictions"]
     assert item["text"] == SENTENCE
     for entity in item["entities"]:
-        assert set(entity) == {"type", "text", "start", "end", "score"}
+        assert set(entity) == {"type", "label", "text", "start", "end", "score"}
+        assert entity["label"] == entity["type"]
         assert SENTENCE[entity["start"] : entity["end"]] == entity["text"]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 # torch's generators take seeds in [0, 2**64); a larger one made the server fail with a 500
 SEED_LIMIT = 2**64 - 1
@@ -47,10 +47,16 @@ class ClassPrediction(BaseModel):
 
 class Entity(BaseModel):
     type: str = Field(description="Entity type, e.g. PER, LOC.")
+    label: str = Field("", description="The same as ``type``, under the name most NER APIs use.")
     text: str = Field(description="The entity as written: ``input[start:end]``.")
     start: int = Field(description="Offset of its first character in the input.")
     end: int = Field(description="Offset one past its last character.")
     score: float = Field(description="Mean tag probability over its words.")
+
+    @model_validator(mode="after")
+    def _label_is_type(self) -> Entity:
+        self.label = self.type
+        return self
 
 
 class EntityPrediction(BaseModel):

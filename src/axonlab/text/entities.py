@@ -42,9 +42,11 @@ class Entity:
     score: float
 
     def to_dict(self) -> dict:
-        """The JSON form: ``type``, ``text``, ``start``, ``end``, ``score``."""
+        """The JSON form: ``type`` (also as ``label``, the name most NER APIs use), ``text``,
+        ``start``, ``end``, ``score``; ``text == input[start:end]``."""
         d = asdict(self)
         del d["start_word"], d["end_word"]
+        d["label"] = d["type"]
         return d
 
 
