@@ -180,7 +180,9 @@ def test_the_page_does_not_wait_behind_queued_generations():
             page = httpx.get(base + "/", timeout=10)
             waited = time.monotonic() - start
             codes = sorted(answer.result().status_code for answer in queued)
-    assert page.status_code == 200 and waited < 1.0
+    # behind the models the page would wait for ~60 s of generations; 3 s leaves room for 60
+    # client threads sharing 2 busy cores with the server
+    assert page.status_code == 200 and waited < 3.0
     # the line had a deadline: the ones that could not start within 2 s were told to retry
     assert codes[0] == 200 and codes[-1] == 503
 

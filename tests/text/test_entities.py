@@ -52,6 +52,7 @@ def test_decode_entities_with_character_offsets():
     assert (entities[1].start_word, entities[1].end_word) == (3, 5)
     assert entities[0].to_dict() == {
         "type": "PER",
+        "label": "PER",
         "text": "Angela  Merkel",
         "start": 0,
         "end": 14,
