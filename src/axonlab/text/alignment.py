@@ -14,6 +14,14 @@ predicts it at inference, so every word gets exactly one prediction.
 (U+FE0F), byte-order marks (U+FEFF), zero-width spaces (U+200B) are stripped by BERT's normaliser.
 Rule: such a word is fed to the model as the tokenizer's unknown token (``[UNK]``), so it has a
 position, a label in training, a prediction at inference, and counts in the score like any word.
+
+**No-space scripts.** A sentence with Chinese/Japanese/Thai characters (one character per word in
+CoNLL) is tokenised as running text: the words joined, with a space only where a side is not of a
+no-space script, and sub-tokens mapped back to words through the tokenizer's character offsets
+(fed one word each, XLM-R gives every character its own "▁" piece, doubling the length). A
+sub-token may then cover several words: the first *leads* it (label and prediction as usual), the
+others *share* its position; they take no label in training and at prediction copy its row, a
+``B-X`` turned into ``I-X`` (the same entity goes on).
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from axonlab.text.casing import casing_class
+from axonlab.text.scripts import has_no_space_char, is_no_space_char
+from axonlab.text.tags import split_tag
 
 IGNORE_INDEX = -100  # label ignored by torch's cross-entropy
 
@@ -33,7 +43,8 @@ class Window:
     """One model input cut from sentence ``sentence``.
 
     ``input_ids`` include the special tokens; ``owned`` lists ``(position, word)`` pairs: the
-    position (into ``input_ids``) of the first sub-token of each word this window predicts.
+    position (into ``input_ids``) of the first sub-token of each word this window predicts;
+    ``shared`` the same for words that share a sub-token led by another word (no-space scripts).
     ``token_types`` gives each position its word's casing class (:mod:`~axonlab.text.casing`;
     0 at special tokens) when the aligner was made with ``casing=True``, else None.
     """
@@ -42,6 +53,7 @@ class Window:
     input_ids: list[int]
     owned: list[tuple[int, int]]
     token_types: list[int] | None = None
+    shared: tuple[tuple[int, int], ...] = ()
 
     def features(self) -> dict[str, list[int]]:
         """The model inputs of this window (before padding)."""
@@ -85,21 +97,59 @@ class WordAligner:
 
         Every word maps to at least one sub-token (words the tokenizer erases become ``[UNK]``).
         """
-        out = []
-        encoded = self._encode([list(s) for s in sentences])
-        for words, (ids, word_ids) in zip(sentences, encoded, strict=True):
+        return [(ids, word_ids) for ids, word_ids, _ in self._tokenize(sentences)]
+
+    def _tokenize(
+        self, sentences: Sequence[Sequence[str]]
+    ) -> list[tuple[list[int], list[int], dict[int, int]]]:
+        """:meth:`tokenize` plus, per sentence, ``{shared word: leading word}``."""
+        out: list[tuple[list[int], list[int], dict[int, int]]] = []
+        spaced = [i for i, s in enumerate(sentences) if not any(map(has_no_space_char, s))]
+        encoded = dict(zip(spaced, self._encode([list(sentences[i]) for i in spaced]), strict=True))
+        unk = self.tokenizer.unk_token
+        for index, words in enumerate(sentences):
+            if index not in encoded:
+                out.append(self._encode_joined(words))
+                continue
+            ids, word_ids = encoded[index]
             missing = set(range(len(words))) - set(word_ids)
             if missing:
-                unk = self.tokenizer.unk_token
                 patched = [unk if i in missing else w for i, w in enumerate(words)]
                 ids, word_ids = self._encode([patched])[0]
-            out.append((ids, word_ids))
+            out.append((ids, word_ids, {}))
         return out
+
+    def _encode_joined(self, words: Sequence[str]) -> tuple[list[int], list[int], dict[int, int]]:
+        """A no-space-script sentence tokenised as one string, sub-tokens mapped to words by
+        offsets; words the tokenizer erases become the unknown token, as in spaced text."""
+        unk = self.tokenizer.unk_token
+        words = list(words)
+        for _ in range(2):  # the second pass has no erased word left
+            text, bounds = _join(words)
+            enc = self.tokenizer(
+                text, add_special_tokens=False, return_offsets_mapping=True, verbose=False
+            )
+            ids, offsets = enc["input_ids"], enc["offset_mapping"]
+            # each sub-token goes to the first word it overlaps (a bare "▁" to the next word's)
+            covers = [[w for w, (a, b) in enumerate(bounds) if a < e and s < b] for s, e in offsets]
+            missing = set(range(len(words))) - {w for c in covers for w in c}
+            if not missing:
+                break
+            words = [unk if i in missing else w for i, w in enumerate(words)]
+        word_ids: list[int | None] = [c[0] if c else None for c in covers]
+        following = None
+        for i in range(len(word_ids) - 1, -1, -1):
+            word_ids[i] = following = following if word_ids[i] is None else word_ids[i]
+        last = next((w for w in reversed(word_ids) if w is not None), 0)
+        word_ids = [last if w is None else w for w in word_ids]
+        leaders = set(word_ids)
+        shared = {w: c[0] for c in covers for w in c[1:] if w not in leaders}
+        return ids, word_ids, shared
 
     def windows(self, sentences: Sequence[Sequence[str]]) -> list[Window]:
         """Model windows for every sentence, in sentence order (none for an empty sentence)."""
         out: list[Window] = []
-        for index, (ids, word_ids) in enumerate(self.tokenize(sentences)):
+        for index, (ids, word_ids, shared) in enumerate(self._tokenize(sentences)):
             spans = self._spans(word_ids)
             owner = self._owners(word_ids, spans)
             classes = [casing_class(word) for word in sentences[index]] if self.casing else None
@@ -114,7 +164,14 @@ class WordAligner:
                         + [classes[w] for w in word_ids[start:end]]
                         + [0] * len(self.suffix)
                     )
-                out.append(Window(index, body, sorted(owned), types))
+                sharing = tuple(
+                    sorted(
+                        (owner[lead][0] + offset, w)
+                        for w, lead in shared.items()
+                        if owner[lead][1] == k
+                    )
+                )
+                out.append(Window(index, body, sorted(owned), types, sharing))
         return out
 
     def training_features(
@@ -132,15 +189,26 @@ class WordAligner:
 
     @staticmethod
     def merge(
-        windows: Sequence[Window], scores: Sequence[np.ndarray], word_counts: Sequence[int]
+        windows: Sequence[Window],
+        scores: Sequence[np.ndarray],
+        word_counts: Sequence[int],
+        labels: Sequence[str] | None = None,
     ) -> list[np.ndarray]:
         """Window scores ``(len(input_ids), num_labels)`` -> one ``(words, num_labels)`` array per
-        sentence, each word's row taken from its owner window at its first sub-token."""
+        sentence, each word's row taken from its owner window at its first sub-token. A word
+        sharing another's sub-token copies its row; with ``labels`` (probabilities) a ``B-X``
+        there becomes ``I-X``, so the shared sub-token stays one entity."""
         num_labels = scores[0].shape[-1] if len(scores) else 0
         merged = [np.full((n, num_labels), np.nan, dtype=np.float32) for n in word_counts]
+        moves = _begin_to_inside(labels) if labels is not None else []
         for window, score in zip(windows, scores, strict=True):
             for position, word in window.owned:
                 merged[window.sentence][word] = score[position]
+            for position, word in window.shared:
+                row = np.array(score[position], dtype=np.float32)
+                for b, i in moves:
+                    row[i], row[b] = row[i] + row[b], 0.0
+                merged[window.sentence][word] = row
         for index, rows in enumerate(merged):
             if np.isnan(rows).any():
                 raise RuntimeError(f"sentence {index}: a word got no prediction (alignment bug)")
@@ -189,3 +257,31 @@ class WordAligner:
             margins = [(min(p - s, e - 1 - p), -k) for k, (s, e) in enumerate(spans) if s <= p < e]
             owner[word] = (p, -max(margins)[1])
         return owner
+
+
+def _join(words: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
+    """The words as running text, a space only between two words neither of which touches the
+    other in a no-space script, and each word's ``[start, end)`` in that text."""
+    parts: list[str] = []
+    bounds: list[tuple[int, int]] = []
+    length = 0
+    for k, word in enumerate(words):
+        if k and word and words[k - 1]:
+            if not (is_no_space_char(words[k - 1][-1]) or is_no_space_char(word[0])):
+                parts.append(" ")
+                length += 1
+        bounds.append((length, length + len(word)))
+        parts.append(word)
+        length += len(word)
+    return "".join(parts), bounds
+
+
+def _begin_to_inside(labels: Sequence[str]) -> list[tuple[int, int]]:
+    """``(index of B-X, index of I-X)`` for every type that has both tags."""
+    index = {label: i for i, label in enumerate(labels)}
+    moves = []
+    for label, i in index.items():
+        prefix, kind = split_tag(label)
+        if prefix == "B" and f"I-{kind}" in index:
+            moves.append((i, index[f"I-{kind}"]))
+    return moves

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from axonlab.text.scripts import has_no_space_char, split_characters
 from axonlab.text.tags import spans
 
 
@@ -80,6 +81,19 @@ def split_words(text: str) -> list[Word]:
         words.append(Word(text[i:j], i, j))
         i = j
     return words
+
+
+def split_no_space(words: Sequence[Word]) -> list[Word]:
+    """Words with a character of a no-space script (Chinese, Japanese, Thai) cut into single
+    characters: NER data in those scripts tags one character per word, so the model must too."""
+    out: list[Word] = []
+    for word in words:
+        if not has_no_space_char(word.text):
+            out.append(word)
+            continue
+        for a, b in split_characters(word.text):
+            out.append(Word(word.text[a:b], word.start + a, word.start + b))
+    return out
 
 
 def decode(

@@ -21,7 +21,7 @@ from axonlab.text import defaults
 from axonlab.text.alignment import IGNORE_INDEX, WordAligner
 from axonlab.text.casing import add_casing_types, has_token_types, uses_casing
 from axonlab.text.conll import TaggedSentence, read_ner
-from axonlab.text.entities import decode, split_words
+from axonlab.text.entities import decode, split_no_space, split_words
 from axonlab.text.length_batches import length_batches
 from axonlab.text.ner_metrics import entity_scores, format_report
 from axonlab.text.report import EvalReport
@@ -102,7 +102,7 @@ def word_probabilities(
         probs = torch.softmax(model(**batch).logits.float(), dim=-1).numpy()  # (B, T, labels)
         for row, i in zip(probs, chunk, strict=True):
             scores[i] = row
-    return WordAligner.merge(windows, scores, [len(s) for s in sentences])
+    return WordAligner.merge(windows, scores, [len(s) for s in sentences], _labels(model))
 
 
 def _labels(model: torch.nn.Module) -> list[str]:
@@ -119,7 +119,7 @@ def predict(
 ) -> list[dict[str, Any]]:
     """For each raw text ``{"entities": [{"type", "text", "start", "end", "score"}, ...]}``;
     ``text[start:end]`` is the entity's text."""
-    words = [split_words(t) for t in texts]
+    words = [split_no_space(split_words(t)) for t in texts]
     probs = word_probabilities(
         model,
         tokenizer,
