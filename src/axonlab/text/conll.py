@@ -4,7 +4,9 @@ CoNLL: one ``TOKEN ... TAG`` per line, columns separated by tabs or spaces; the 
 first column and the tag the last, so two-column files and four-column CoNLL-2003 files both
 read. A blank line ends a sentence; ``-DOCSTART-`` lines are skipped. A line made only of
 whitespace and invisible format characters (BOM U+FEFF, zero-width space U+200B; WNUT-17 ends a
-file with one) counts as blank. JSONL: one ``{"tokens": [...], "tags": [...]}`` object per line.
+file with one) counts as blank. JSONL: one ``{"tokens": [...], "tags": [...]}`` object per line,
+or CLUENER-style ``{"text": ..., "label": {TYPE: {ENTITY: [[start, end]]}}}`` records
+(:mod:`~axonlab.text.cluener`; one word per character).
 
 Tags may be IOB1, IOB2 or BIOES; every sentence comes back as IOB2 (see :mod:`axonlab.text.tags`).
 Bad input raises :class:`axonlab.errors.InputError` naming the file, the line and what was expected.
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from axonlab.errors import InputError
+from axonlab.text.cluener import is_span_record, span_record_tags
 from axonlab.text.data import json_objects
 from axonlab.text.tags import split_tag, to_iob2
 
@@ -79,9 +82,15 @@ def read_conll(path: str | Path) -> list[TaggedSentence]:
 
 
 def read_jsonl(path: str | Path) -> list[TaggedSentence]:
-    """Read JSONL, one ``{"tokens": [str, ...], "tags": [str, ...]}`` object per line."""
+    """Read JSONL, one ``{"tokens": [str, ...], "tags": [str, ...]}`` object per line (or a
+    CLUENER-style ``{"text", "label"}`` record)."""
     sentences: list[TaggedSentence] = []
     for number, record in json_objects(_lines(path), path):
+        if is_span_record(record):
+            words, iob2 = span_record_tags(record, path, number)
+            if words:  # an empty or all-space text has nothing to tag
+                sentences.append(TaggedSentence(words, iob2))
+            continue
         tokens, tags = record.get("tokens"), record.get("tags")
         if not _is_str_list(tokens) or not _is_str_list(tags):
             raise InputError(
