@@ -116,5 +116,5 @@ def test_check_writable(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(InputError, match="is a file; expected a folder"):
         check_writable(tmp_path / "f", folder=True)
-    with pytest.raises(InputError, match="is not a folder"):
+    with pytest.raises(InputError, match="is a file, not a folder"):
         check_writable(tmp_path / "f" / "out.jsonl")

@@ -82,19 +82,24 @@ def write_json(path: str | Path, obj: Any) -> None:
 
 def check_writable(path: str | Path, *, folder: bool = False) -> None:
     """Raise :class:`InputError` unless ``path`` can be written as a file (or, with ``folder``,
-    as a folder to write into). Nothing is created: call it before long work, not after."""
+    as a folder to write into). Nothing is left behind: call it before long work, not after."""
     path = Path(path)
     what = "folder" if folder else "file"
     if path.exists() and path.is_dir() != folder:
         kind = "a folder" if path.is_dir() else "a file"
         raise InputError(f"is {kind}; expected a {what} to write", path=path)
-    parent = path if folder and path.exists() else path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent  # the folders in between are made when writing
+    # files are written beside themselves and renamed, and missing folders are made: so the
+    # nearest folder that exists must take a new file
+    parent = path.absolute() if folder and path.exists() else path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
     if not parent.is_dir():
-        raise InputError(f"cannot write a {what} here: {parent} is not a folder", path=path)
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"cannot write a {what} here: {parent} is not writable", path=path)
+        raise InputError(f"cannot write a {what} here: {parent} is a file, not a folder", path=path)
+    try:  # a real probe: permissions alone do not tell (root, read-only mounts, /proc)
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as err:
+        raise InputError(f"cannot write in {parent}: {err.strerror}", path=path) from None
 
 
 def read_json(path: str | Path) -> Any:

@@ -3,10 +3,10 @@ output path costs an error message, not the run."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from axonlab.errors import InputError
+from axonlab.runs import check_writable
 
 # formats matplotlib writes without extra software (pgf needs LaTeX, avif a Pillow plugin)
 FIGURE_FORMATS = ("png", "pdf", "svg", "svgz", "eps", "ps", "jpg", "jpeg", "tif", "tiff", "webp")
@@ -40,16 +40,5 @@ def _check(path: Path, formats: tuple[str, ...], what: str) -> Path:
             f"{have}; a {what} is written as one of {', '.join('.' + f for f in formats)}",
             path=path,
         )
-    # the file is written beside itself and renamed (atomic), and missing folders are made:
-    # so the nearest folder that exists must be writable
-    parent = path.absolute().parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise InputError(f"cannot write here: {parent} is a file, not a folder", path=path)
-    try:  # a real probe: permissions alone do not tell (root, read-only mounts, /proc)
-        with tempfile.TemporaryFile(dir=parent):
-            pass
-    except OSError as err:
-        raise InputError(f"cannot write in {parent}: {err.strerror}", path=path) from None
+    check_writable(path)
     return path
