@@ -109,16 +109,22 @@ def _describe(part: Any) -> str:
     )
 
 
-def rows_done(output: str | Path, *, check_only: bool = False) -> int:
-    """How many rows ``output`` already holds; a torn last line (no newline) is cut off (unless
-    ``check_only``).
+def rows_done(output: str | Path) -> int:
+    """How many rows ``output`` already holds; a torn last line (no newline) is cut off.
 
     Raises :class:`InputError` if a complete line is not one of ours, or rows are out of order,
     so predictions for another file are never silently extended.
     """
-    output = Path(output)
+    done, complete = _complete_rows(Path(output))
+    _cut_torn_line(Path(output), complete)
+    return done
+
+
+def _complete_rows(output: Path) -> tuple[int, int]:
+    """``(rows, bytes)`` of the complete lines of ``output``, checked as in :func:`rows_done`;
+    nothing is changed."""
     if not output.exists():
-        return 0
+        return 0, 0
     content = output.read_bytes()
     complete = content.rfind(b"\n") + 1
     for index, line in enumerate(content[:complete].splitlines()):
@@ -136,10 +142,14 @@ def rows_done(output: str | Path, *, check_only: bool = False) -> int:
                 path=output,
                 line=index + 1,
             )
-    if complete < len(content) and not check_only:  # a torn last line, from an interrupted write
+    return content[:complete].count(b"\n"), complete
+
+
+def _cut_torn_line(output: Path, complete: int) -> None:
+    """Drop what follows the last complete line (a torn line, from an interrupted write)."""
+    if output.exists() and output.stat().st_size > complete:
         with open(output, "rb+") as f:
             f.truncate(complete)
-    return content[:complete].count(b"\n")
 
 
 def _chunks(rows: Iterator[Item], size: int) -> Iterator[list[Item]]:
@@ -190,14 +200,14 @@ def predict_file(
         "input": {"path": str(input_path.resolve()), "sha256": file_digest(input_path)},
         "columns": columns,
     }
-    done = rows_done(output_path, check_only=True)
+    done, complete = _complete_rows(output_path)  # read once; cut only once it is ours
     _check_source(output_path, source, done)
     if done > total:
         raise InputError(
             f"holds {done} rows but the input has only {total}; it is not this input's output",
             path=output_path,
         )
-    done = rows_done(output_path)
+    _cut_torn_line(output_path, complete)
     rows = iter_texts(input_path, text_column=text_column, id_column=id_column)
     for _ in islice(rows, done):
         pass
