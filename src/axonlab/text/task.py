@@ -11,6 +11,7 @@ hooks below; ``predict`` and ``evaluate`` are its own. :mod:`axonlab.text.tasks`
 from __future__ import annotations
 
 import shutil
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,7 +28,7 @@ from axonlab.text.train import FinetuneConfig, fit
 MODEL_DIR = "model"  # the run's Hugging Face model folder
 
 
-class TextTask:
+class TextTask(ABC):
     """What one kind of text model learns from, predicts and is scored by."""
 
     name: ClassVar[str]  # as in the CLI, the run's config.json and the server
@@ -42,17 +43,18 @@ class TextTask:
 
     # --- hooks: what a task defines --------------------------------------------------------
 
+    @abstractmethod
     def read(self, path: str | Path, **columns: str | None) -> Any:
         """The labelled examples of ``path`` (the task's own data type)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def label_names(self, train: Any) -> list[str]:
         """The model's output labels, in id order, from the training data."""
-        raise NotImplementedError
 
     def check_dev(self, dev: Any, labels: Sequence[str], path: Path) -> None:
         """Raise :class:`InputError` if ``dev`` (read from ``path``) uses a label the model
-        cannot predict."""
+        cannot predict. An optional hook: by default every dev file is accepted."""
+        return None
 
     def check_config(self, config: FinetuneConfig) -> None:
         """Raise :class:`InputError` for settings this task cannot use (call ``super()``)."""
@@ -63,7 +65,9 @@ class TextTask:
             )
 
     def resume_config(self, config: FinetuneConfig, saved: dict[str, Any]) -> None:
-        """Adjust ``config`` in place to the run being resumed (``saved``: its config.json)."""
+        """Adjust ``config`` in place to the run being resumed (``saved``: its config.json).
+        An optional hook: by default the new config stands."""
+        return None
 
     def new_model(self, backbone: str, labels: Sequence[str], config: FinetuneConfig):
         """The backbone with a freshly initialised head for ``labels``."""
@@ -77,19 +81,19 @@ class TextTask:
             label2id={label: i for i, label in enumerate(labels)},
         )
 
+    @abstractmethod
     def encode(
         self, model: Any, tokenizer: Any, data: Any, labels: Sequence[str], config: FinetuneConfig
     ) -> list[dict]:
         """Training features of ``data`` (token ids and label ids, unpadded)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def collator(self, tokenizer: Any) -> Callable:
         """Pads a list of features into a batch."""
-        raise NotImplementedError
 
+    @abstractmethod
     def dev_metrics(self, labels: Sequence[str]) -> Callable[[Any], dict[str, float]]:
         """The Trainer's ``compute_metrics``: dev predictions -> ``{metric: value}``."""
-        raise NotImplementedError
 
     def class_weights(
         self, train: Any, labels: Sequence[str], config: FinetuneConfig
@@ -97,6 +101,7 @@ class TextTask:
         """Per-label loss weights, or ``None`` for an unweighted loss."""
         return None
 
+    @abstractmethod
     def predict(
         self,
         model: Any,
@@ -107,8 +112,8 @@ class TextTask:
         batch_size: int = 64,
     ) -> list[dict[str, Any]]:
         """One JSON-ready prediction per text."""
-        raise NotImplementedError
 
+    @abstractmethod
     def evaluate(
         self,
         model: Any,
@@ -120,7 +125,6 @@ class TextTask:
         **columns: str | None,
     ) -> EvalReport:
         """Score a labelled file of this task's format."""
-        raise NotImplementedError
 
     # --- the shared recipe -----------------------------------------------------------------
 
