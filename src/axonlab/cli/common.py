@@ -61,16 +61,19 @@ def check_backend(backend: Backend, quantize: bool) -> None:
 
 
 @contextmanager
-def warnings_as_lines() -> Iterator[None]:
-    """Show axonlab's warnings raised in the body as one ``warning:`` line each on stderr."""
+def warnings_as_lines(prefix: str = "") -> Iterator[None]:
+    """Show each of axonlab's warnings raised in the body as one ``warning: {prefix}...`` line on
+    stderr, when the body ends (others are kept off the terminal)."""
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("default")
+        warnings.simplefilter("always")
         try:
             yield
         finally:
             for warning in caught:
                 if warning.category.__module__.startswith("axonlab"):
-                    err_console.print(f"[yellow]warning:[/] {warning.message}", highlight=False)
+                    err_console.print(
+                        f"[yellow]warning:[/] {prefix}{warning.message}", highlight=False
+                    )
 
 
 @contextmanager

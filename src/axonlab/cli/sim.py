@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -30,8 +29,8 @@ def run(
     json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
 ) -> None:
     """Simulate SPEC and report spike counts and rates per population."""
-    from axonlab.cli.common import console, err_console, print_json
-    from axonlab.errors import CoarseTimeStepWarning, InputError
+    from axonlab.cli.common import console, print_json, warnings_as_lines
+    from axonlab.errors import InputError
     from axonlab.neuro.outputs import check_data_path, check_figure_path
     from axonlab.neuro.plot import current_sweeps
     from axonlab.neuro.spec import load_spec, network_from_spec
@@ -50,11 +49,8 @@ def run(
             except InputError as err:
                 raise InputError(f"{flag} {err}") from None
     parsed = load_spec(spec)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CoarseTimeStepWarning)
+    with warnings_as_lines(prefix=f"{spec}: "):  # before the run, not after it
         net = network_from_spec(parsed)
-    for warning in caught:
-        err_console.print(f"warning: {spec}: {warning.message}")
     result = net.run(parsed.duration if duration is None else duration)
     summary = result.summary()
     summary["spec"] = str(spec)
