@@ -137,13 +137,11 @@ def finetune(
     if lora:
         defaults["learning_rate"] = LORA_LEARNING_RATE
     config = FinetuneConfig(**{**defaults, **hyperparameters, "lora": lora or None})
-    text_task.check_config(config)
     given = {"text_column": text_column, "label_column": label_column}
     columns = {k: v for k, v in given.items() if k in text_task.column_options}
     unused = [k for k, v in given.items() if v is not None and k not in columns]
     if unused:
         raise InputError(f"{task} reads no table columns; {', '.join(unused)} is for tables")
-    RunDirectory(out).check_start(resume=resume)  # before any work: fail fast, change nothing
     run_dir = text_task.finetune(
         train, dev, out, config=config, backbone=backbone, resume=resume, **columns
     )

@@ -142,12 +142,13 @@ class TextTask(ABC):
         """Fine-tune ``backbone`` on ``train``, keep the best epoch by ``dev``; returns the
         finished run directory ``out``."""
         self.check_config(config)
+        run = RunDirectory(out)
+        run.check_start(resume=resume)  # before any work: fail fast, change nothing
         train_data, dev_data = self.read(train, **columns), self.read(dev, **columns)
         labels = self.label_names(train_data)
         self.check_dev(dev_data, labels, Path(dev))
         backbone = resolve_backbone(backbone)
         tokenizer = load_tokenizer(backbone)
-        run = RunDirectory(out)
         if resume and (run.path / CONFIG_FILE).exists():
             self.resume_config(config, run.config())
         run.start(
