@@ -185,3 +185,68 @@ def test_seeded_runs_reproduce(tiny_backbone, spam_files, tmp_path):
     ]
     a, b = (next(m.model.parameters()).detach() for m in runs)
     assert torch.equal(a, b)
+
+
+def test_a_long_text_is_read_in_windows_never_truncated(trained):
+    from axonlab.text.classify import class_probabilities, encode
+
+    model, _ = trained
+    head = "free prize call now " * 10
+    tail = "see you at the pub later " * 10
+    windows, owners = encode(model.tokenizer, ["hi", head + tail], max_length=32)
+    assert owners[0] == 0 and set(owners[1:]) == {1} and len(owners) > 3
+    # The last window reaches the end of the text: no token is dropped.
+    assert windows[-1]["input_ids"][-2] == model.tokenizer(tail)["input_ids"][-2]
+    long_probs = class_probabilities(model.model, model.tokenizer, [head + tail], max_length=32)
+    # Changing only the end of the text changes the prediction: the end is read.
+    other = class_probabilities(model.model, model.tokenizer, [head + head], max_length=32)
+    assert not torch.allclose(torch.from_numpy(long_probs), torch.from_numpy(other))
+
+
+def test_text_logits_average_each_texts_windows():
+    import numpy as np
+
+    from axonlab.text.classify import text_logits
+
+    windows = np.array([[1.0, 0.0], [3.0, 2.0], [5.0, 4.0], [0.0, 7.0]])
+    per_text = text_logits(windows, [0, 1, 1, 2], 3)
+    assert per_text.tolist() == [[1.0, 0.0], [4.0, 3.0], [0.0, 7.0]]
+
+
+def test_dev_metrics_score_texts_not_windows(trained):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from axonlab.text.classify import WINDOW_OF, Classification
+
+    # Text 0 has three windows, two of them wrong: the mean of their logits is right.
+    dev = [
+        {"labels": 1, WINDOW_OF: 0},
+        {"labels": 1, WINDOW_OF: 0},
+        {"labels": 1, WINDOW_OF: 0},
+        {"labels": 0, WINDOW_OF: 1},
+    ]
+    logits = np.array([[0.0, 5.0], [0.2, 0.0], [0.2, 0.0], [1.0, 0.0]])
+    compute = Classification().dev_metrics(["ham", "spam"], dev)
+    scores = compute(SimpleNamespace(predictions=logits, label_ids=None))
+    assert scores["accuracy"] == 1.0
+
+
+def test_the_embedding_table_can_be_frozen(tiny_backbone, spam_files, tmp_path):
+    from transformers import BertModel
+
+    train, dev = spam_files
+    model = text.finetune(
+        "classify",
+        train=train,
+        dev=dev,
+        out=tmp_path / "frozen",
+        backbone=tiny_backbone,
+        freeze_embeddings=True,
+        **{**FAST, "epochs": 1},
+    )
+    before = BertModel.from_pretrained(tiny_backbone).embeddings.word_embeddings.weight
+    assert torch.equal(before, model.model.bert.embeddings.word_embeddings.weight)
+    summary = model.run_metrics()["training"]
+    assert summary["total_parameters"] - summary["trainable_parameters"] == before.numel()

@@ -160,6 +160,15 @@ def train(
     keep_checkpoints: Annotated[
         bool, typer.Option("--keep-checkpoints", help="Keep intermediate checkpoints.")
     ] = False,
+    freeze_embeddings: Annotated[
+        bool | None,
+        typer.Option(
+            "--freeze-embeddings/--train-embeddings",
+            help="Keep the word-embedding table fixed, or train it too (default: fixed for a "
+            f"vocabulary over {defaults.FREEZE_EMBEDDINGS_ABOVE:,} pieces, such as "
+            "multilingual-e5-small's 250k, 80% of its weights: 2x faster on a CPU).",
+        ),
+    ] = None,
     casing: Annotated[
         bool | None,
         typer.Option(
@@ -193,6 +202,7 @@ def train(
         max_length=max_length,
         best_metric=metric,
         casing=casing,
+        freeze_embeddings=freeze_embeddings,
     )
     targets = (
         None

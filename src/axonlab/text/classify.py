@@ -24,13 +24,36 @@ from axonlab.text.tasks import TASKS
 from axonlab.text.train import FinetuneConfig
 
 TASK = "classify"
+WINDOW_OF = "window_of"  # training feature: the index of the text a window was cut from
 
 
-def encode(tokenizer: Any, texts: Sequence[str], max_length: int) -> list[dict[str, list[int]]]:
-    """Tokenise without padding (the collator pads each batch to its own longest example)."""
-    encoded = tokenizer(list(texts), truncation=True, max_length=max_length)
+def encode(
+    tokenizer: Any, texts: Sequence[str], max_length: int
+) -> tuple[list[dict[str, list[int]]], list[int]]:
+    """Tokenise without padding (the collator pads each batch to its own longest example).
+
+    A text longer than ``max_length`` sub-tokens is cut into overlapping windows (a quarter of
+    a window of overlap), never truncated. Returns the windows and, for each, the index of the
+    text it came from.
+    """
+    encoded = tokenizer(
+        list(texts),
+        truncation=True,
+        max_length=max_length,
+        stride=max_length // 4,
+        return_overflowing_tokens=True,
+    )
     keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in encoded]
-    return [{k: encoded[k][i] for k in keys} for i in range(len(texts))]
+    windows = [{k: encoded[k][i] for k in keys} for i in range(len(encoded["input_ids"]))]
+    return windows, list(encoded["overflow_to_sample_mapping"])
+
+
+def text_logits(window_logits: np.ndarray, owners: Sequence[int], n_texts: int) -> np.ndarray:
+    """Per-text logits, shape ``(n_texts, n_classes)``: the mean over each text's windows."""
+    sums = np.zeros((n_texts, window_logits.shape[-1]), dtype=np.float64)
+    np.add.at(sums, np.asarray(owners, dtype=np.int64), window_logits)
+    counts = np.bincount(np.asarray(owners, dtype=np.int64), minlength=n_texts)
+    return (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
 
 
 def _balanced_weights(ids: list[int], n_classes: int) -> torch.Tensor:
@@ -50,18 +73,17 @@ def class_probabilities(
 ) -> np.ndarray:
     """Softmax probabilities, shape ``(len(texts), n_classes)``, in the order of ``texts``.
 
-    Texts are batched by length so each batch pads little (:func:`length_batches`); results
-    are put back in order.
+    Windows are batched by length so each batch pads little (:func:`length_batches`); a text
+    cut into several windows gets the mean of their logits.
     """
     model.eval()
-    encoded = encode(tokenizer, texts, max_length)
-    lengths = [len(e["input_ids"]) for e in encoded]
-    probs = np.zeros((len(texts), model.config.num_labels), dtype=np.float32)
+    windows, owners = encode(tokenizer, texts, max_length)
+    lengths = [len(w["input_ids"]) for w in windows]
+    logits = np.zeros((len(windows), model.config.num_labels), dtype=np.float32)
     for chunk in length_batches(lengths, batch_size):
-        batch = tokenizer.pad([encoded[i] for i in chunk], return_tensors="pt")
-        logits = model(**batch).logits
-        probs[chunk] = torch.softmax(logits.float(), dim=-1).numpy()
-    return probs
+        batch = tokenizer.pad([windows[i] for i in chunk], return_tensors="pt")
+        logits[chunk] = model(**batch).logits.float().numpy()
+    return torch.softmax(torch.from_numpy(text_logits(logits, owners, len(texts))), -1).numpy()
 
 
 def predict(
@@ -139,19 +161,35 @@ class Classification(TextTask):
             raise InputError("casing token types are for ner; classification reads raw text")
 
     def encode(self, model, tokenizer, data: LabelledTexts, labels, config) -> list[dict]:
-        examples = encode(tokenizer, data.texts, config.max_length)
-        for example, label in zip(examples, LabelMap(tuple(labels)).encode(data), strict=True):
-            example["labels"] = label
-        return examples
+        # Every window of a long text is a training example with the text's label; WINDOW_OF
+        # lets the dev metrics put a text's windows back together (the collator drops it).
+        windows, owners = encode(tokenizer, data.texts, config.max_length)
+        gold = LabelMap(tuple(labels)).encode(data)
+        for window, owner in zip(windows, owners, strict=True):
+            window["labels"] = gold[owner]
+            window[WINDOW_OF] = owner
+        return windows
 
     def collator(self, tokenizer: Any) -> Callable:
         from transformers import DataCollatorWithPadding
 
-        return DataCollatorWithPadding(tokenizer)
+        pad = DataCollatorWithPadding(tokenizer)
 
-    def dev_metrics(self, labels: Sequence[str]) -> Callable[[Any], dict[str, float]]:
+        def collate(features: list[dict]) -> dict:
+            return pad([{k: v for k, v in f.items() if k != WINDOW_OF} for f in features])
+
+        return collate
+
+    def dev_metrics(
+        self, labels: Sequence[str], dev: Sequence[dict]
+    ) -> Callable[[Any], dict[str, float]]:
+        owners = [window[WINDOW_OF] for window in dev]
+        n_texts = max(owners, default=-1) + 1
+        gold = np.zeros(n_texts, dtype=np.int64)
+        gold[owners] = [window["labels"] for window in dev]
+
         def compute(eval_prediction) -> dict[str, float]:
-            logits, gold = eval_prediction.predictions, eval_prediction.label_ids
+            logits = text_logits(eval_prediction.predictions, owners, n_texts)
             scores = classification_metrics(gold, np.argmax(logits, axis=-1), labels)
             return {name: scores[name] for name in self.metrics}
 

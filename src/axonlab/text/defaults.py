@@ -13,6 +13,9 @@ NER_MAX_LENGTH = 512  # NER: the window; longer sentences are windowed, never tr
 EPOCHS = 3.0
 BATCH_SIZE = 32
 SEED = 13
+# A vocabulary this large (multilingual-e5-small: 250,037 pieces) is kept fixed unless asked:
+# training it cost 2x the time for no dev accuracy (docs/benchmarks.md, multilingual section).
+FREEZE_EMBEDDINGS_ABOVE = 100_000
 
 # LoRA (Hu et al. 2021) on the attention projections
 LORA_RANK = 8

@@ -200,7 +200,9 @@ class EntityRecognition(TextTask):
 
         return DataCollatorForTokenClassification(tokenizer)
 
-    def dev_metrics(self, labels: Sequence[str]) -> Callable[[Any], dict[str, float]]:
+    def dev_metrics(
+        self, labels: Sequence[str], dev: Sequence[dict]
+    ) -> Callable[[Any], dict[str, float]]:
         return _metrics_fn(labels, self.metrics)
 
     predict = staticmethod(predict)

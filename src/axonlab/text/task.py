@@ -92,8 +92,11 @@ class TextTask(ABC):
         """Pads a list of features into a batch."""
 
     @abstractmethod
-    def dev_metrics(self, labels: Sequence[str]) -> Callable[[Any], dict[str, float]]:
-        """The Trainer's ``compute_metrics``: dev predictions -> ``{metric: value}``."""
+    def dev_metrics(
+        self, labels: Sequence[str], dev: Sequence[dict]
+    ) -> Callable[[Any], dict[str, float]]:
+        """The Trainer's ``compute_metrics``: predictions on the encoded dev features ``dev``
+        (in order) -> ``{metric: value}``."""
 
     def class_weights(
         self, train: Any, labels: Sequence[str], config: FinetuneConfig
@@ -165,13 +168,14 @@ class TextTask(ABC):
         )
         torch.manual_seed(config.seed)
         model = self.new_model(backbone, labels, config)
+        dev_features = self.encode(model, tokenizer, dev_data, labels, config)
         result = fit(
             model,
             tokenizer,
             train_dataset=self.encode(model, tokenizer, train_data, labels, config),
-            dev_dataset=self.encode(model, tokenizer, dev_data, labels, config),
+            dev_dataset=dev_features,
             collator=self.collator(tokenizer),
-            compute_metrics=self.dev_metrics(labels),
+            compute_metrics=self.dev_metrics(labels, dev_features),
             run=run,
             config=config,
             task_type=self.peft_task_type,

@@ -68,6 +68,10 @@ class FinetuneConfig:
     lora: LoraSettings | None = None
     keep_checkpoints: bool = False
     casing: bool | None = None  # NER: word casing as token types; None: where the backbone can
+    # Keep the word-embedding table fixed. A 250k-piece multilingual vocabulary is ~80% of
+    # multilingual-e5-small's weights: AdamW's update and state over it cost more than the
+    # transformer layers on a CPU. None: frozen above defaults.FREEZE_EMBEDDINGS_ABOVE pieces.
+    freeze_embeddings: bool | None = None
     log_every: int = 20
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -221,6 +225,8 @@ def fit(
 
     if config.threads:
         torch.set_num_threads(config.threads)
+    if _freeze_embeddings(config, model):
+        model.get_input_embeddings().weight.requires_grad_(False)
     if config.lora is not None:
         model = _wrap_lora(model, config.lora, task_type)
     trainable, total = parameter_counts(model)
@@ -306,6 +312,12 @@ def _use_bf16(config: FinetuneConfig) -> bool:
     if config.bf16 is not None:
         return config.bf16
     return not torch.cuda.is_available() and cpu_has_native_bf16()
+
+
+def _freeze_embeddings(config: FinetuneConfig, model: torch.nn.Module) -> bool:
+    if config.freeze_embeddings is not None:
+        return config.freeze_embeddings
+    return model.get_input_embeddings().num_embeddings > defaults.FREEZE_EMBEDDINGS_ABOVE
 
 
 def _warmup_steps(config: FinetuneConfig, n_train: int) -> int:
