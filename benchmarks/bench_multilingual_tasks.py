@@ -1,0 +1,217 @@
+"""Chinese tasks on the multilingual backbone, with all-MiniLM-L6-v2 beside it in the same run.
+
+Each training run is a child process (``text.finetune`` with the defaults of ``axonlab text
+train``, 2 threads), so its peak memory is its own; the parent logs one JSON line per run to
+``--log`` as it goes (an interrupted invocation keeps what it measured; ``--replay`` rebuilds the
+table from the log) and writes the ``multilingual-tasks`` section of docs/benchmarks.md.
+
+Runs, in order:
+
+- every data set with ``multilingual-e5-small`` (its embedding table frozen, the default for a
+  250k-piece vocabulary), then with ``all-minilm-l6-v2``, same epochs;
+- ``--embeddings``: one data set again with the embedding table trained too, for speed, memory
+  and score at equal epochs;
+- ``--lora``: one data set with LoRA adapters on the multilingual backbone.
+
+Scores: accuracy / macro-F1 for classification, entity-level micro-F1 (seqeval's default mode,
+characters as tokens) for NER, on the split the issue names (test where labels are public).
+
+    python benchmarks/bench_multilingual.py --part tasks --data ../shared/data
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+THREADS = 2
+E5, MINILM = "multilingual-e5-small", "all-minilm-l6-v2"
+
+# name: task, files under --data, the split scored, target, epochs (per the CPU time at hand)
+DATASETS = {
+    "chnsenticorp": dict(
+        task="classify", folder="zh/chnsenticorp", ext="tsv", score="test", target=0.92, epochs=2
+    ),
+    "tnews": dict(
+        task="classify", folder="zh/tnews", ext="tsv", score="dev", target=0.53, epochs=3
+    ),
+    "msra-ner": dict(
+        task="ner", folder="zh/msra-ner", ext="conll", score="test", target=0.90, epochs=1
+    ),
+    "cluener": dict(
+        task="ner", folder="zh/cluener", ext="conll", score="dev", target=0.75, epochs=3
+    ),
+    "cic-zh": dict(task="classify", folder="intent/cic-zh", ext="tsv", score="test", epochs=3),
+    "finfe-zh": dict(task="classify", folder="finance/finfe-zh", ext="tsv", score="dev", epochs=2),
+}
+HEADLINE = {"classify": "accuracy", "ner": "micro_f1"}
+
+
+def child(spec: dict) -> None:
+    """One training run, then the score; prints one JSON object."""
+    import torch
+
+    from axonlab import text
+
+    torch.set_num_threads(THREADS)
+    options = dict(spec["options"])
+    if options.pop("lora", False):
+        options["lora"] = text.LoraSettings()
+    start = time.perf_counter()
+    model = text.finetune(
+        spec["task"],
+        train=spec["train"],
+        dev=spec["dev"],
+        out=spec["out"],
+        backbone=spec["backbone"],
+        epochs=spec["epochs"],
+        threads=THREADS,
+        **options,
+    )
+    wall = time.perf_counter() - start
+    scored = {split: model.evaluate(path).metrics for split, path in spec["score_files"].items()}
+    training = model.run_metrics()["training"]
+    result = {
+        "wall_seconds": wall,
+        "train_seconds": training["train_seconds"] - training["eval_seconds"],
+        "train_examples_per_second": training["train_examples_per_second"],
+        "trainable_parameters": training["trainable_parameters"],
+        "total_parameters": training["total_parameters"],
+        "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+        "scores": {
+            split: {k: v for k, v in m.items() if k in ("accuracy", "macro_f1", "micro_f1")}
+            for split, m in scored.items()
+        },
+    }
+    print(json.dumps(result))
+
+
+def run(name: str, backbone: str, variant: str, data: Path, tmp: Path, options: dict) -> dict:
+    spec = DATASETS[name]
+    folder, ext = data / spec["folder"], spec["ext"]
+    score_files = {spec["score"]: str(folder / f"{spec['score']}.{ext}")}
+    if spec["score"] == "dev" and (folder / f"test.{ext}").exists():
+        score_files["test"] = str(folder / f"test.{ext}")
+    job = {
+        "task": spec["task"],
+        "train": str(folder / f"train.{ext}"),
+        "dev": str(folder / f"dev.{ext}"),
+        "out": str(tmp / f"{name}-{backbone}-{variant}"),
+        "backbone": backbone,
+        "epochs": spec["epochs"],
+        "options": options,
+        "score_files": score_files,
+    }
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", json.dumps(job)],
+        capture_output=True,
+        text=True,
+    )
+    record = {"dataset": name, "backbone": backbone, "variant": variant, "epochs": spec["epochs"]}
+    if proc.returncode != 0:
+        return {**record, "error": proc.stderr.strip().splitlines()[-1:]}
+    return {**record, **json.loads(proc.stdout.strip().splitlines()[-1])}
+
+
+def plan(args: argparse.Namespace) -> list[tuple[str, str, str, dict]]:
+    names = args.only or list(DATASETS)
+    jobs = [(name, E5, "default", {}) for name in names]
+    jobs += [(name, MINILM, "default", {}) for name in names if not args.skip_minilm]
+    if args.embeddings:
+        jobs.append((args.embeddings, E5, "embeddings trained", {"freeze_embeddings": False}))
+    if args.lora:
+        jobs.append((args.lora, E5, "LoRA", {"lora": True}))
+    return jobs
+
+
+def _score(record: dict) -> str:
+    if "error" in record:
+        return "failed: " + " ".join(record["error"])
+    split = DATASETS[record["dataset"]]["score"]
+    metric = HEADLINE[DATASETS[record["dataset"]]["task"]]
+    return f"{record['scores'][split][metric]:.4f}"
+
+
+def table(records: list[dict]) -> str:
+    lines = [
+        "Each data set trained with `axonlab text train`'s defaults (lr 1e-4, batch 32, "
+        "classification windows of 128 sub-tokens, NER windows of 512), 2 threads, the epochs "
+        "given; the best epoch by dev macro-F1 (classify) or micro-F1 (ner). Score: accuracy "
+        "(classify) or entity micro-F1 (ner) on the split named. Throughput: training examples "
+        "(windows for classification, sentences for NER) per second, evaluation excluded.",
+        "",
+        "| data set | split | backbone | variant | epochs | score | target | met | macro-F1 "
+        "| test (when dev is the headline) | train minutes | examples/s | peak RSS GiB "
+        "| trainable / total params |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in records:
+        spec = DATASETS[r["dataset"]]
+        target = spec.get("target")
+        ok = "error" not in r
+        split = spec["score"]
+        headline = r["scores"][split][HEADLINE[spec["task"]]] if ok else None
+        met = (
+            ""
+            if target is None or r["backbone"] != E5
+            else ("yes" if ok and headline >= target else "no")
+        )
+        macro = (
+            f"{r['scores'][split]['macro_f1']:.4f}"
+            if ok and "macro_f1" in r["scores"][split]
+            else ""
+        )
+        test = r["scores"].get("test") if ok and split == "dev" else None
+        test_cell = ", ".join(f"{k} {v:.4f}" for k, v in test.items()) if test else ""
+        figures = (
+            f"{r['train_seconds'] / 60:.1f} | {r['train_examples_per_second']:.1f} | "
+            f"{r['peak_rss_gib']:.2f} | {r['trainable_parameters'] / 1e6:.1f}M / "
+            f"{r['total_parameters'] / 1e6:.1f}M"
+            if ok
+            else " | | | "
+        )
+        lines.append(
+            f"| {r['dataset']} | {split} | {r['backbone']} | {r['variant']} | {r['epochs']:g} | "
+            f"{_score(r)} | {'' if target is None else f'>= {target}'} | {met} | {macro} | "
+            f"{test_cell} | {figures} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--only", nargs="*", choices=list(DATASETS), help="data sets to run")
+    parser.add_argument("--skip-minilm", action="store_true")
+    parser.add_argument("--embeddings", choices=list(DATASETS), help="also train the table")
+    parser.add_argument("--lora", choices=list(DATASETS), help="also LoRA on this data set")
+    parser.add_argument("--log", type=Path, default=Path("bench-multilingual-tasks.jsonl"))
+    parser.add_argument("--replay", action="store_true", help="table from --log, no training")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(json.loads(args.child))
+        return
+    from report import write_section
+
+    if not args.replay:
+        with tempfile.TemporaryDirectory(prefix="bench-ml-") as tmp:
+            for name, backbone, variant, options in plan(args):
+                print(f"{name} / {backbone} / {variant} ...", file=sys.stderr, flush=True)
+                record = run(name, backbone, variant, args.data, Path(tmp), options)
+                print(json.dumps(record), file=sys.stderr, flush=True)
+                with open(args.log, "a") as log:
+                    log.write(json.dumps(record) + "\n")
+    records = [json.loads(line) for line in args.log.read_text().splitlines() if line.strip()]
+    write_section("multilingual-tasks", table(records))
+
+
+if __name__ == "__main__":
+    main()
