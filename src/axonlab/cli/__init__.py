@@ -18,6 +18,8 @@ from rich.text import Text
 from axonlab import __version__
 from axonlab.cli.backbones import app as backbones_app
 from axonlab.cli.common import err_console
+from axonlab.cli.embed import embed as text_embed
+from axonlab.cli.embed import index_app
 from axonlab.cli.lm import app as lm_app
 from axonlab.cli.serve import serve
 from axonlab.cli.sim import app as sim_app
@@ -41,6 +43,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+text_app.command("embed")(text_embed)
+text_app.add_typer(index_app, name="index")
 app.add_typer(text_app, name="text")
 app.add_typer(sim_app, name="sim")
 app.add_typer(lm_app, name="lm")

@@ -1,4 +1,4 @@
-"""Fine-tune pretrained transformer encoders for text classification and NER.
+"""Fine-tune pretrained transformer encoders for text classification and NER; embed and search.
 
 >>> from axonlab import text
 >>> model = text.finetune("classify", train="train.tsv", dev="dev.tsv", out="runs/spam")
@@ -16,7 +16,10 @@ _EXPORTS = {
     "LoraSettings": "axonlab.text.train",
     "TextModel": "axonlab.text.model",
     "TextTask": "axonlab.text.task",
+    "SearchIndex": "axonlab.text.search_index",
+    "SentenceEncoder": "axonlab.text.embeddings",
     "TrainConfig": "axonlab.text.train",
+    "embed": "axonlab.text.embeddings",
     "finetune": "axonlab.text.model",
     "get_task": "axonlab.text.tasks",
     "iter_rows": "axonlab.text.data",

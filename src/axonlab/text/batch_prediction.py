@@ -216,7 +216,7 @@ def predict_file(
         write_json(source_path(output_path), source)
     start, row, predicted = time.perf_counter(), done, 0
     with (
-        _progress(progress, input_path.name, total, done) as advance,
+        progress_bar(progress, f"predicting {input_path.name}", total, done) as advance,
         open(output_path, "a", encoding="utf-8") as out,
     ):
         for chunk in _chunks(rows, batch_size * CHUNK_BATCHES):
@@ -244,7 +244,9 @@ def predict_file(
 
 
 @contextmanager
-def _progress(show: bool, name: str, total: int, done: int) -> Iterator[Callable[[int], None]]:
+def progress_bar(
+    show: bool, description: str, total: int, done: int
+) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr when it is a terminal (never in logs); yields ``advance(n)``."""
     if not (show and sys.stderr.isatty()):
         yield lambda n: None
@@ -253,5 +255,5 @@ def _progress(show: bool, name: str, total: int, done: int) -> Iterator[Callable
     from rich.progress import Progress
 
     with Progress(console=Console(stderr=True)) as bar:
-        task = bar.add_task(f"predicting {name}", total=total, completed=done)
+        task = bar.add_task(description, total=total, completed=done)
         yield lambda n: bar.advance(task, n)

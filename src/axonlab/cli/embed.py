@@ -1,0 +1,169 @@
+"""``axonlab text embed`` and ``axonlab text index``: sentence embeddings and semantic search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from axonlab.cli.common import console, print_json
+
+MODEL_HELP = (
+    "A built-in backbone (`axonlab backbones list`; default all-minilm-l6-v2), a run "
+    "directory of `axonlab text train`, or a Hugging Face model folder."
+)
+TextColumn = Annotated[str | None, typer.Option(help="Text column of --input (default: detected).")]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+index_app = typer.Typer(
+    help="A semantic search index of texts with ids: build, add, delete, search.",
+    no_args_is_help=True,
+)
+
+
+def _show(summary: dict, json_output: bool) -> None:
+    if json_output:
+        print_json(summary)
+    else:
+        console.print(summary)
+
+
+def _quiet() -> None:
+    from axonlab.cli.text import quiet_transformers
+
+    quiet_transformers()
+
+
+def embed(
+    model: Annotated[str, typer.Argument(help=MODEL_HELP)],
+    input_file: Annotated[
+        Path, typer.Option("--input", help="CSV/TSV/JSONL/TXT of texts (TXT: one per line).")
+    ],
+    output_file: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            help="A .npy matrix: one L2-normalised row per input row, in input order "
+            "(resumable: run the same command again after an interruption).",
+        ),
+    ],
+    text_column: TextColumn = None,
+    max_length: Annotated[
+        int, typer.Option(help="Window in sub-tokens; longer texts are windowed.")
+    ] = 256,
+    batch_size: Annotated[int, typer.Option(help="Windows per forward pass.")] = 64,
+    json_output: Json = False,
+) -> None:
+    """Embed every text of a file (mean pooling, L2-normalised: dot product = cosine)."""
+    from axonlab.cli.common import interrupted
+    from axonlab.runs import check_writable
+    from axonlab.text.embedding_files import embed_file
+    from axonlab.text.embeddings import SentenceEncoder
+
+    _quiet()
+    check_writable(output_file)
+    encoder = SentenceEncoder(model, max_length=max_length)
+    with interrupted(f"{output_file} is kept unfinished: run the same command to go on"):
+        summary = embed_file(
+            encoder,
+            input_file,
+            output_file,
+            text_column=text_column,
+            batch_size=batch_size,
+            progress=not json_output,
+        )
+    _show(summary, json_output)
+
+
+def _read(input_file: Path, text_column: str | None, id_column: str | None):
+    from axonlab.text.batch_prediction import iter_texts
+
+    rows = list(iter_texts(input_file, text_column=text_column, id_column=id_column))
+    texts = [text for _, text, _ in rows]
+    ids = [row_id for _, _, row_id in rows]
+    return texts, (ids if all(i is not None for i in ids) else None)
+
+
+IdColumn = Annotated[
+    str | None,
+    typer.Option(help="Id column of --input (default: a column named id; else row numbers)."),
+]
+
+
+@index_app.command("build")
+def build(
+    index: Annotated[Path, typer.Argument(help="Folder to create for the index.")],
+    input_file: Annotated[Path, typer.Option("--input", help="CSV/TSV/JSONL/TXT of texts.")],
+    model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
+    text_column: TextColumn = None,
+    id_column: IdColumn = None,
+    json_output: Json = False,
+) -> None:
+    """Embed the texts of a file into a new index."""
+    from axonlab.text.search_index import SearchIndex
+
+    _quiet()
+    texts, ids = _read(input_file, text_column, id_column)
+    built = SearchIndex.build(index, texts, ids, model=model)
+    summary = {"index": str(index), "items": len(built), "model": built.encoder.name}
+    _show(summary, json_output)
+
+
+@index_app.command("add")
+def add(
+    index: Annotated[Path, typer.Argument(help="An index folder from `index build`.")],
+    input_file: Annotated[Path, typer.Option("--input", help="CSV/TSV/JSONL/TXT of texts.")],
+    text_column: TextColumn = None,
+    id_column: IdColumn = None,
+    json_output: Json = False,
+) -> None:
+    """Add texts: only new ids and changed texts are embedded (a known id is updated)."""
+    from axonlab.text.search_index import SearchIndex
+
+    _quiet()
+    texts, ids = _read(input_file, text_column, id_column)
+    summary = SearchIndex.open(index).add(texts, ids)
+    _show(summary, json_output)
+
+
+@index_app.command("delete")
+def delete(
+    index: Annotated[Path, typer.Argument(help="An index folder from `index build`.")],
+    ids: Annotated[list[str], typer.Argument(help="Ids of the items to remove.")],
+    json_output: Json = False,
+) -> None:
+    """Remove items by id."""
+    from axonlab.text.search_index import SearchIndex
+
+    _quiet()
+    opened = SearchIndex.open(index)
+    summary = {"deleted": opened.delete(ids), "items": len(opened)}
+    _show(summary, json_output)
+
+
+@index_app.command("search")
+def search(
+    index: Annotated[Path, typer.Argument(help="An index folder from `index build`.")],
+    queries: Annotated[list[str], typer.Argument(help="Query texts.")],
+    k: Annotated[int, typer.Option("--k", "-k", help="Results per query.")] = 5,
+    json_output: Json = False,
+) -> None:
+    """The k items most similar to each query (cosine similarity), best first."""
+    from rich.markup import escape
+
+    from axonlab.text.search_index import SearchIndex
+
+    _quiet()
+    results = SearchIndex.open(index).search(queries, k=k)
+    if json_output:
+        pairs = zip(queries, results, strict=True)
+        print_json({"results": [{"query": q, "hits": hits} for q, hits in pairs]})
+        return
+    for query, hits in zip(queries, results, strict=True):
+        console.print(f"[bold]{escape(query)}[/]", highlight=False)
+        for hit in hits:
+            console.print(
+                f"  {hit['score']:.3f}  {escape('[' + hit['id'] + ']')} {escape(hit['text'])}",
+                highlight=False,
+            )
