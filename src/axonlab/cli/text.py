@@ -169,6 +169,19 @@ def train(
             "multilingual-e5-small's 250k, 80% of its weights: 2x faster on a CPU).",
         ),
     ] = None,
+    oos_label: Annotated[
+        str | None,
+        typer.Option(
+            help=f"intent: the label of out-of-scope rows (default: {defaults.OOS_LABEL})."
+        ),
+    ] = None,
+    oos_method: Annotated[
+        str | None,
+        typer.Option(
+            help="intent: how out-of-scope texts are scored: mahalanobis|knn|msp "
+            f"(default: {defaults.OOS_METHOD})."
+        ),
+    ] = None,
     casing: Annotated[
         bool | None,
         typer.Option(
@@ -203,6 +216,8 @@ def train(
         best_metric=metric,
         casing=casing,
         freeze_embeddings=freeze_embeddings,
+        oos_label=oos_label,
+        oos_method=oos_method,
     )
     targets = (
         None

@@ -63,6 +63,41 @@ def _balanced_weights(ids: list[int], n_classes: int) -> torch.Tensor:
 
 
 @torch.inference_mode()
+def text_outputs(
+    model: torch.nn.Module,
+    tokenizer: Any,
+    texts: Sequence[str],
+    *,
+    max_length: int,
+    batch_size: int = 64,
+    features: bool = False,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Logits, shape ``(len(texts), n_classes)``, in the order of ``texts``; with ``features``
+    also each text's mean-pooled last hidden layer, shape ``(len(texts), hidden)``.
+
+    Windows are batched by length so each batch pads little (:func:`length_batches`); a text
+    cut into several windows gets the mean of their logits, and the mean of all their tokens'
+    hidden vectors.
+    """
+    model.eval()
+    windows, owners = encode(tokenizer, texts, max_length)
+    lengths = [len(w["input_ids"]) for w in windows]
+    logits = np.zeros((len(windows), model.config.num_labels), dtype=np.float32)
+    sums = np.zeros((len(texts), model.config.hidden_size if features else 0))
+    counts = np.zeros(len(texts))
+    for chunk in length_batches(lengths, batch_size):
+        batch = tokenizer.pad([windows[i] for i in chunk], return_tensors="pt")
+        output = model(**batch, output_hidden_states=features)
+        logits[chunk] = output.logits.float().numpy()
+        if features:
+            mask = batch["attention_mask"].unsqueeze(-1).float()
+            hidden = output.hidden_states[-1].float() * mask
+            np.add.at(sums, np.asarray(owners)[chunk], hidden.sum(dim=1).numpy())
+            np.add.at(counts, np.asarray(owners)[chunk], mask.sum(dim=(1, 2)).numpy())
+    pooled = (sums / np.maximum(counts, 1)[:, None]).astype(np.float32) if features else None
+    return text_logits(logits, owners, len(texts)), pooled
+
+
 def class_probabilities(
     model: torch.nn.Module,
     tokenizer: Any,
@@ -71,19 +106,9 @@ def class_probabilities(
     max_length: int,
     batch_size: int = 64,
 ) -> np.ndarray:
-    """Softmax probabilities, shape ``(len(texts), n_classes)``, in the order of ``texts``.
-
-    Windows are batched by length so each batch pads little (:func:`length_batches`); a text
-    cut into several windows gets the mean of their logits.
-    """
-    model.eval()
-    windows, owners = encode(tokenizer, texts, max_length)
-    lengths = [len(w["input_ids"]) for w in windows]
-    logits = np.zeros((len(windows), model.config.num_labels), dtype=np.float32)
-    for chunk in length_batches(lengths, batch_size):
-        batch = tokenizer.pad([windows[i] for i in chunk], return_tensors="pt")
-        logits[chunk] = model(**batch).logits.float().numpy()
-    return torch.softmax(torch.from_numpy(text_logits(logits, owners, len(texts))), -1).numpy()
+    """Softmax probabilities, shape ``(len(texts), n_classes)``, in the order of ``texts``."""
+    logits, _ = text_outputs(model, tokenizer, texts, max_length=max_length, batch_size=batch_size)
+    return torch.softmax(torch.from_numpy(logits), dim=-1).numpy()
 
 
 def predict(

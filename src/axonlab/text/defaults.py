@@ -13,6 +13,8 @@ NER_MAX_LENGTH = 512  # NER: the window; longer sentences are windowed, never tr
 EPOCHS = 3.0
 BATCH_SIZE = 32
 SEED = 13
+OOS_LABEL = "oos"  # intent: the label of out-of-scope rows
+OOS_METHOD = "mahalanobis"  # intent: the out-of-scope score (axonlab.text.out_of_scope)
 # A vocabulary this large (multilingual-e5-small: 250,037 pieces) is kept fixed unless asked:
 # training it cost 2x the time for no dev accuracy (docs/benchmarks.md, multilingual section).
 FREEZE_EMBEDDINGS_ABOVE = 100_000

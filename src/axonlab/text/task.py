@@ -104,6 +104,20 @@ class TextTask(ABC):
         """Per-label loss weights, or ``None`` for an unweighted loss."""
         return None
 
+    def after_training(
+        self,
+        model: Any,
+        tokenizer: Any,
+        train: Any,
+        dev: Any,
+        labels: Sequence[str],
+        config: FinetuneConfig,
+        folder: Path,
+    ) -> None:
+        """Work on the trained model before it is scored, saving anything it makes into the
+        model ``folder`` (e.g. a calibrated detector). An optional hook: by default nothing."""
+        return None
+
     @abstractmethod
     def predict(
         self,
@@ -168,7 +182,11 @@ class TextTask(ABC):
         )
         torch.manual_seed(config.seed)
         model = self.new_model(backbone, labels, config)
-        dev_features = self.encode(model, tokenizer, dev_data, labels, config)
+        # Sorted by length: dev batches are taken in this order and pad little.
+        dev_features = sorted(
+            self.encode(model, tokenizer, dev_data, labels, config),
+            key=lambda feature: len(feature["input_ids"]),
+        )
         result = fit(
             model,
             tokenizer,
@@ -183,6 +201,9 @@ class TextTask(ABC):
             resume=resume,
         )
         save_model(result.model, tokenizer, run.path / MODEL_DIR)
+        self.after_training(
+            result.model, tokenizer, train_data, dev_data, labels, config, run.path / MODEL_DIR
+        )
         report = self.evaluate(
             result.model, tokenizer, dev, max_length=config.max_length, **columns
         )

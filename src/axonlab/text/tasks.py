@@ -27,6 +27,12 @@ TASKS: dict[str, TaskEntry] = {
     "classify": TaskEntry(
         "axonlab.text.classify", "Classification", "a label per text", ("macro_f1", "accuracy")
     ),
+    "intent": TaskEntry(
+        "axonlab.text.intent",
+        "IntentClassification",
+        "intents, rejecting out-of-scope texts (rows labelled oos)",
+        ("accuracy", "macro_f1"),
+    ),
     "ner": TaskEntry(
         "axonlab.text.ner",
         "EntityRecognition",

@@ -72,6 +72,8 @@ class FinetuneConfig:
     # multilingual-e5-small's weights: AdamW's update and state over it cost more than the
     # transformer layers on a CPU. None: frozen above defaults.FREEZE_EMBEDDINGS_ABOVE pieces.
     freeze_embeddings: bool | None = None
+    oos_label: str = defaults.OOS_LABEL  # intent: rows with this label are out of scope
+    oos_method: str = defaults.OOS_METHOD  # intent: how out-of-scope texts are scored
     log_every: int = 20
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -182,6 +184,15 @@ def _trainer_class(class_weights: torch.Tensor | None):
                     f"{loss.item()}; lower the learning rate (it was {self.args.learning_rate:g})"
                 )
             return loss
+
+        def _get_eval_sampler(self, eval_dataset):
+            # Dev metrics that put a text's windows back together need the predictions in the
+            # dev features' own order; the recipe sorts those by length, so little is padded.
+            if self.args.world_size <= 1:
+                from torch.utils.data import SequentialSampler
+
+                return SequentialSampler(eval_dataset)
+            return super()._get_eval_sampler(eval_dataset)
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             if class_weights is None:

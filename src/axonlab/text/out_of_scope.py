@@ -1,0 +1,130 @@
+"""Out-of-scope detection for intent classifiers: how in-scope a text looks, and where to cut.
+
+Each method maps a text's classifier outputs to an *in-scope score* (higher: more like the
+training intents); a text scoring below the calibrated threshold is out of scope.
+
+- ``msp``: the maximum softmax probability (Hendrycks & Gimpel 2017), the usual baseline;
+- ``mahalanobis``: minus the smallest Mahalanobis distance from the text's mean-pooled
+  fine-tuned features to an intent's mean, with one covariance shared by all intents (Lee et
+  al. 2018; for fine-tuned transformers, Podolskiy et al. 2021);
+- ``knn``: cosine similarity to the k-th nearest training example in the same, normalised,
+  feature space (Sun et al. 2022).
+
+The threshold comes from dev data: with out-of-scope dev rows, the one that maximises the mean
+of in-scope accuracy (rejected in-scope texts count as errors) and out-of-scope recall; without
+them, the one that keeps ``KEEP_IN_SCOPE`` of the in-scope dev texts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from axonlab.errors import InputError
+from axonlab.runs import read_json, write_json
+
+METHODS = ("mahalanobis", "knn", "msp")
+KEEP_IN_SCOPE = 0.95  # without out-of-scope dev rows: reject at most 5% of in-scope dev texts
+KNN_K = 10
+SHRINKAGE = 1e-3  # ridge on the shared covariance, relative to its mean variance
+FILE = "out_of_scope.npz"
+SETTINGS = "out_of_scope.json"
+
+
+@dataclass
+class OutOfScopeDetector:
+    """A fitted detector: its method, threshold, the out-of-scope label and its statistics."""
+
+    method: str
+    oos_label: str
+    threshold: float
+    means: np.ndarray  # (n_intents, hidden): each intent's mean training feature
+    precision: np.ndarray  # (hidden, hidden): inverse of the shared covariance
+    bank: np.ndarray  # (n_train, hidden): normalised training features, for knn
+
+    @classmethod
+    def fit(
+        cls, features: np.ndarray, intents: np.ndarray, *, method: str, oos_label: str
+    ) -> OutOfScopeDetector:
+        """Statistics of the in-scope training ``features`` ``(n, hidden)`` with their intent
+        ids ``intents`` ``(n,)``; the threshold is set later by :meth:`calibrate`."""
+        if method not in METHODS:
+            raise InputError(f"unknown out-of-scope method {method!r}; expected one of {METHODS}")
+        features = features.astype(np.float64)
+        means = np.stack([features[intents == c].mean(axis=0) for c in np.unique(intents)])
+        centred = features - means[np.searchsorted(np.unique(intents), intents)]
+        covariance = centred.T @ centred / len(features)
+        ridge = SHRINKAGE * np.trace(covariance) / len(covariance)
+        precision = np.linalg.inv(covariance + ridge * np.eye(len(covariance)))
+        bank = features / np.linalg.norm(features, axis=1, keepdims=True)
+        return cls(method, oos_label, -np.inf, means, precision, bank.astype(np.float32))
+
+    def scores(self, probabilities: np.ndarray, features: np.ndarray) -> np.ndarray:
+        """In-scope score per text, shape ``(n,)``: higher is more in scope."""
+        if self.method == "msp":
+            return probabilities.max(axis=1)
+        if self.method == "mahalanobis":
+            # (x - m)' P (x - m) = x'Px - 2 x'Pm + m'Pm, for every text x and intent mean m
+            x = features.astype(np.float64)
+            xp = x @ self.precision
+            mp = self.means @ self.precision
+            distances = (
+                (xp * x).sum(axis=1)[:, None] - 2 * xp @ self.means.T + (mp * self.means).sum(1)
+            )
+            return -distances.min(axis=1)
+        unit = features / np.linalg.norm(features, axis=1, keepdims=True)
+        similarities = unit @ self.bank.T
+        k = min(KNN_K, similarities.shape[1])
+        return np.partition(similarities, -k, axis=1)[:, -k]
+
+    def calibrate(self, in_scope: np.ndarray, in_scope_correct: np.ndarray, oos: np.ndarray):
+        """Set the threshold from dev scores: ``in_scope`` (with whether the intent was right)
+        and ``oos`` (possibly empty)."""
+        if len(oos) == 0:
+            self.threshold = float(np.quantile(in_scope, 1 - KEEP_IN_SCOPE))
+            return
+        candidates = np.unique(np.concatenate([in_scope, oos]))
+        best, best_value = candidates[0], -1.0
+        for t in candidates:
+            value = 0.5 * ((in_scope_correct & (in_scope >= t)).mean() + (oos < t).mean())
+            if value > best_value:
+                best, best_value = t, value
+        self.threshold = float(best)
+
+    def save(self, folder: str | Path) -> None:
+        folder = Path(folder)
+        np.savez(folder / FILE, means=self.means, precision=self.precision, bank=self.bank)
+        write_json(
+            folder / SETTINGS,
+            {"method": self.method, "oos_label": self.oos_label, "threshold": self.threshold},
+        )
+
+    @classmethod
+    def load(cls, folder: str | Path) -> OutOfScopeDetector:
+        folder = Path(folder)
+        if not (folder / SETTINGS).exists():
+            raise InputError("no out-of-scope detector here (not an intent model)", path=folder)
+        settings: dict[str, Any] = read_json(folder / SETTINGS)
+        with np.load(folder / FILE) as arrays:
+            return cls(
+                settings["method"],
+                settings["oos_label"],
+                float(settings["threshold"]),
+                arrays["means"],
+                arrays["precision"],
+                arrays["bank"],
+            )
+
+
+def auroc(in_scope: np.ndarray, oos: np.ndarray) -> float | None:
+    """Probability that an in-scope text scores above an out-of-scope one (ties count half);
+    ``None`` if either set is empty."""
+    if len(in_scope) == 0 or len(oos) == 0:
+        return None
+    from sklearn.metrics import roc_auc_score
+
+    truth = np.concatenate([np.ones(len(in_scope)), np.zeros(len(oos))])
+    return float(roc_auc_score(truth, np.concatenate([in_scope, oos])))

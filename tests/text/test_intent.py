@@ -1,0 +1,115 @@
+"""The intent task: a classifier of the in-scope intents that rejects out-of-scope questions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from axonlab import text
+from axonlab.cli import app
+from axonlab.errors import InputError
+from axonlab.text.out_of_scope import OutOfScopeDetector, auroc
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "intent"
+FAST = {"epochs": 8, "learning_rate": 2e-4, "batch_size": 16, "threads": 2}
+
+
+@pytest.fixture(scope="module")
+def intents(tmp_path_factory):
+    """all-MiniLM-L6-v2 fine-tuned on 5 BANKING77 intents (16 questions each); dev has 8
+    out-of-scope questions, which set the threshold."""
+    return text.finetune(
+        "intent",
+        train=DATA / "banking_train.tsv",
+        dev=DATA / "banking_dev.tsv",
+        out=tmp_path_factory.mktemp("runs") / "banking",
+        **FAST,
+    )
+
+
+def test_in_scope_questions_get_their_intent(intents):
+    predictions = intents.predict(
+        ["my new card still has not arrived", "I need to change my PIN number"]
+    )
+    assert [p["label"] for p in predictions] == ["card_arrival", "change_pin"]
+    assert all(p["in_scope"] and 0 < p["score"] <= 1 for p in predictions)
+
+
+def test_obvious_out_of_scope_questions_are_rejected_with_suggestions(intents):
+    predictions = intents.predict(
+        ["what is the capital of france?", "play some jazz music", "do cats like fish?"]
+    )
+    assert [p["label"] for p in predictions] == ["oos", "oos", "oos"]
+    for p in predictions:
+        assert len(p["suggestions"]) == 3
+        assert p["suggestions"][0]["label"] == p["intent"]
+        assert p["suggestions"][0]["score"] >= p["suggestions"][1]["score"]
+
+
+def test_eval_reports_out_of_scope_figures(intents):
+    metrics = intents.evaluate(DATA / "banking_test.tsv").metrics
+    assert metrics["in_scope_accuracy"] >= 0.8
+    assert metrics["oos_recall"] >= 0.7
+    assert metrics["auroc"] >= 0.9
+    assert set(metrics["auroc_by_method"]) == {"mahalanobis", "knn", "msp"}
+    assert "oos" in metrics["per_class"]
+
+
+def test_cli_contract(intents):
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["text", "eval", str(intents.run_dir), str(DATA / "banking_test.tsv"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    for key in ("in_scope_accuracy", "oos_recall", "oos_precision", "auroc"):
+        assert key in metrics
+    result = runner.invoke(
+        app, ["text", "predict", str(intents.run_dir), "who won the football game?", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    (item,) = json.loads(result.stdout)["predictions"]
+    assert item["label"] == "oos" and item["suggestions"]
+
+
+def test_the_saved_model_still_loads_with_plain_transformers(intents):
+    from transformers import AutoModelForSequenceClassification
+
+    model = AutoModelForSequenceClassification.from_pretrained(intents.run_dir / "model")
+    assert "oos" not in model.config.label2id and model.config.num_labels == 5
+
+
+def test_one_intent_is_a_clear_error(tmp_path):
+    train = tmp_path / "train.tsv"
+    train.write_text("label\ttext\nbalance\twhat is my balance\noos\tplay jazz\n")
+    with pytest.raises(InputError, match="two or more intents besides 'oos'"):
+        text.finetune("intent", train=train, dev=train, out=tmp_path / "run", epochs=1)
+
+
+def test_unknown_dev_label_and_method_are_errors(tmp_path):
+    train = DATA / "banking_train.tsv"
+    dev = tmp_path / "dev.tsv"
+    dev.write_text("label\ttext\nweather\twill it rain\n")
+    with pytest.raises(InputError, match="label 'weather' was not in the training data"):
+        text.finetune("intent", train=train, dev=dev, out=tmp_path / "a", epochs=1)
+    with pytest.raises(InputError, match="unknown `oos_method` 'energy'"):
+        text.finetune("intent", train=train, dev=train, out=tmp_path / "b", oos_method="energy")
+
+
+def test_detector_threshold_balances_accuracy_and_recall():
+    rng = np.random.default_rng(0)
+    features = np.concatenate([rng.normal(0, 1, (50, 4)), rng.normal(6, 1, (50, 4))])
+    intents = np.repeat([0, 1], 50)
+    detector = OutOfScopeDetector.fit(features, intents, method="mahalanobis", oos_label="oos")
+    near, far = rng.normal(0, 1, (20, 4)), rng.normal(-8, 1, (20, 4))
+    probs = np.full((20, 2), 0.5)
+    in_scope, oos = detector.scores(probs, near), detector.scores(probs, far)
+    detector.calibrate(in_scope, np.ones(20, dtype=bool), oos)
+    assert (in_scope >= detector.threshold).all() and (oos < detector.threshold).all()
+    assert auroc(in_scope, oos) == 1.0
+    detector.calibrate(in_scope, np.ones(20, dtype=bool), np.array([]))
+    assert (in_scope >= detector.threshold).mean() == pytest.approx(0.95)
