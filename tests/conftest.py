@@ -42,3 +42,24 @@ def axonlab(capsys):
         return code, out, err
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def banking_intents(tmp_path_factory):
+    """An intent run: all-MiniLM-L6-v2 fine-tuned on 5 BANKING77 intents (16 questions each,
+    tests/data/intent); dev has 8 out-of-scope questions, which set the threshold."""
+    from pathlib import Path
+
+    from axonlab import text
+
+    data = Path(__file__).resolve().parent / "data" / "intent"
+    return text.finetune(
+        "intent",
+        train=data / "banking_train.tsv",
+        dev=data / "banking_dev.tsv",
+        out=tmp_path_factory.mktemp("runs") / "banking",
+        epochs=8,
+        learning_rate=2e-4,
+        batch_size=16,
+        threads=2,
+    )

@@ -28,6 +28,7 @@ def test_health_and_model_list(client):
         "labels": ["ham", "spam"],
         "backbone": "fake-bert",
         "backend": "torch",
+        "assistant": False,
     }
     assert models["places"]["task"] == "ner"
     assert models["poet"]["kind"] == "generate" and models["poet"]["labels"] == []

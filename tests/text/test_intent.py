@@ -15,32 +15,18 @@ from axonlab.errors import InputError
 from axonlab.text.out_of_scope import OutOfScopeDetector, auroc
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "intent"
-FAST = {"epochs": 8, "learning_rate": 2e-4, "batch_size": 16, "threads": 2}
 
 
-@pytest.fixture(scope="module")
-def intents(tmp_path_factory):
-    """all-MiniLM-L6-v2 fine-tuned on 5 BANKING77 intents (16 questions each); dev has 8
-    out-of-scope questions, which set the threshold."""
-    return text.finetune(
-        "intent",
-        train=DATA / "banking_train.tsv",
-        dev=DATA / "banking_dev.tsv",
-        out=tmp_path_factory.mktemp("runs") / "banking",
-        **FAST,
-    )
-
-
-def test_in_scope_questions_get_their_intent(intents):
-    predictions = intents.predict(
+def test_in_scope_questions_get_their_intent(banking_intents):
+    predictions = banking_intents.predict(
         ["my new card still has not arrived", "I need to change my PIN number"]
     )
     assert [p["label"] for p in predictions] == ["card_arrival", "change_pin"]
     assert all(p["in_scope"] and 0 < p["score"] <= 1 for p in predictions)
 
 
-def test_obvious_out_of_scope_questions_are_rejected_with_suggestions(intents):
-    predictions = intents.predict(
+def test_obvious_out_of_scope_questions_are_rejected_with_suggestions(banking_intents):
+    predictions = banking_intents.predict(
         ["what is the capital of france?", "play some jazz music", "do cats like fish?"]
     )
     assert [p["label"] for p in predictions] == ["oos", "oos", "oos"]
@@ -50,8 +36,8 @@ def test_obvious_out_of_scope_questions_are_rejected_with_suggestions(intents):
         assert p["suggestions"][0]["score"] >= p["suggestions"][1]["score"]
 
 
-def test_eval_reports_out_of_scope_figures(intents):
-    metrics = intents.evaluate(DATA / "banking_test.tsv").metrics
+def test_eval_reports_out_of_scope_figures(banking_intents):
+    metrics = banking_intents.evaluate(DATA / "banking_test.tsv").metrics
     assert metrics["in_scope_accuracy"] >= 0.8
     assert metrics["oos_recall"] >= 0.7
     assert metrics["auroc"] >= 0.9
@@ -59,27 +45,29 @@ def test_eval_reports_out_of_scope_figures(intents):
     assert "oos" in metrics["per_class"]
 
 
-def test_cli_contract(intents):
+def test_cli_contract(banking_intents):
     runner = CliRunner()
     result = runner.invoke(
-        app, ["text", "eval", str(intents.run_dir), str(DATA / "banking_test.tsv"), "--json"]
+        app,
+        ["text", "eval", str(banking_intents.run_dir), str(DATA / "banking_test.tsv"), "--json"],
     )
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout)
     for key in ("in_scope_accuracy", "oos_recall", "oos_precision", "auroc"):
         assert key in metrics
     result = runner.invoke(
-        app, ["text", "predict", str(intents.run_dir), "who won the football game?", "--json"]
+        app,
+        ["text", "predict", str(banking_intents.run_dir), "who won the football game?", "--json"],
     )
     assert result.exit_code == 0, result.output
     (item,) = json.loads(result.stdout)["predictions"]
     assert item["label"] == "oos" and item["suggestions"]
 
 
-def test_the_saved_model_still_loads_with_plain_transformers(intents):
+def test_the_saved_model_still_loads_with_plain_transformers(banking_intents):
     from transformers import AutoModelForSequenceClassification
 
-    model = AutoModelForSequenceClassification.from_pretrained(intents.run_dir / "model")
+    model = AutoModelForSequenceClassification.from_pretrained(banking_intents.run_dir / "model")
     assert "oos" not in model.config.label2id and model.config.num_labels == 5
 
 

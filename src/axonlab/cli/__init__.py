@@ -16,6 +16,7 @@ import typer.core
 from rich.text import Text
 
 from axonlab import __version__
+from axonlab.cli.assist import assist
 from axonlab.cli.backbones import app as backbones_app
 from axonlab.cli.common import err_console
 from axonlab.cli.embed import embed as text_embed
@@ -50,6 +51,7 @@ app.add_typer(sim_app, name="sim")
 app.add_typer(lm_app, name="lm")
 app.add_typer(backbones_app, name="backbones")
 app.command("serve")(serve)
+app.command("assist")(assist)
 
 
 @app.callback(invoke_without_command=True)

@@ -8,23 +8,30 @@ files and the model workers need. A request whose client hangs up while it waits
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from axonlab import __version__
 from axonlab.errors import InputError
+from axonlab.serve.application_routes import add_application_routes
 from axonlab.serve.batcher import DeadlineExceededError, QueueFullError
 from axonlab.serve.generation import GenerationStream, generate_text
 from axonlab.serve.limits import BodySizeLimit
-from axonlab.serve.models import ModelRegistry, Served, load_runs
+from axonlab.serve.models import ModelRegistry, load_runs
+from axonlab.serve.requests import (
+    ClientGone,
+    Config,
+    Model,
+    Registry,
+    check_texts,
+    unless_client_leaves,
+)
 from axonlab.serve.schemas import (
     GenerateRequest,
     GenerateResponse,
@@ -36,7 +43,6 @@ from axonlab.serve.schemas import (
 from axonlab.serve.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
-T = TypeVar("T")
 
 
 def create_app(settings: Settings, models: dict[str, Any] | None = None) -> FastAPI:
@@ -80,6 +86,7 @@ def create_app(settings: Settings, models: dict[str, Any] | None = None) -> Fast
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)
     _add_routes(app, page=(STATIC / "index.html").read_text(encoding="utf-8"))
+    add_application_routes(app)
     return app
 
 
@@ -105,70 +112,6 @@ def set_threads(threads: int | None) -> None:
         import torch
 
         torch.set_num_threads(threads)
-
-
-async def get_registry(request: Request) -> ModelRegistry:
-    return request.app.state.registry
-
-
-async def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-async def get_model(name: str, registry: Annotated[ModelRegistry, Depends(get_registry)]) -> Served:
-    served = registry.get(name)
-    if served is None:
-        raise HTTPException(404, f"no model named {name!r}; loaded: {sorted(registry.models)}")
-    return served
-
-
-Registry = Annotated[ModelRegistry, Depends(get_registry)]
-Config = Annotated[Settings, Depends(get_settings)]
-Model = Annotated[Served, Depends(get_model)]
-
-
-def check_texts(texts: list[str], settings: Settings) -> None:
-    """Refuse (422, saying which input) an empty request, empty texts or texts over the limits."""
-    if not texts:
-        raise HTTPException(422, "inputs is empty; give a text or a list of texts")
-    if len(texts) > settings.max_inputs:
-        raise HTTPException(
-            422, f"{len(texts)} inputs in one request; the limit is {settings.max_inputs}"
-        )
-    for i, text in enumerate(texts):
-        if not text.strip():
-            raise HTTPException(422, f"input {i} is empty; expected some text")
-        if len(text) > settings.max_text_chars:
-            raise HTTPException(
-                422,
-                f"input {i} has {len(text)} characters; the limit is {settings.max_text_chars}",
-            )
-
-
-class ClientGone(Exception):
-    """The client hung up before its answer was ready."""
-
-
-async def unless_client_leaves(work: Awaitable[T], request: Request) -> T:
-    """Await ``work``; if the client disconnects first, cancel it (withdrawing its queued texts
-    or stopping its generation) and raise :class:`ClientGone`."""
-    task = asyncio.ensure_future(work)
-    watcher = asyncio.ensure_future(_disconnected(request))
-    try:
-        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        watcher.cancel()
-        if not task.done():
-            task.cancel()  # the client left, or this request itself is being cancelled
-    if task.cancelled():
-        raise ClientGone
-    return task.result()
-
-
-async def _disconnected(request: Request) -> None:
-    # once the body is read, the next message a server sends the app is the disconnect
-    while (await request.receive())["type"] != "http.disconnect":
-        pass
 
 
 def _add_error_handlers(app: FastAPI) -> None:

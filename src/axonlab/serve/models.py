@@ -10,8 +10,9 @@ generation is one long sequential loop, so requests to one generator take turns.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -52,7 +53,8 @@ def load_run(run_dir: str | Path, *, backend: str = "torch", quantize: bool = Fa
         from axonlab import text
 
         model = text.load(run.path)
-        if backend == "onnx":
+        # A task whose predictions need more than logits stays on torch whatever the default.
+        if backend == "onnx" and model.text_task.runs_on_onnx:
             from axonlab.serve.onnx import use_onnx
 
             try:
@@ -97,6 +99,9 @@ class Served:
     model: Any
     batcher: MicroBatcher | None = None
     generation: GenerationQueue | None = None
+    assistant: Any = None  # an axonlab.assistant.Assistant, for intent runs with answers
+    _encoder: Any = None
+    _encoder_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def kind(self) -> str:
@@ -111,6 +116,7 @@ class Served:
             "labels": list(getattr(model, "labels", []) if self.kind == "predict" else []),
             "backbone": str(getattr(model, "backbone", None) or getattr(model, "arch", "")),
             "backend": str(getattr(model, "backend", "torch")),
+            "assistant": self.assistant is not None,
         }
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, Any]]:
@@ -121,6 +127,19 @@ class Served:
         it withdraws the texts not yet computed."""
         return await self._batcher().submit_async(texts)
 
+    def encoder(self) -> Any:
+        """The run's sentence encoder (its fine-tuned encoder, mean-pooled), loaded on first
+        use; blocking, so call it from a worker thread."""
+        run_dir = getattr(self.model, "run_dir", None)
+        if self.kind != "predict" or run_dir is None:
+            raise InputError(f"model {self.name!r} has no text encoder to embed with")
+        with self._encoder_lock:
+            if self._encoder is None:
+                from axonlab.text.embeddings import SentenceEncoder
+
+                self._encoder = SentenceEncoder(run_dir)
+            return self._encoder
+
     def generations(self) -> GenerationQueue:
         if self.generation is None:
             raise InputError(f"model {self.name!r} is not a language model; use predict")
@@ -130,6 +149,19 @@ class Served:
         if self.batcher is None:
             raise InputError(f"model {self.name!r} is a language model; use its generate endpoint")
         return self.batcher
+
+
+def _assistant(model: Any) -> Any:
+    """An assistant for an intent run that keeps an answers file in its folder, else ``None``
+    (a bad answers file fails the start, naming the entry)."""
+    if getattr(model, "task", None) != "intent":
+        return None
+    from axonlab.assistant import ANSWER_FILES, AnswerBook, Assistant
+
+    for name in ANSWER_FILES:
+        if (model.run_dir / name).is_file():
+            return Assistant(model, AnswerBook.read(model.run_dir / name))
+    return None
 
 
 class ModelRegistry:
@@ -161,6 +193,7 @@ class ModelRegistry:
                     timeout_s=timeout_s,
                     name=name,
                 )
+                served.assistant = _assistant(model)
             else:
                 served.generation = GenerationQueue(
                     model, max_waiting=max_queued_generations, timeout_s=timeout_s

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from axonlab.errors import InputError
 from axonlab.runs import atomic_path
 from axonlab.serve.quantize import quantize_rows
 from axonlab.text.casing import uses_casing
@@ -143,6 +144,11 @@ def use_onnx(text_model: Any, *, quantize: bool = False) -> Any:
 
     Its ``predict`` and ``evaluate`` then run the exported (and, with ``quantize``, int8) graph.
     """
+    if not text_model.text_task.runs_on_onnx:
+        raise InputError(
+            f"{text_model.task} models run on torch only: their predictions need the encoder's "
+            "hidden features, which the exported graph does not give"
+        )
     path = onnx_files(text_model.run_dir, text_model.model, text_model.tokenizer, int8=quantize)
     text_model.model = OnnxModule(path, text_model.model.config)
     text_model.backend = "onnx-int8" if quantize else "onnx"

@@ -64,7 +64,7 @@ class EntityPrediction(BaseModel):
 
 
 class PredictResponse(BaseModel):
-    predictions: list[ClassPrediction | EntityPrediction]
+    predictions: list[IntentPrediction | ClassPrediction | EntityPrediction]
 
 
 class GenerateParameters(BaseModel):
@@ -93,11 +93,14 @@ class GenerateResponse(BaseModel):
 
 class ModelInfo(BaseModel):
     name: str
-    task: str = Field(description="classify, ner, or a language-model task.")
+    task: str = Field(description="classify, intent, ner, or a language-model task.")
     kind: Literal["predict", "generate"] = Field(description="Which endpoint the model answers.")
     labels: list[str] = Field(description="Classes (classify) or tags (ner); empty for LMs.")
     backbone: str = Field(description="The pretrained encoder it was built from, or the LM's arch.")
     backend: str = Field(description="torch or onnx.")
+    assistant: bool = Field(
+        False, description="Whether POST .../assist answers (intent + answers)."
+    )
 
 
 class ModelList(BaseModel):
@@ -107,3 +110,72 @@ class ModelList(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
     models: int = Field(description="Models loaded.")
+
+
+class Suggestion(BaseModel):
+    label: str = Field(description="An intent.")
+    score: float = Field(description="Its probability.")
+
+
+class IntentPrediction(BaseModel):
+    label: str = Field(description="The intent, or the out-of-scope label when rejected.")
+    score: float = Field(description="The most probable intent's probability.")
+    intent: str = Field(description="The most probable intent, even when rejected.")
+    in_scope: bool = Field(description="Whether the text was judged in scope.")
+    in_scope_score: float = Field(description="The out-of-scope detector's score.")
+    suggestions: list[Suggestion] = Field(description="The nearest intents, best first.")
+
+
+class AssistSuggestion(BaseModel):
+    intent: str
+    title: str = Field(description="What to show the user for it.")
+    score: float
+
+
+class AssistReply(BaseModel):
+    intent: str = Field(description="The intent answered (or the out-of-scope label).")
+    confidence: float = Field(description="Intent probability, or FAQ cosine similarity.")
+    answer: str = Field(description="The answer text, or the fallback.")
+    source: Literal["faq", "intent", "fallback"] = Field(description="Where the answer came from.")
+    suggestions: list[AssistSuggestion] = Field(description='"Did you mean" intents with answers.')
+
+
+class AssistResponse(BaseModel):
+    replies: list[AssistReply]
+
+
+class EmbedResponse(BaseModel):
+    embeddings: list[list[float]] = Field(description="One L2-normalised vector per input.")
+    dim: int
+
+
+class EmbeddingsRequest(BaseModel):
+    """OpenAI's ``POST /v1/embeddings`` body."""
+
+    input: Text | list[Text] = Field(description="One text, or a list of texts.")
+    model: str = Field(description="A served model's name (`GET /v1/models`).")
+    encoding_format: Literal["float"] = Field("float", description="Only float is offered.")
+
+    def texts(self) -> list[str]:
+        return [self.input] if isinstance(self.input, str) else list(self.input)
+
+
+class EmbeddingItem(BaseModel):
+    object: Literal["embedding"] = "embedding"
+    index: int
+    embedding: list[float]
+
+
+class EmbeddingsUsage(BaseModel):
+    prompt_tokens: int
+    total_tokens: int
+
+
+class EmbeddingsResponse(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[EmbeddingItem]
+    model: str
+    usage: EmbeddingsUsage
+
+
+PredictResponse.model_rebuild()

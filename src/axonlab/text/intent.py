@@ -165,6 +165,7 @@ class IntentClassification(Classification):
     name = TASK
     metrics = TASKS[TASK].metrics
     config_defaults = {"best_metric": TASKS[TASK].metrics[0]}
+    runs_on_onnx = False  # the out-of-scope score reads the hidden features, not only logits
     oos_label = defaults.OOS_LABEL
 
     def check_config(self, config: FinetuneConfig) -> None:

@@ -47,10 +47,11 @@ def _ids(texts: Sequence[str], ids: Sequence[Any] | None, start: int = 0) -> lis
 
 
 class SearchIndex:
-    """Texts with ids and their embeddings, persisted in ``folder``; cosine top-k search."""
+    """Texts with ids and their embeddings, persisted in ``folder`` (``None``: kept in memory
+    only); cosine top-k search."""
 
-    def __init__(self, folder: str | Path, encoder: SentenceEncoder):
-        self.folder = Path(folder)
+    def __init__(self, folder: str | Path | None, encoder: SentenceEncoder):
+        self.folder = Path(folder) if folder is not None else None
         self.encoder = encoder
         self.ids: list[str] = []
         self.texts: list[str] = []
@@ -177,6 +178,8 @@ class SearchIndex:
 
     def save(self) -> None:
         """Write the next generation, switch ``index.json`` to it, remove older ones."""
+        if self.folder is None:
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         g = self.generation + 1
         with atomic_path(self.folder / f"vectors.{g}.npy") as tmp:

@@ -37,6 +37,7 @@ class TextTask(ABC):
     metrics: ClassVar[tuple[str, ...]]  # dev metrics that can pick the best epoch; first: default
     config_defaults: ClassVar[dict[str, Any]] = {}  # FinetuneConfig values this task changes
     column_options: ClassVar[tuple[str, ...]] = ()  # reader keywords, e.g. ("text_column",)
+    runs_on_onnx: ClassVar[bool] = True  # False: predict needs more than the exported logits
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
