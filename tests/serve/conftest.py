@@ -4,6 +4,7 @@ tests. The real ones are random-weight 2-layer BERTs: plumbing, never accuracy."
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -163,3 +164,30 @@ def live_fakes(fake_models) -> Iterator[str]:
 
     with running(create_app(Settings(max_text_chars=200), models=fake_models)) as url:
         yield url
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Playwright; the test is skipped, saying why, where either
+    is missing (CI installs both with .ci/install-browser)."""
+    if not CHROMIUM.exists() and shutil.which("chromium") is None:
+        pytest.skip("no Chromium at /usr/bin/chromium (install it with .ci/install-browser)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is not installed"
+    )
+    executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
+        yield browser
+        browser.close()

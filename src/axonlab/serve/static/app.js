@@ -20,8 +20,12 @@ function showModelInfo() {
   const model = current();
   if (!model) return;
   const labels = model.labels.length ? ` · labels: ${model.labels.join(", ")}` : "";
-  $("model-info").textContent = `${model.task} · ${model.backend}${labels}`;
+  const role = model.assistant ? " · assistant: ask a question" : "";
+  $("model-info").textContent = `${model.task} · ${model.backend}${labels}${role}`;
   $("generate-options").hidden = model.kind !== "generate";
+  $("chat").hidden = !model.assistant;
+  $("chat").replaceChildren();
+  $("run").textContent = model.assistant ? "Ask" : "Run";
 }
 
 async function loadModels() {
@@ -49,11 +53,11 @@ async function errorMessage(response) {
   }
 }
 
-function drawLabels(prediction) {
-  const rows = Object.entries(prediction.scores).sort((a, b) => b[1] - a[1]);
+function drawLabels(scores, top) {
+  const rows = Object.entries(scores).sort((a, b) => b[1] - a[1]);
   const box = el("div", "labels");
   for (const [label, score] of rows) {
-    const row = el("div", label === prediction.label ? "bar-row top" : "bar-row");
+    const row = el("div", label === top ? "bar-row top" : "bar-row");
     row.dataset.label = label;
     const bar = el("div", "bar");
     const fill = el("span");
@@ -90,7 +94,53 @@ async function predict(model, text) {
   });
   if (!response.ok) return showError(await errorMessage(response));
   const prediction = (await response.json()).predictions[0];
-  $("result").append("scores" in prediction ? drawLabels(prediction) : drawEntities(text, prediction));
+  $("result").append(draw(text, prediction));
+}
+
+function draw(text, prediction) {
+  if ("suggestions" in prediction) return drawIntent(prediction);
+  if ("scores" in prediction) return drawLabels(prediction.scores, prediction.label);
+  return drawEntities(text, prediction);
+}
+
+function drawIntent(prediction) {
+  const box = el("div", "intent");
+  const verdict = prediction.in_scope ? prediction.label : `${prediction.label} (out of scope)`;
+  box.append(el("p", prediction.in_scope ? "verdict" : "verdict oos", verdict));
+  const scores = Object.fromEntries(prediction.suggestions.map((s) => [s.label, s.score]));
+  box.append(drawLabels(scores, prediction.in_scope ? prediction.label : null));
+  return box;
+}
+
+async function ask(model, text) {
+  const chat = $("chat");
+  chat.append(el("p", "message user", text));
+  const response = await fetch(`/v1/models/${encodeURIComponent(model.name)}/assist`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ inputs: text }),
+  });
+  if (!response.ok) return showError(await errorMessage(response));
+  const reply = (await response.json()).replies[0];
+  const message = el("div", `message bot ${reply.source}`);
+  message.dataset.source = reply.source;
+  message.append(el("p", "answer", reply.answer));
+  message.append(el("p", "muted", `${reply.source} · ${reply.intent} · ${reply.confidence.toFixed(2)}`));
+  if (reply.source === "fallback" && reply.suggestions.length) {
+    const options = el("p", "suggestions", "Did you mean: ");
+    for (const suggestion of reply.suggestions) {
+      const button = el("button", "suggestion", suggestion.title);
+      button.type = "button";
+      button.addEventListener("click", () => {
+        $("text").value = suggestion.title;
+        $("form").requestSubmit();
+      });
+      options.append(button);
+    }
+    message.append(options);
+  }
+  chat.append(message);
+  $("text").value = "";
 }
 
 async function generate(model, text) {
@@ -128,8 +178,9 @@ async function run(event) {
   if (!model) return showError("no model is loaded");
   if (!text.trim()) return showError("type some text first");
   $("run").disabled = true;
+  const action = model.assistant ? ask : model.kind === "generate" ? generate : predict;
   try {
-    await (model.kind === "generate" ? generate(model, text) : predict(model, text));
+    await action(model, text);
   } catch (err) {
     showError(String(err));
   } finally {
