@@ -85,6 +85,10 @@ def _read(input_file: Path, text_column: str | None, id_column: str | None):
     return texts, (ids if all(i is not None for i in ids) else None)
 
 
+InputFile = Annotated[
+    Path, typer.Option("--input", help="CSV/TSV/JSONL/TXT of texts (TXT: one per line).")
+]
+IndexFolder = Annotated[Path, typer.Argument(help="An index folder from `index build`.")]
 IdColumn = Annotated[
     str | None,
     typer.Option(help="Id column of --input (default: a column named id; else row numbers)."),
@@ -94,7 +98,7 @@ IdColumn = Annotated[
 @index_app.command("build")
 def build(
     index: Annotated[Path, typer.Argument(help="Folder to create for the index.")],
-    input_file: Annotated[Path, typer.Option("--input", help="CSV/TSV/JSONL/TXT of texts.")],
+    input_file: InputFile,
     model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
     text_column: TextColumn = None,
     id_column: IdColumn = None,
@@ -112,8 +116,8 @@ def build(
 
 @index_app.command("add")
 def add(
-    index: Annotated[Path, typer.Argument(help="An index folder from `index build`.")],
-    input_file: Annotated[Path, typer.Option("--input", help="CSV/TSV/JSONL/TXT of texts.")],
+    index: IndexFolder,
+    input_file: InputFile,
     text_column: TextColumn = None,
     id_column: IdColumn = None,
     json_output: Json = False,
@@ -129,7 +133,7 @@ def add(
 
 @index_app.command("delete")
 def delete(
-    index: Annotated[Path, typer.Argument(help="An index folder from `index build`.")],
+    index: IndexFolder,
     ids: Annotated[list[str], typer.Argument(help="Ids of the items to remove.")],
     json_output: Json = False,
 ) -> None:
@@ -144,7 +148,7 @@ def delete(
 
 @index_app.command("search")
 def search(
-    index: Annotated[Path, typer.Argument(help="An index folder from `index build`.")],
+    index: IndexFolder,
     queries: Annotated[list[str], typer.Argument(help="Query texts.")],
     k: Annotated[int, typer.Option("--k", "-k", help="Results per query.")] = 5,
     json_output: Json = False,
