@@ -250,3 +250,62 @@ def test_the_embedding_table_can_be_frozen(tiny_backbone, spam_files, tmp_path):
     assert torch.equal(before, model.model.bert.embeddings.word_embeddings.weight)
     summary = model.run_metrics()["training"]
     assert summary["total_parameters"] - summary["trainable_parameters"] == before.numel()
+
+
+def test_sentence_pairs_are_half_positive_and_name_real_pairs():
+    from axonlab.text.contrastive import sentence_pairs
+
+    texts = ["a1", "a2", "b1", "b2", "c1"]
+    labels = ["a", "a", "b", "b", "c"]
+    pairs = sentence_pairs(texts, labels, pairs_per_text=4, seed=1)
+    assert len(pairs) == 20
+    label = dict(zip(texts, labels, strict=True))
+    for left, right, target in pairs:
+        assert target == (1.0 if label[left] == label[right] else 0.0)
+        assert left != right
+    # "c1" has no partner of its label: all its pairs are negative
+    assert all(t == 0.0 for left, _, t in pairs if left == "c1")
+    assert sum(t for *_, t in pairs) == 8  # 2 positives for each of the 4 paired texts
+
+
+def test_few_shot_tunes_the_encoder_on_pairs_first(
+    tiny_backbone, spam_files, tmp_path, monkeypatch
+):
+    from axonlab.text import contrastive
+    from axonlab.text.backbones import load_tokenizer
+
+    train, dev = spam_files
+    calls = []
+    tune = contrastive.contrastive_tune
+
+    def spy(encoder, tokenizer, pairs, **kw):
+        calls.append(len(pairs))
+        return tune(encoder, tokenizer, pairs[:32], **kw)
+
+    monkeypatch.setattr(contrastive, "contrastive_tune", spy)
+    text.finetune(
+        "classify",
+        train=train,
+        dev=dev,
+        out=tmp_path / "few",
+        backbone=tiny_backbone,
+        few_shot=True,
+        **{**FAST, "epochs": 1},
+    )
+    assert calls and calls[0] % contrastive.PAIRS_PER_TEXT == 0
+    # the loss of pairs goes down on the real thing
+    from transformers import AutoModel
+
+    encoder = AutoModel.from_pretrained(tiny_backbone)
+    pairs = contrastive.sentence_pairs(
+        ["good", "great", "bad", "awful"] * 4, list("ppnn") * 4, seed=0
+    )
+    losses = tune(
+        encoder, load_tokenizer(tiny_backbone), pairs, max_length=16, epochs=4, learning_rate=1e-3
+    )
+    assert losses[-1] < losses[0]
+
+
+def test_few_shot_is_for_classification(tmp_path):
+    with pytest.raises(InputError, match="few-shot training is for classification tasks, not ner"):
+        text.finetune("ner", train="x.conll", dev="x.conll", out=tmp_path / "r", few_shot=True)

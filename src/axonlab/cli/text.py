@@ -169,6 +169,14 @@ def train(
             "multilingual-e5-small's 250k, 80% of its weights: 2x faster on a CPU).",
         ),
     ] = None,
+    few_shot: Annotated[
+        bool,
+        typer.Option(
+            "--few-shot",
+            help="classify/intent with a handful of examples per class: first tune the "
+            "encoder on same/different-label pairs (SetFit's recipe), then fine-tune.",
+        ),
+    ] = False,
     oos_label: Annotated[
         str | None,
         typer.Option(
@@ -216,6 +224,7 @@ def train(
         best_metric=metric,
         casing=casing,
         freeze_embeddings=freeze_embeddings,
+        few_shot=few_shot or None,
         oos_label=oos_label,
         oos_method=oos_method,
     )

@@ -185,7 +185,21 @@ class Classification(TextTask):
         if config.casing is not None:
             raise InputError("casing token types are for ner; classification reads raw text")
 
+    def modelled(self, data: LabelledTexts) -> LabelledTexts:
+        """The rows the classifier learns from (all of them; intents leave out-of-scope out)."""
+        return data
+
+    def before_training(self, model, tokenizer, train: LabelledTexts, labels, config) -> None:
+        if not config.few_shot:
+            return
+        from axonlab.text.contrastive import contrastive_tune, sentence_pairs
+
+        train = self.modelled(train)
+        pairs = sentence_pairs(train.texts, train.labels, seed=config.seed)
+        contrastive_tune(model.base_model, tokenizer, pairs, max_length=config.max_length)
+
     def encode(self, model, tokenizer, data: LabelledTexts, labels, config) -> list[dict]:
+        data = self.modelled(data)
         # Every window of a long text is a training example with the text's label; WINDOW_OF
         # lets the dev metrics put a text's windows back together (the collator drops it).
         windows, owners = encode(tokenizer, data.texts, config.max_length)
@@ -223,7 +237,7 @@ class Classification(TextTask):
     def class_weights(self, train: LabelledTexts, labels, config) -> torch.Tensor | None:
         if not config.class_weights:
             return None
-        return _balanced_weights(LabelMap(tuple(labels)).encode(train), len(labels))
+        return _balanced_weights(LabelMap(tuple(labels)).encode(self.modelled(train)), len(labels))
 
     predict = staticmethod(predict)
     evaluate = staticmethod(evaluate)

@@ -189,11 +189,8 @@ class IntentClassification(Classification):
     def check_dev(self, dev: LabelledTexts, labels: Sequence[str], path: Path) -> None:
         LabelMap((*labels, self.oos_label)).encode(dev)
 
-    def encode(self, model, tokenizer, data: LabelledTexts, labels, config) -> list[dict]:
-        return super().encode(model, tokenizer, _without(data, self.oos_label), labels, config)
-
-    def class_weights(self, train: LabelledTexts, labels, config) -> torch.Tensor | None:
-        return super().class_weights(_without(train, self.oos_label), labels, config)
+    def modelled(self, data: LabelledTexts) -> LabelledTexts:
+        return _without(data, self.oos_label)
 
     def after_training(self, model, tokenizer, train, dev, labels, config, folder: Path) -> None:
         """Fit the out-of-scope detector on the training texts, calibrate it on dev, save it

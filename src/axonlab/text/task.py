@@ -59,6 +59,8 @@ class TextTask(ABC):
 
     def check_config(self, config: FinetuneConfig) -> None:
         """Raise :class:`InputError` for settings this task cannot use (call ``super()``)."""
+        if config.few_shot and type(self).before_training is TextTask.before_training:
+            raise InputError(f"few-shot training is for classification tasks, not {self.name}")
         if config.best_metric not in self.metrics:
             raise InputError(
                 f"unknown {self.name} metric {config.best_metric!r}; expected one of "
@@ -103,6 +105,13 @@ class TextTask(ABC):
         self, train: Any, labels: Sequence[str], config: FinetuneConfig
     ) -> torch.Tensor | None:
         """Per-label loss weights, or ``None`` for an unweighted loss."""
+        return None
+
+    def before_training(
+        self, model: Any, tokenizer: Any, train: Any, labels: Sequence[str], config: FinetuneConfig
+    ) -> None:
+        """Work on the new model before fine-tuning (e.g. the few-shot contrastive stage). An
+        optional hook: by default nothing."""
         return None
 
     def after_training(
@@ -183,6 +192,8 @@ class TextTask(ABC):
         )
         torch.manual_seed(config.seed)
         model = self.new_model(backbone, labels, config)
+        if not resume:  # a resumed run's checkpoint already holds the tuned encoder
+            self.before_training(model, tokenizer, train_data, labels, config)
         # Sorted by length: dev batches are taken in this order and pad little.
         dev_features = sorted(
             self.encode(model, tokenizer, dev_data, labels, config),

@@ -72,6 +72,9 @@ class FinetuneConfig:
     # multilingual-e5-small's weights: AdamW's update and state over it cost more than the
     # transformer layers on a CPU. None: frozen above defaults.FREEZE_EMBEDDINGS_ABOVE pieces.
     freeze_embeddings: bool | None = None
+    # Few examples per class: tune the encoder on same/different-label pairs first (SetFit's
+    # first stage, axonlab.text.contrastive), then fine-tune the classifier as usual.
+    few_shot: bool = False
     oos_label: str = defaults.OOS_LABEL  # intent: rows with this label are out of scope
     oos_method: str = defaults.OOS_METHOD  # intent: how out-of-scope texts are scored
     log_every: int = 20
