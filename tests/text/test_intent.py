@@ -101,3 +101,49 @@ def test_detector_threshold_balances_accuracy_and_recall():
     assert auroc(in_scope, oos) == 1.0
     detector.calibrate(in_scope, np.ones(20, dtype=bool), np.array([]))
     assert (in_scope >= detector.threshold).mean() == pytest.approx(0.95)
+
+
+DESCRIPTIONS = """label\ttext
+card_arrival\tmy new card has not arrived yet
+change_pin\thow do I change my PIN
+exchange_rate\twhat exchange rate do you use for foreign currency
+lost_or_stolen_card\tmy card was lost or stolen
+top_up_failed\tmy top-up did not go through
+"""
+
+
+def test_zero_shot_intents_from_descriptions(tmp_path, axonlab):
+    descriptions = tmp_path / "descriptions.tsv"
+    descriptions.write_text(DESCRIPTIONS)
+    out = tmp_path / "zero"
+    code, _, err = axonlab(
+        "text",
+        "train",
+        "intent",
+        "--train",
+        descriptions,
+        "--dev",
+        DATA / "banking_dev.tsv",
+        "--out",
+        out,
+        "--zero-shot",
+        "--json",
+    )
+    assert code == 0, err
+    model = text.load(out)
+    assert model.run_metrics()["training"]["trainable_parameters"] == 0
+    predictions = model.predict(["where is the card you sent me?", "I want a new PIN number"])
+    assert [p["intent"] for p in predictions] == ["card_arrival", "change_pin"]
+    metrics = model.evaluate(DATA / "banking_test.tsv").metrics
+    assert metrics["intent_accuracy"] >= 0.6  # chance is 0.2
+    assert metrics["method"] == "knn"
+    from transformers import AutoModel
+
+    AutoModel.from_pretrained(out / "model")  # the encoder folder is an ordinary one
+
+
+def test_zero_shot_is_not_trained(tmp_path):
+    with pytest.raises(InputError, match="a zero-shot model is not trained"):
+        text.finetune(
+            "intent", train="x.tsv", dev="x.tsv", out=tmp_path / "r", zero_shot=True, few_shot=True
+        )

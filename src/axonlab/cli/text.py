@@ -177,6 +177,15 @@ def train(
             "encoder on same/different-label pairs (SetFit's recipe), then fine-tune.",
         ),
     ] = False,
+    zero_shot: Annotated[
+        bool,
+        typer.Option(
+            "--zero-shot",
+            help="classify/intent without training: --train holds a description of each "
+            "label (label + text rows; the label's name in words does); a text goes to the "
+            "label whose description its embedding is closest to.",
+        ),
+    ] = False,
     oos_label: Annotated[
         str | None,
         typer.Option(
@@ -225,6 +234,7 @@ def train(
         casing=casing,
         freeze_embeddings=freeze_embeddings,
         few_shot=few_shot or None,
+        zero_shot=zero_shot or None,
         oos_label=oos_label,
         oos_method=oos_method,
     )

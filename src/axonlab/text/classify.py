@@ -185,6 +185,22 @@ class Classification(TextTask):
         if config.casing is not None:
             raise InputError("casing token types are for ner; classification reads raw text")
 
+    def zero_shot_model(self, backbone: str, tokenizer: Any, train: LabelledTexts, labels):
+        from axonlab.text import zero_shot
+
+        train = self.modelled(train)
+        descriptions: dict[str, list[str]] = {label: [] for label in labels}
+        for text, label in zip(train.texts, train.labels, strict=True):
+            descriptions[label].append(text)
+        return zero_shot.build(backbone, tokenizer, list(labels), descriptions)
+
+    def load_model(self, folder: Path) -> Any:
+        from axonlab.text import zero_shot
+
+        if zero_shot.is_prototype_folder(folder):
+            return zero_shot.PrototypeClassifier.from_pretrained(folder)
+        return super().load_model(folder)
+
     def modelled(self, data: LabelledTexts) -> LabelledTexts:
         """The rows the classifier learns from (all of them; intents leave out-of-scope out)."""
         return data

@@ -84,6 +84,16 @@ class SentenceEncoder:
         finally:
             transformers.logging.set_verbosity(verbosity)
 
+    @classmethod
+    def wrap(
+        cls, module: Any, tokenizer: Any, *, name: str, max_length: int = MAX_LENGTH
+    ) -> SentenceEncoder:
+        """An encoder around a transformers base model already in memory (no prefix)."""
+        encoder = cls.__new__(cls)
+        encoder.model, encoder.tokenizer, encoder.prefix = module.eval(), tokenizer, ""
+        encoder.folder, encoder.name, encoder.max_length = name, name, max_length
+        return encoder
+
     def __repr__(self) -> str:
         return f"SentenceEncoder({self.name!r}, dim={self.dim})"
 

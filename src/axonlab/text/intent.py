@@ -22,7 +22,7 @@ from axonlab.text import defaults
 from axonlab.text.classify import Classification, text_outputs
 from axonlab.text.data import LabelledTexts, LabelMap, read_labelled
 from axonlab.text.metrics import classification_metrics, plot_confusion_matrix, report_table
-from axonlab.text.out_of_scope import METHODS, OutOfScopeDetector, auroc
+from axonlab.text.out_of_scope import KNN_K, METHODS, OutOfScopeDetector, auroc
 from axonlab.text.report import EvalReport
 from axonlab.text.tasks import TASKS
 from axonlab.text.train import FinetuneConfig
@@ -199,8 +199,13 @@ class IntentClassification(Classification):
         options = {"max_length": config.max_length, "batch_size": config.eval_batch_size}
         _, features = _outputs(model, tokenizer, in_train.texts, **options)
         intents = np.asarray(LabelMap(tuple(labels)).encode(in_train))
+        method, k = config.oos_method, KNN_K
+        if config.zero_shot and method == defaults.OOS_METHOD:
+            # a description or two per intent: no covariance to speak of; the score is the
+            # similarity to the nearest description
+            method, k = "knn", 1
         detector = OutOfScopeDetector.fit(
-            features, intents, method=config.oos_method, oos_label=self.oos_label
+            features, intents, method=method, oos_label=self.oos_label, k=k
         )
         probs, dev_features = _outputs(model, tokenizer, dev.texts, **options)
         is_oos = np.asarray([label == self.oos_label for label in dev.labels])

@@ -24,8 +24,6 @@ class TextModel:
     """A trained classifier or tagger. ``TextModel(run_dir)`` loads it (weights on the CPU)."""
 
     def __init__(self, run_dir: str | Path):
-        import transformers
-
         from axonlab.text.backbones import load_tokenizer
 
         run = RunDirectory(run_dir)
@@ -36,8 +34,7 @@ class TextModel:
         if self.task not in TASKS:
             raise RunDirectoryError(f"{run.path} holds a {self.task!r} run, not a text model")
         self.text_task = get_task(self.task)
-        auto_model = getattr(transformers, self.text_task.auto_model)
-        self.model = auto_model.from_pretrained(run.path / MODEL_DIR)
+        self.model = self.text_task.load_model(run.path / MODEL_DIR)
         self.model.eval()
         self.tokenizer = load_tokenizer(str(run.path / MODEL_DIR))
 

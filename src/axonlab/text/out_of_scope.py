@@ -44,10 +44,17 @@ class OutOfScopeDetector:
     means: np.ndarray  # (n_intents, hidden): each intent's mean training feature
     precision: np.ndarray  # (hidden, hidden): inverse of the shared covariance
     bank: np.ndarray  # (n_train, hidden): normalised training features, for knn
+    k: int = KNN_K  # knn: the neighbour whose similarity is the score
 
     @classmethod
     def fit(
-        cls, features: np.ndarray, intents: np.ndarray, *, method: str, oos_label: str
+        cls,
+        features: np.ndarray,
+        intents: np.ndarray,
+        *,
+        method: str,
+        oos_label: str,
+        k: int = KNN_K,
     ) -> OutOfScopeDetector:
         """Statistics of the in-scope training ``features`` ``(n, hidden)`` with their intent
         ids ``intents`` ``(n,)``; the threshold is set later by :meth:`calibrate`."""
@@ -57,10 +64,12 @@ class OutOfScopeDetector:
         means = np.stack([features[intents == c].mean(axis=0) for c in np.unique(intents)])
         centred = features - means[np.searchsorted(np.unique(intents), intents)]
         covariance = centred.T @ centred / len(features)
-        ridge = SHRINKAGE * np.trace(covariance) / len(covariance)
+        # (one example per intent leaves no spread at all: the floor keeps it invertible, and
+        # the distance is then the Euclidean one, scaled)
+        ridge = max(SHRINKAGE * np.trace(covariance) / len(covariance), 1e-6)
         precision = np.linalg.inv(covariance + ridge * np.eye(len(covariance)))
         bank = features / np.linalg.norm(features, axis=1, keepdims=True)
-        return cls(method, oos_label, -np.inf, means, precision, bank.astype(np.float32))
+        return cls(method, oos_label, -np.inf, means, precision, bank.astype(np.float32), k)
 
     def scores(self, probabilities: np.ndarray, features: np.ndarray) -> np.ndarray:
         """In-scope score per text, shape ``(n,)``: higher is more in scope."""
@@ -77,7 +86,7 @@ class OutOfScopeDetector:
             return -distances.min(axis=1)
         unit = features / np.linalg.norm(features, axis=1, keepdims=True)
         similarities = unit @ self.bank.T
-        k = min(KNN_K, similarities.shape[1])
+        k = min(self.k, similarities.shape[1])
         return np.partition(similarities, -k, axis=1)[:, -k]
 
     def calibrate(self, in_scope: np.ndarray, in_scope_correct: np.ndarray, oos: np.ndarray):
@@ -99,7 +108,12 @@ class OutOfScopeDetector:
         np.savez(folder / FILE, means=self.means, precision=self.precision, bank=self.bank)
         write_json(
             folder / SETTINGS,
-            {"method": self.method, "oos_label": self.oos_label, "threshold": self.threshold},
+            {
+                "method": self.method,
+                "oos_label": self.oos_label,
+                "threshold": self.threshold,
+                "k": self.k,
+            },
         )
 
     @classmethod
@@ -116,6 +130,7 @@ class OutOfScopeDetector:
                 arrays["means"],
                 arrays["precision"],
                 arrays["bank"],
+                int(settings.get("k", KNN_K)),
             )
 
 

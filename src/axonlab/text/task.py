@@ -23,7 +23,7 @@ from axonlab.runs import CONFIG_FILE, RunDirectory
 from axonlab.text.backbones import load_tokenizer, resolve_backbone
 from axonlab.text.report import EvalReport
 from axonlab.text.saving import save_model
-from axonlab.text.train import FinetuneConfig, fit
+from axonlab.text.train import FinetuneConfig, FitResult, fit
 
 MODEL_DIR = "model"  # the run's Hugging Face model folder
 
@@ -61,6 +61,10 @@ class TextTask(ABC):
         """Raise :class:`InputError` for settings this task cannot use (call ``super()``)."""
         if config.few_shot and type(self).before_training is TextTask.before_training:
             raise InputError(f"few-shot training is for classification tasks, not {self.name}")
+        if config.zero_shot and type(self).zero_shot_model is TextTask.zero_shot_model:
+            raise InputError(f"zero-shot models are for classification tasks, not {self.name}")
+        if config.zero_shot and (config.few_shot or config.lora):
+            raise InputError("a zero-shot model is not trained: no few-shot, no LoRA")
         if config.best_metric not in self.metrics:
             raise InputError(
                 f"unknown {self.name} metric {config.best_metric!r}; expected one of "
@@ -83,6 +87,17 @@ class TextTask(ABC):
             id2label=dict(enumerate(labels)),
             label2id={label: i for i, label in enumerate(labels)},
         )
+
+    def zero_shot_model(self, backbone: str, tokenizer: Any, train: Any, labels: Sequence[str]):
+        """A model built from the labels' descriptions in ``train``, without training. Only
+        tasks that offer zero-shot models define it."""
+        raise NotImplementedError
+
+    def load_model(self, folder: Path) -> Any:
+        """The saved model in ``folder`` (a run's ``model``), for prediction."""
+        import transformers
+
+        return getattr(transformers, self.auto_model).from_pretrained(folder)
 
     @abstractmethod
     def encode(
@@ -191,27 +206,13 @@ class TextTask(ABC):
             resume=resume,
         )
         torch.manual_seed(config.seed)
-        model = self.new_model(backbone, labels, config)
-        if not resume:  # a resumed run's checkpoint already holds the tuned encoder
-            self.before_training(model, tokenizer, train_data, labels, config)
-        # Sorted by length: dev batches are taken in this order and pad little.
-        dev_features = sorted(
-            self.encode(model, tokenizer, dev_data, labels, config),
-            key=lambda feature: len(feature["input_ids"]),
-        )
-        result = fit(
-            model,
-            tokenizer,
-            train_dataset=self.encode(model, tokenizer, train_data, labels, config),
-            dev_dataset=dev_features,
-            collator=self.collator(tokenizer),
-            compute_metrics=self.dev_metrics(labels, dev_features),
-            run=run,
-            config=config,
-            task_type=self.peft_task_type,
-            class_weights=self.class_weights(train_data, labels, config),
-            resume=resume,
-        )
+        if config.zero_shot:
+            model = self.zero_shot_model(backbone, tokenizer, train_data, labels)
+            result = FitResult.untrained(model)
+        else:
+            result = self._fit(
+                backbone, tokenizer, train_data, dev_data, labels, config, run, resume
+            )
         save_model(result.model, tokenizer, run.path / MODEL_DIR)
         self.after_training(
             result.model, tokenizer, train_data, dev_data, labels, config, run.path / MODEL_DIR
@@ -225,3 +226,37 @@ class TextTask(ABC):
             shutil.rmtree(run.path / "checkpoints", ignore_errors=True)
         run.mark_complete()
         return run.path
+
+    def _fit(
+        self,
+        backbone: str,
+        tokenizer: Any,
+        train_data: Any,
+        dev_data: Any,
+        labels: Sequence[str],
+        config: FinetuneConfig,
+        run: RunDirectory,
+        resume: bool,
+    ):
+        """A new model for ``labels`` on ``backbone``, fine-tuned: the recipe's training step."""
+        model = self.new_model(backbone, labels, config)
+        if not resume:  # a resumed run's checkpoint already holds the tuned encoder
+            self.before_training(model, tokenizer, train_data, labels, config)
+        # Sorted by length: dev batches are taken in this order and pad little.
+        dev_features = sorted(
+            self.encode(model, tokenizer, dev_data, labels, config),
+            key=lambda feature: len(feature["input_ids"]),
+        )
+        return fit(
+            model,
+            tokenizer,
+            train_dataset=self.encode(model, tokenizer, train_data, labels, config),
+            dev_dataset=dev_features,
+            collator=self.collator(tokenizer),
+            compute_metrics=self.dev_metrics(labels, dev_features),
+            run=run,
+            config=config,
+            task_type=self.peft_task_type,
+            class_weights=self.class_weights(train_data, labels, config),
+            resume=resume,
+        )

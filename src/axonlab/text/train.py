@@ -75,6 +75,9 @@ class FinetuneConfig:
     # Few examples per class: tune the encoder on same/different-label pairs first (SetFit's
     # first stage, axonlab.text.contrastive), then fine-tune the classifier as usual.
     few_shot: bool = False
+    # No training: each label's prototype is the embedding of its training texts (descriptions
+    # of the label, or its name in words), axonlab.text.zero_shot.
+    zero_shot: bool = False
     oos_label: str = defaults.OOS_LABEL  # intent: rows with this label are out of scope
     oos_method: str = defaults.OOS_METHOD  # intent: how out-of-scope texts are scored
     log_every: int = 20
@@ -116,6 +119,11 @@ class FitResult:
     bf16: bool
     trainable_parameters: int
     total_parameters: int
+
+    @classmethod
+    def untrained(cls, model: torch.nn.Module) -> FitResult:
+        """The result of no training at all (a zero-shot model is complete as built)."""
+        return cls(model, {}, [], 0.0, 0.0, 0.0, False, 0, parameter_counts(model)[1])
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready figures for ``metrics.json`` (everything but the model)."""
