@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -124,3 +125,18 @@ def test_int8_stays_close_to_fp32(runs):
 
     gap = np.abs(_probabilities(fp32, TEXTS) - _probabilities(int8, TEXTS)).max()
     assert gap < 0.01
+
+
+def test_sentence_encoder_on_onnx_matches_torch(runs, tmp_path, monkeypatch):
+    from axonlab.serve.onnx import use_onnx_encoder
+    from axonlab.text.embeddings import SentenceEncoder
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    texts = ["free prize now", "see you later at the station", "x"]
+    expected = SentenceEncoder(runs["spam"]).encode(texts)
+    fp32 = use_onnx_encoder(SentenceEncoder(runs["spam"]))
+    assert fp32.backend == "onnx" and np.allclose(fp32.encode(texts), expected, atol=1e-5)
+    int8 = use_onnx_encoder(SentenceEncoder(runs["spam"]), quantize=True)
+    cosine = (int8.encode(texts) * expected).sum(axis=1)
+    assert cosine.min() > 0.98
+    assert len(list((tmp_path / "axonlab" / "onnx").glob("encoder-*/*.onnx"))) == 2

@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from axonlab.cli.common import console, print_json
+from axonlab.cli.common import (
+    Backend,
+    BackendOption,
+    QuantizeOption,
+    check_backend,
+    console,
+    print_json,
+)
 
 MODEL_HELP = (
     "A built-in backbone (`axonlab backbones list`; default all-minilm-l6-v2), a run "
@@ -53,6 +60,8 @@ def embed(
         int, typer.Option(help="Window in sub-tokens; longer texts are windowed.")
     ] = 256,
     batch_size: Annotated[int, typer.Option(help="Windows per forward pass.")] = 64,
+    backend: BackendOption = Backend.torch,
+    quantize: QuantizeOption = False,
     json_output: Json = False,
 ) -> None:
     """Embed every text of a file (mean pooling, L2-normalised: dot product = cosine)."""
@@ -62,8 +71,13 @@ def embed(
     from axonlab.text.embeddings import SentenceEncoder
 
     _quiet()
+    check_backend(backend, quantize)
     check_writable(output_file)
     encoder = SentenceEncoder(model, max_length=max_length)
+    if backend is Backend.onnx:
+        from axonlab.serve.onnx import use_onnx_encoder
+
+        use_onnx_encoder(encoder, quantize=quantize)
     with interrupted(f"{output_file} is kept unfinished: run the same command to go on"):
         summary = embed_file(
             encoder,

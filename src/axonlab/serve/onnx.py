@@ -35,7 +35,8 @@ INT8_FILE = "model.int8-rows.onnx"  # per-row activation scales (a new name: see
 
 
 class OnnxModule:
-    """An ONNX Runtime session that answers like a transformers model: ``(**batch).logits``."""
+    """An ONNX Runtime session that answers like a transformers model: ``(**batch).logits``
+    (or, for an exported encoder, ``.last_hidden_state``: the graph's one output)."""
 
     def __init__(self, path: str | Path, config: Any, *, threads: int | None = None):
         import onnxruntime as ort
@@ -48,6 +49,7 @@ class OnnxModule:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self.session.get_inputs()]
+        self.output = self.session.get_outputs()[0].name
         self.config = config
         self.path = Path(path)
 
@@ -65,24 +67,26 @@ class OnnxModule:
             if value is None:  # a batch without token types: all zeros, as BERT assumes
                 value = torch.zeros_like(ids) if name == "token_type_ids" else torch.ones_like(ids)
             feed[name] = value.numpy().astype(np.int64)
-        (logits,) = self.session.run(["logits"], feed)
-        return SimpleNamespace(logits=torch.from_numpy(logits))
+        (result,) = self.session.run([self.output], feed)
+        return SimpleNamespace(**{self.output: torch.from_numpy(result)})
 
 
-class LogitsOnly(torch.nn.Module):
-    """The model as the exporter wants it: positional tensors in, logits out."""
+class OneOutput(torch.nn.Module):
+    """The model as the exporter wants it: positional tensors in, one named output out."""
 
-    def __init__(self, model: torch.nn.Module, names: tuple[str, ...]):
+    def __init__(self, model: torch.nn.Module, names: tuple[str, ...], output: str):
         super().__init__()
         self.model = model
         self.names = names
+        self.output = output
 
     def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
-        return self.model(**dict(zip(self.names, tensors, strict=True))).logits
+        return getattr(self.model(**dict(zip(self.names, tensors, strict=True))), self.output)
 
 
-def export(model: Any, tokenizer: Any, path: str | Path) -> Path:
-    """Export ``model`` (a transformers encoder with a head) to ONNX at ``path``, atomically.
+def export(model: Any, tokenizer: Any, path: str | Path, *, output: str = "logits") -> Path:
+    """Export ``model`` (a transformers encoder with a head, or with ``output=
+    "last_hidden_state"`` a bare encoder) to ONNX at ``path``, atomically.
 
     Batch size and sequence length stay dynamic; the graph takes the tokenizer's inputs
     (``input_ids``, ``attention_mask``, and ``token_type_ids`` where it makes them).
@@ -98,10 +102,10 @@ def export(model: Any, tokenizer: Any, path: str | Path) -> Path:
     with atomic_path(path) as tmp, warnings.catch_warnings(), _quiet("torch.onnx"):
         warnings.simplefilter("ignore")  # the exporter's deprecation chatter
         program = torch.onnx.export(
-            LogitsOnly(model, names),
+            OneOutput(model, names, output),
             tuple(example[name] for name in names),
             input_names=list(names),
-            output_names=["logits"],
+            output_names=[output],
             # one spec per positional tensor: dimension 0 is the batch, 1 the sequence
             dynamic_shapes={"tensors": tuple(dims for _ in names)},
             dynamo=True,
@@ -153,3 +157,25 @@ def use_onnx(text_model: Any, *, quantize: bool = False) -> Any:
     text_model.model = OnnxModule(path, text_model.model.config)
     text_model.backend = "onnx-int8" if quantize else "onnx"
     return text_model
+
+
+def use_onnx_encoder(encoder: Any, *, quantize: bool = False) -> Any:
+    """Switch a :class:`~axonlab.text.embeddings.SentenceEncoder` to ONNX Runtime (in place);
+    returns it. The export is cached by the weights' digest under
+    ``$XDG_CACHE_HOME/axonlab/onnx`` (a built-in backbone's folder may not be writable)."""
+    from axonlab.text.builtin_backbones import cache_root
+    from axonlab.text.embeddings import encoder_fingerprint
+
+    digest = encoder_fingerprint(encoder)["weights_sha256"][:16] or "unnamed"
+    folder = cache_root().parent / "onnx" / f"encoder-{digest}"
+    fp32 = folder / "model.onnx"
+    if not fp32.exists():
+        export(encoder.model, encoder.tokenizer, fp32, output="last_hidden_state")
+    path = fp32
+    if quantize:
+        path = folder / INT8_FILE
+        if not path.exists():
+            quantize_rows(fp32, path)
+    encoder.model = OnnxModule(path, encoder.model.config)
+    encoder.backend = "onnx-int8" if quantize else "onnx"
+    return encoder

@@ -50,6 +50,7 @@ def embed_file(
         raise InputError("no texts to embed", path=input_path)
     source = {
         "encoder": encoder_fingerprint(encoder),
+        "backend": getattr(encoder, "backend", "torch"),
         "input": str(input_path),
         "input_sha256": file_digest(input_path),
         "rows": len(texts),
