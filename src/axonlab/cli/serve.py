@@ -30,8 +30,19 @@ def _option(name: str, help: str) -> Any:
 
 def serve(
     run_dirs: Annotated[
-        list[Path], typer.Argument(help="Run directories to serve (text classifiers, NER, LMs).")
-    ],
+        list[Path] | None,
+        typer.Argument(
+            help="Run directories to serve (text classifiers, NER, LMs).", metavar="RUN_DIR"
+        ),
+    ] = None,
+    index: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="A search index folder (`axonlab text index build`) to serve at "
+            "/v1/indexes/NAME/search; repeat for more.",
+            metavar="FOLDER",
+        ),
+    ] = None,
     host: Annotated[str | None, _option("host", "Interface to bind (loopback by default).")] = None,
     port: Annotated[int | None, _option("port", "TCP port.")] = None,
     max_batch_size: Annotated[
@@ -98,6 +109,7 @@ def serve(
     from axonlab.errors import InputError
     from axonlab.serve import create_app, load_runs
     from axonlab.serve.app import serve_forever, set_threads
+    from axonlab.serve.indexes import load_indexes
 
     quiet_transformers()
     # Only what the user set is passed: the rest comes from AXONLAB_SERVE_* or the defaults.
@@ -121,7 +133,7 @@ def serve(
         quantize=quantize,
     )
     try:
-        settings = Settings(run_dirs=run_dirs, **options)
+        settings = Settings(run_dirs=run_dirs or [], index_dirs=index or [], **options)
     except ValidationError as err:
         first = err.errors()[0]
         name = str(first["loc"][0])
@@ -134,9 +146,12 @@ def serve(
     int8 = settings.quantize and settings.backend == Backend.onnx.value
     # Load before binding the port: a bad run directory is a one-line error, not a crashed worker.
     set_threads(settings.threads)  # before loading: ONNX Runtime sessions take the count too
+    if not settings.run_dirs and not settings.index_dirs:
+        raise InputError("nothing to serve: give run directories and/or --index folders")
     models = load_runs(settings.run_dirs, backend=settings.backend, quantize=int8)
-    app = create_app(settings, models=models)
-    names = ", ".join(models)
+    indexes = load_indexes(settings.index_dirs)
+    app = create_app(settings, models=models, indexes=indexes)
+    names = ", ".join([*models, *(f"index {name}" for name in indexes)])
     url = f"http://{settings.host}:{settings.port}/"
     console.print(f"serving {names} on [bold]{url}[/]  (API docs at /docs)")
     serve_forever(app, settings)

@@ -22,6 +22,7 @@ from axonlab.errors import InputError
 from axonlab.serve.application_routes import add_application_routes
 from axonlab.serve.batcher import DeadlineExceededError, QueueFullError
 from axonlab.serve.generation import GenerationStream, generate_text
+from axonlab.serve.indexes import add_index_routes, load_indexes
 from axonlab.serve.limits import BodySizeLimit
 from axonlab.serve.models import ModelRegistry, load_runs
 from axonlab.serve.requests import (
@@ -45,9 +46,14 @@ from axonlab.serve.settings import Settings
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def create_app(settings: Settings, models: dict[str, Any] | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    models: dict[str, Any] | None = None,
+    indexes: dict[str, Any] | None = None,
+) -> FastAPI:
     """The app for ``settings``. ``models`` (name -> model) replaces loading ``run_dirs``:
-    tests hand in small stand-ins that way."""
+    tests hand in small stand-ins that way; ``indexes`` (name -> SearchIndex) replaces
+    opening ``index_dirs``."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -66,6 +72,7 @@ def create_app(settings: Settings, models: dict[str, Any] | None = None) -> Fast
             timeout_s=settings.request_timeout_s,
         )
         app.state.registry = registry
+        app.state.indexes = indexes if indexes is not None else load_indexes(settings.index_dirs)
         try:
             yield
         finally:
@@ -87,6 +94,7 @@ def create_app(settings: Settings, models: dict[str, Any] | None = None) -> Fast
     _add_error_handlers(app)
     _add_routes(app, page=(STATIC / "index.html").read_text(encoding="utf-8"))
     add_application_routes(app)
+    add_index_routes(app)
     return app
 
 

@@ -19,6 +19,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Run directories to load at start; nothing else is ever read from disk.",
     )
+    index_dirs: list[Path] = Field(
+        default_factory=list,
+        description="Search index folders (`axonlab text index build`) to open at start.",
+    )
     host: str = Field("127.0.0.1", description="Interface to bind; loopback only by default.")
     port: int = Field(8000, ge=0, le=65535)
     max_batch_size: int = Field(32, ge=1, description="Most texts per forward pass.")
