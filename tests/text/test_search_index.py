@@ -104,3 +104,42 @@ def test_cli_build_add_search_delete(tmp_path):
     assert run("delete", folder, "rain")["items"] == 2
     result = runner.invoke(app, ["text", "index", "delete", folder, "rain"])
     assert result.exit_code != 0
+
+
+class HashEncoder:
+    """A stand-in encoder: a fixed random unit vector per text (fast, deterministic)."""
+
+    dim, name, max_length = 16, "hash", 256
+
+    def __init__(self, folder):
+        self.folder = str(folder)
+
+    def encode(self, texts, **_):
+        import numpy as np
+
+        rows = [np.random.default_rng(abs(hash(t)) % 2**32).standard_normal(16) for t in texts]
+        vectors = np.array(rows, dtype=np.float32).reshape(len(texts), 16)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_large_banks_search_through_the_hnsw_graph(tmp_path, monkeypatch):
+    from axonlab.text import search_index
+
+    monkeypatch.setattr(search_index, "APPROXIMATE_FROM", 100)
+    encoder = HashEncoder(tmp_path)
+    texts = [f"item {i}" for i in range(150)]
+    index = SearchIndex.build(tmp_path / "big", texts[:90], encoder=encoder)
+    assert not index.approximate  # below the threshold: exact
+    index.add(texts[90:])
+    assert index.approximate and index.graph.ntotal == 150
+    hits = index.search(["item 7", "item 140"], k=3)
+    assert [h[0]["id"] for h in hits] == ["7", "140"]
+    assert hits[0] == index.search(["item 7"], k=3, exact=True)[0]
+    index.add(["item 150"])
+    assert index.graph.ntotal == 151  # new rows join the graph
+    index.delete(["3"])
+    assert index.graph.ntotal == 150  # rebuilt without the deleted row
+    again = SearchIndex.open(index.folder, encoder=encoder)
+    assert again.approximate and again.graph.ntotal == 150
+    assert again.search("item 150", k=1)[0][0]["id"] == "150"
+    assert len(list(index.folder.glob("ann.*.faiss"))) == 1
