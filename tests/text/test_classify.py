@@ -283,7 +283,7 @@ def test_few_shot_tunes_the_encoder_on_pairs_first(
         return tune(encoder, tokenizer, pairs[:32], **kw)
 
     monkeypatch.setattr(contrastive, "contrastive_tune", spy)
-    text.finetune(
+    model = text.finetune(
         "classify",
         train=train,
         dev=dev,
@@ -293,6 +293,13 @@ def test_few_shot_tunes_the_encoder_on_pairs_first(
         **{**FAST, "epochs": 1},
     )
     assert calls and calls[0] % contrastive.PAIRS_PER_TEXT == 0
+    # then each class is the mean embedding of its examples: a nearest-prototype classifier
+    from axonlab.text.zero_shot import PrototypeClassifier
+
+    assert isinstance(model.model, PrototypeClassifier)
+    summary = model.run_metrics()["training"]
+    assert summary["trainable_parameters"] == summary["total_parameters"] > 0
+    assert model.predict(["free prize"])[0]["label"] in {"ham", "spam"}
     # the loss of pairs goes down on the real thing
     from transformers import AutoModel
 
@@ -307,5 +314,5 @@ def test_few_shot_tunes_the_encoder_on_pairs_first(
 
 
 def test_few_shot_is_for_classification(tmp_path):
-    with pytest.raises(InputError, match="few-shot training is for classification tasks, not ner"):
+    with pytest.raises(InputError, match="few-shot models are for classification tasks, not ner"):
         text.finetune("ner", train="x.conll", dev="x.conll", out=tmp_path / "r", few_shot=True)

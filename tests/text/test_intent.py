@@ -142,8 +142,8 @@ def test_zero_shot_intents_from_descriptions(tmp_path, axonlab):
     AutoModel.from_pretrained(out / "model")  # the encoder folder is an ordinary one
 
 
-def test_zero_shot_is_not_trained(tmp_path):
-    with pytest.raises(InputError, match="a zero-shot model is not trained"):
+def test_few_shot_and_zero_shot_exclude_each_other(tmp_path):
+    with pytest.raises(InputError, match="choose few-shot .* or zero-shot"):
         text.finetune(
             "intent", train="x.tsv", dev="x.tsv", out=tmp_path / "r", zero_shot=True, few_shot=True
         )

@@ -185,14 +185,25 @@ class Classification(TextTask):
         if config.casing is not None:
             raise InputError("casing token types are for ner; classification reads raw text")
 
-    def zero_shot_model(self, backbone: str, tokenizer: Any, train: LabelledTexts, labels):
+    def prototype_model(self, backbone: str, tokenizer: Any, train: LabelledTexts, labels, config):
+        import time
+
+        from transformers import AutoModel
+
         from axonlab.text import zero_shot
+        from axonlab.text.contrastive import contrastive_tune, sentence_pairs
 
         train = self.modelled(train)
-        descriptions: dict[str, list[str]] = {label: [] for label in labels}
+        encoder = AutoModel.from_pretrained(backbone)
+        start = time.perf_counter()
+        if config.few_shot:
+            pairs = sentence_pairs(train.texts, train.labels, seed=config.seed)
+            contrastive_tune(encoder, tokenizer, pairs, max_length=config.max_length)
+        examples: dict[str, list[str]] = {label: [] for label in labels}
         for text, label in zip(train.texts, train.labels, strict=True):
-            descriptions[label].append(text)
-        return zero_shot.build(backbone, tokenizer, list(labels), descriptions)
+            examples[label].append(text)
+        model = zero_shot.build(encoder, tokenizer, list(labels), examples)
+        return model, time.perf_counter() - start
 
     def load_model(self, folder: Path) -> Any:
         from axonlab.text import zero_shot
@@ -204,15 +215,6 @@ class Classification(TextTask):
     def modelled(self, data: LabelledTexts) -> LabelledTexts:
         """The rows the classifier learns from (all of them; intents leave out-of-scope out)."""
         return data
-
-    def before_training(self, model, tokenizer, train: LabelledTexts, labels, config) -> None:
-        if not config.few_shot:
-            return
-        from axonlab.text.contrastive import contrastive_tune, sentence_pairs
-
-        train = self.modelled(train)
-        pairs = sentence_pairs(train.texts, train.labels, seed=config.seed)
-        contrastive_tune(model.base_model, tokenizer, pairs, max_length=config.max_length)
 
     def encode(self, model, tokenizer, data: LabelledTexts, labels, config) -> list[dict]:
         data = self.modelled(data)

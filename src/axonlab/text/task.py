@@ -59,12 +59,14 @@ class TextTask(ABC):
 
     def check_config(self, config: FinetuneConfig) -> None:
         """Raise :class:`InputError` for settings this task cannot use (call ``super()``)."""
-        if config.few_shot and type(self).before_training is TextTask.before_training:
-            raise InputError(f"few-shot training is for classification tasks, not {self.name}")
-        if config.zero_shot and type(self).zero_shot_model is TextTask.zero_shot_model:
-            raise InputError(f"zero-shot models are for classification tasks, not {self.name}")
-        if config.zero_shot and (config.few_shot or config.lora):
-            raise InputError("a zero-shot model is not trained: no few-shot, no LoRA")
+        prototypes = config.few_shot or config.zero_shot
+        if prototypes and type(self).prototype_model is TextTask.prototype_model:
+            what = "few-shot" if config.few_shot else "zero-shot"
+            raise InputError(f"{what} models are for classification tasks, not {self.name}")
+        if config.zero_shot and config.few_shot:
+            raise InputError("choose few-shot (a few examples per label) or zero-shot (none)")
+        if prototypes and config.lora:
+            raise InputError("few-shot and zero-shot models train no adapters: drop --lora")
         if config.best_metric not in self.metrics:
             raise InputError(
                 f"unknown {self.name} metric {config.best_metric!r}; expected one of "
@@ -88,9 +90,12 @@ class TextTask(ABC):
             label2id={label: i for i, label in enumerate(labels)},
         )
 
-    def zero_shot_model(self, backbone: str, tokenizer: Any, train: Any, labels: Sequence[str]):
-        """A model built from the labels' descriptions in ``train``, without training. Only
-        tasks that offer zero-shot models define it."""
+    def prototype_model(
+        self, backbone: str, tokenizer: Any, train: Any, labels: Sequence[str], config
+    ) -> tuple[Any, float]:
+        """A nearest-prototype model for ``labels`` from ``train`` (descriptions of each label
+        for zero-shot; a few examples of each for few-shot, after tuning the encoder on their
+        pairs) and the seconds its training took. Only tasks that offer them define it."""
         raise NotImplementedError
 
     def load_model(self, folder: Path) -> Any:
@@ -120,13 +125,6 @@ class TextTask(ABC):
         self, train: Any, labels: Sequence[str], config: FinetuneConfig
     ) -> torch.Tensor | None:
         """Per-label loss weights, or ``None`` for an unweighted loss."""
-        return None
-
-    def before_training(
-        self, model: Any, tokenizer: Any, train: Any, labels: Sequence[str], config: FinetuneConfig
-    ) -> None:
-        """Work on the new model before fine-tuning (e.g. the few-shot contrastive stage). An
-        optional hook: by default nothing."""
         return None
 
     def after_training(
@@ -206,9 +204,9 @@ class TextTask(ABC):
             resume=resume,
         )
         torch.manual_seed(config.seed)
-        if config.zero_shot:
-            model = self.zero_shot_model(backbone, tokenizer, train_data, labels)
-            result = FitResult.untrained(model)
+        if config.zero_shot or config.few_shot:
+            model, seconds = self.prototype_model(backbone, tokenizer, train_data, labels, config)
+            result = FitResult.untrained(model, seconds=seconds, trained=config.few_shot)
         else:
             result = self._fit(
                 backbone, tokenizer, train_data, dev_data, labels, config, run, resume
@@ -240,8 +238,6 @@ class TextTask(ABC):
     ):
         """A new model for ``labels`` on ``backbone``, fine-tuned: the recipe's training step."""
         model = self.new_model(backbone, labels, config)
-        if not resume:  # a resumed run's checkpoint already holds the tuned encoder
-            self.before_training(model, tokenizer, train_data, labels, config)
         # Sorted by length: dev batches are taken in this order and pad little.
         dev_features = sorted(
             self.encode(model, tokenizer, dev_data, labels, config),

@@ -72,8 +72,8 @@ class FinetuneConfig:
     # multilingual-e5-small's weights: AdamW's update and state over it cost more than the
     # transformer layers on a CPU. None: frozen above defaults.FREEZE_EMBEDDINGS_ABOVE pieces.
     freeze_embeddings: bool | None = None
-    # Few examples per class: tune the encoder on same/different-label pairs first (SetFit's
-    # first stage, axonlab.text.contrastive), then fine-tune the classifier as usual.
+    # Few examples per class: tune the encoder on same/different-label pairs (SetFit's first
+    # stage, axonlab.text.contrastive), then classify by the nearest class prototype.
     few_shot: bool = False
     # No training: each label's prototype is the embedding of its training texts (descriptions
     # of the label, or its name in words), axonlab.text.zero_shot.
@@ -121,9 +121,13 @@ class FitResult:
     total_parameters: int
 
     @classmethod
-    def untrained(cls, model: torch.nn.Module) -> FitResult:
-        """The result of no training at all (a zero-shot model is complete as built)."""
-        return cls(model, {}, [], 0.0, 0.0, 0.0, False, 0, parameter_counts(model)[1])
+    def untrained(
+        cls, model: torch.nn.Module, *, seconds: float = 0.0, trained: bool = False
+    ) -> FitResult:
+        """The result of building a model without the Trainer: a zero-shot model (no training)
+        or a few-shot one (its encoder tuned on pairs for ``seconds``)."""
+        total = parameter_counts(model)[1]
+        return cls(model, {}, [], seconds, 0.0, 0.0, False, total if trained else 0, total)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready figures for ``metrics.json`` (everything but the model)."""

@@ -1,8 +1,9 @@
-"""Zero-shot classification: labels described in words, no labelled examples.
+"""Nearest-prototype classification: zero-shot (labels described in words) and few-shot.
 
-Each label gets a *prototype*: the mean-pooled, normalised sentence embedding of its description
-(the training file's texts for that label: one description, or several, averaged; a label's name
-in words does as a description). A text's logits are the cosine similarities of its embedding to
+Each label gets a *prototype*: the mean of the mean-pooled, normalised sentence embeddings of its
+training texts: for zero-shot, descriptions of the label (its name in words does); for few-shot,
+a handful of examples, embedded by an encoder first tuned on their pairs
+(:mod:`axonlab.text.contrastive`). A text's logits are the cosine similarities of its embedding to
 the prototypes, times :data:`SCALE`. :class:`PrototypeClassifier` answers like a transformers
 sequence classifier (``logits``, ``hidden_states``, ``config``), so prediction, evaluation and the
 out-of-scope detector work on it unchanged; its folder holds the encoder as an ordinary Hugging
@@ -85,14 +86,13 @@ def is_prototype_folder(folder: str | Path) -> bool:
     return (Path(folder) / PROTOTYPES).is_file()
 
 
-def build(backbone: str, tokenizer: Any, labels: list[str], descriptions: dict[str, list[str]]):
-    """A :class:`PrototypeClassifier` on ``backbone`` whose label ``l``'s prototype is the mean
-    embedding of ``descriptions[l]``."""
-    from transformers import AutoModel
-
+def build(
+    encoder: torch.nn.Module, tokenizer: Any, labels: list[str], texts: dict[str, list[str]]
+) -> PrototypeClassifier:
+    """A :class:`PrototypeClassifier` on ``encoder`` (a transformers base model) whose label
+    ``l``'s prototype is the mean embedding of ``texts[l]`` (its descriptions, or examples)."""
     from axonlab.text.embeddings import SentenceEncoder
 
-    encoder = AutoModel.from_pretrained(backbone).eval()
-    embedder = SentenceEncoder.wrap(encoder, tokenizer, name=backbone)
-    prototypes = np.stack([embedder.encode(descriptions[label]).mean(axis=0) for label in labels])
+    embedder = SentenceEncoder.wrap(encoder, tokenizer, name="prototypes")
+    prototypes = np.stack([embedder.encode(texts[label]).mean(axis=0) for label in labels])
     return PrototypeClassifier(encoder, torch.from_numpy(prototypes), labels).eval()
