@@ -15,6 +15,7 @@ import csv
 import json
 import resource
 import sys
+import tempfile
 import time
 
 
@@ -32,7 +33,12 @@ def setfit(spec: dict) -> dict:
     names = sorted(set(labels))
     train = Dataset.from_dict({"text": texts, "label": [names.index(x) for x in labels]})
     model = SetFitModel.from_pretrained(spec["backbone"])
-    args = TrainingArguments(batch_size=16, num_epochs=1, seed=spec["seed"])
+    args = TrainingArguments(
+        output_dir=tempfile.mkdtemp(prefix="setfit-"),
+        batch_size=16,
+        num_epochs=1,
+        seed=spec["seed"],
+    )
     trainer = Trainer(model=model, args=args, train_dataset=train)
     start = time.perf_counter()
     trainer.train()

@@ -157,9 +157,9 @@ def _index(spec: dict) -> dict:
     encode = encoder.encode
     encoder.encode = lambda batch, **kw: embedded.append(len(batch)) or encode(batch, **kw)
     start = time.perf_counter()
-    counts = index.add(
-        [*bank[:1000], *extra], [*map(str, range(1000)), *(f"x{i}" for i in range(1000))]
-    )
+    known = bank[:1000]  # ids are row numbers: these are already in the index, unchanged
+    ids = [*map(str, range(len(known))), *(f"x{i}" for i in range(len(extra)))]
+    counts = index.add([*known, *extra], ids)
     add_seconds = time.perf_counter() - start
     queries = texts[-200:]
     recall = [
