@@ -376,6 +376,9 @@ def _print_prediction(item: dict[str, Any]) -> None:
         console.print(
             f"[bold]{item['label']}[/] ({item['score']:.3f})  {item['text']}", highlight=False
         )
+        if item.get("in_scope") is False:  # an intent model's rejection: what was nearest
+            nearest = ", ".join(f"{s['label']} ({s['score']:.2f})" for s in item["suggestions"])
+            console.print(f"  did you mean: {nearest}", highlight=False)
         return
     console.print(item["text"], highlight=False)
     for entity in item.get("entities", []):
