@@ -29,7 +29,7 @@ def assist(
     from rich.markup import escape
 
     from axonlab.assistant import Assistant
-    from axonlab.cli.text import quiet_transformers
+    from axonlab.cli.common import quiet_transformers
 
     quiet_transformers()
     replies = Assistant.load(run_dir, answers).reply(questions)

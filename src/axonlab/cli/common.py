@@ -84,3 +84,11 @@ def interrupted(hint: str) -> Iterator[None]:
     except KeyboardInterrupt:
         err_console.print(f"[yellow]interrupted[/]: {hint}", highlight=False)
         raise typer.Exit(130) from None
+
+
+def quiet_transformers() -> None:
+    """Keep transformers' load reports and save progress bars off the terminal."""
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()

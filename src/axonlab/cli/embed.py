@@ -37,7 +37,7 @@ def _show(summary: dict, json_output: bool) -> None:
 
 
 def _quiet() -> None:
-    from axonlab.cli.text import quiet_transformers
+    from axonlab.cli.common import quiet_transformers
 
     quiet_transformers()
 

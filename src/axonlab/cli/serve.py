@@ -105,7 +105,7 @@ def serve(
     """Serve models over HTTP: JSON API at /v1, OpenAPI docs at /docs, a web page at /."""
     from pydantic import ValidationError
 
-    from axonlab.cli.text import quiet_transformers
+    from axonlab.cli.common import quiet_transformers
     from axonlab.errors import InputError
     from axonlab.serve import create_app, load_runs
     from axonlab.serve.app import serve_forever, set_threads
