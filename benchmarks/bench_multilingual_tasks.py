@@ -240,11 +240,12 @@ def main(argv: list[str] | None = None) -> None:
         for line in args.log.read_text().splitlines():
             r = json.loads(line)
             if "error" not in r:
-                done.add((r["dataset"], r["backbone"], r["variant"]))
+                done.add((r["dataset"], r["backbone"], r["variant"], r.get("train_examples")))
     if not args.replay:
         with tempfile.TemporaryDirectory(prefix="bench-ml-") as tmp:
             for name, backbone, variant, options in plan(args):
-                if (name, backbone, variant) in done:  # measured by an earlier invocation
+                size = DATASETS[name].get("limit") or "all"
+                if (name, backbone, variant, size) in done:  # measured by an earlier invocation
                     continue
                 print(f"{name} / {backbone} / {variant} ...", file=sys.stderr, flush=True)
                 record = run(name, backbone, variant, args.data, Path(tmp), options)
