@@ -51,7 +51,6 @@ DATASETS = {
         score="test",
         target=0.90,
         epochs=1,
-        limit=12_000,
     ),
     "cluener": dict(
         task="ner", folder="zh/cluener", ext="conll", score="dev", target=0.75, epochs=2
