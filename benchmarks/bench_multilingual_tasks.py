@@ -177,7 +177,9 @@ def table(records: list[dict]) -> str:
         "classification windows of 128 sub-tokens, NER windows of 512), 2 threads, the epochs "
         "given; the best epoch by dev macro-F1 (classify) or micro-F1 (ner). Score: accuracy "
         "(classify) or entity micro-F1 (ner) on the split named. Throughput: training examples "
-        "(windows for classification, sentences for NER) per second, evaluation excluded.",
+        "(windows for classification, sentences for NER) per second, evaluation excluded. "
+        "Scores stand; timings do not compare across rows when the runs shared the 2 cores "
+        "with other work (say so where it is known, below the table).",
         "",
         "| data set | split | backbone | variant | epochs x training set | score | target | met "
         "| macro-F1 | test (when dev is the headline) | train minutes | examples/s | peak RSS GiB "
