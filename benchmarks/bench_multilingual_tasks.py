@@ -179,7 +179,7 @@ def table(records: list[dict]) -> str:
         "(classify) or entity micro-F1 (ner) on the split named. Throughput: training examples "
         "(windows for classification, sentences for NER) per second, evaluation excluded. "
         "Scores stand; timings do not compare across rows when the runs shared the 2 cores "
-        "with other work (say so where it is known, below the table).",
+        "with other work (the note under the table says where it is known).",
         "",
         "| data set | split | backbone | variant | epochs x training set | score | target | met "
         "| macro-F1 | test (when dev is the headline) | train minutes | examples/s | peak RSS GiB "
@@ -229,6 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lora", choices=list(DATASETS), help="also LoRA on this data set")
     parser.add_argument("--log", type=Path, default=Path("bench-multilingual-tasks.jsonl"))
     parser.add_argument("--replay", action="store_true", help="table from --log, no training")
+    parser.add_argument("--note", default="", help="a paragraph printed under the table")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -256,7 +257,7 @@ def main(argv: list[str] | None = None) -> None:
     records = [json.loads(line) for line in args.log.read_text().splitlines() if line.strip()]
     order = {job[:3]: i for i, job in enumerate(plan(args))}
     records.sort(key=lambda r: order.get((r["dataset"], r["backbone"], r["variant"]), len(order)))
-    write_section("multilingual-tasks", table(records))
+    write_section("multilingual-tasks", table(records) + ("\n\n" + args.note if args.note else ""))
 
 
 if __name__ == "__main__":
