@@ -87,6 +87,7 @@ def test_language_model_run_served_end_to_end(tiny_lm):
             "labels": [],
             "backbone": "gpt",
             "backend": "torch",
+            "assistant": False,
         }
         body = {"inputs": "to be", "parameters": {"max_new_tokens": 12, "seed": 3}}
         text = client.post("/v1/models/poet/generate", json=body).json()["generated_text"]
