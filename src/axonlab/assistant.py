@@ -154,13 +154,14 @@ class Assistant:
         book.check(model.labels)
         self.model, self.book, self.faq_similarity = model, book, faq_similarity
         self.index = None
-        if book.faq:
+        self.faq = book.faq  # (question, entry) by index row
+        if self.faq:
             from axonlab.text.embeddings import SentenceEncoder
             from axonlab.text.search_index import SearchIndex
 
             # the backbone's own embedding space: fine-tuning for intents blurs paraphrases
             self.index = SearchIndex(None, SentenceEncoder(model.backbone))
-            self.index.add([question for question, _ in book.faq])  # ids: row numbers
+            self.index.add([question for question, _ in self.faq])  # ids: row numbers
 
     @classmethod
     def load(cls, run_dir: str | Path, answers: str | Path | None = None) -> Assistant:
@@ -189,7 +190,7 @@ class Assistant:
                 if s["label"] in self.book.answers
             ]
             if hit is not None and hit["score"] >= self.faq_similarity:
-                entry = self.book.faq[int(hit["id"])][1]
+                entry = self.faq[int(hit["id"])][1]
                 reply = {"intent": entry.intent, "confidence": hit["score"], "source": "faq"}
                 answer = entry.text
             elif prediction["in_scope"] and prediction["label"] in self.book.answers:

@@ -17,6 +17,8 @@ from typing import Any
 
 import torch
 
+from axonlab.text.embeddings import mean_pool
+
 PAIRS_PER_TEXT = 20  # SetFit's default number of iterations: 20 pairs drawn per example
 LEARNING_RATE = 2e-5
 BATCH_SIZE = 16
@@ -44,9 +46,7 @@ def sentence_pairs(
 
 
 def _embed(encoder: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    hidden = encoder(**batch).last_hidden_state
-    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-    return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+    return mean_pool(encoder(**batch).last_hidden_state, batch["attention_mask"])
 
 
 def contrastive_tune(

@@ -20,11 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from axonlab.errors import InputError
+
+if TYPE_CHECKING:
+    import torch
 
 MAX_LENGTH = 256  # window of sub-tokens; longer texts are windowed, never truncated
 BATCH_SIZE = 64
@@ -142,6 +145,12 @@ class SentenceEncoder:
         vectors = sums / np.maximum(counts, 1.0)[:, None]
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Mean of the token vectors under the mask: ``(batch, seq, h)`` -> ``(batch, h)``."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
 
 
 _ENCODERS: dict[tuple[str, int], SentenceEncoder] = {}

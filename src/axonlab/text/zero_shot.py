@@ -19,16 +19,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from axonlab.text.embeddings import mean_pool
+
 PROTOTYPES = "prototypes.safetensors"
 # Cosine similarities lie in [-1, 1]; scaled by 20 (a temperature of 0.05, the usual one for
 # contrastively trained sentence encoders) their softmax separates labels instead of being flat.
 SCALE = 20.0
-
-
-def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-    """Mean of the token vectors under the mask: ``(batch, seq, h)`` -> ``(batch, h)``."""
-    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
 
 
 class PrototypeClassifier(torch.nn.Module):
