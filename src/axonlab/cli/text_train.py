@@ -54,6 +54,13 @@ def train(
     batch_size: Annotated[
         int | None, typer.Option(help=f"Training batch size (default: {defaults.BATCH_SIZE}).")
     ] = None,
+    batch_tokens: Annotated[
+        int | None,
+        typer.Option(
+            help="Most padded sub-tokens in one forward pass: a larger batch runs in slices "
+            f"with the same update, in less memory (default: {defaults.BATCH_TOKENS})."
+        ),
+    ] = None,
     max_length: Annotated[
         int | None,
         typer.Option(
@@ -200,6 +207,7 @@ def train(
     options = given(
         epochs=epochs,
         batch_size=batch_size,
+        batch_tokens=batch_tokens,
         early_stopping_patience=early_stopping,
         class_weights=class_weights or None,
         seed=seed,

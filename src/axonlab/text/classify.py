@@ -16,6 +16,7 @@ import torch
 
 from axonlab.errors import InputError
 from axonlab.text.data import LabelledTexts, LabelMap, read_labelled
+from axonlab.text.embeddings import WindowMeans
 from axonlab.text.length_batches import length_batches
 from axonlab.text.metrics import classification_metrics, plot_confusion_matrix, report_table
 from axonlab.text.report import EvalReport
@@ -83,19 +84,15 @@ def text_outputs(
     windows, owners = encode(tokenizer, texts, max_length)
     lengths = [len(w["input_ids"]) for w in windows]
     logits = np.zeros((len(windows), model.config.num_labels), dtype=np.float32)
-    sums = np.zeros((len(texts), model.config.hidden_size if features else 0))
-    counts = np.zeros(len(texts))
+    pooled = WindowMeans(len(texts), model.config.hidden_size) if features else None
     for chunk in length_batches(lengths, batch_size):
         batch = tokenizer.pad([windows[i] for i in chunk], return_tensors="pt")
         output = model(**batch, output_hidden_states=features)
         logits[chunk] = output.logits.float().numpy()
-        if features:
-            mask = batch["attention_mask"].unsqueeze(-1).float()
-            hidden = output.hidden_states[-1].float() * mask
-            np.add.at(sums, np.asarray(owners)[chunk], hidden.sum(dim=1).numpy())
-            np.add.at(counts, np.asarray(owners)[chunk], mask.sum(dim=(1, 2)).numpy())
-    pooled = (sums / np.maximum(counts, 1)[:, None]).astype(np.float32) if features else None
-    return text_logits(logits, owners, len(texts)), pooled
+        if pooled is not None:
+            pooled.add(np.asarray(owners)[chunk], output.hidden_states[-1], batch["attention_mask"])
+    means = pooled.means().astype(np.float32) if pooled is not None else None
+    return text_logits(logits, owners, len(texts)), means
 
 
 def class_probabilities(

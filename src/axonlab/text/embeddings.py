@@ -130,19 +130,16 @@ class SentenceEncoder:
         owners = np.asarray(encoded["overflow_to_sample_mapping"], dtype=np.int64)
         keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in encoded]
         windows = [{k: encoded[k][i] for k in keys} for i in range(len(owners))]
-        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        counts = np.zeros(len(texts), dtype=np.float64)
+        pooled = WindowMeans(len(texts), self.dim)
         lengths = [len(w["input_ids"]) for w in windows]
         with torch.inference_mode():
             for chunk in length_batches(lengths, batch_size):
                 batch = self.tokenizer.pad([windows[i] for i in chunk], return_tensors="pt")
-                hidden = self.model(**batch).last_hidden_state.float()
-                mask = batch["attention_mask"].unsqueeze(-1).float()
-                np.add.at(sums, owners[chunk], (hidden * mask).sum(dim=1).numpy())
-                np.add.at(counts, owners[chunk], mask.sum(dim=(1, 2)).numpy())
+                hidden = self.model(**batch).last_hidden_state
+                pooled.add(owners[chunk], hidden, batch["attention_mask"])
                 if progress is not None:
                     progress(len(chunk))
-        vectors = sums / np.maximum(counts, 1.0)[:, None]
+        vectors = pooled.means()
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
@@ -151,6 +148,26 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
     """Mean of the token vectors under the mask: ``(batch, seq, h)`` -> ``(batch, h)``."""
     mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+
+
+class WindowMeans:
+    """Each text's mean token vector when a long text is cut into windows: the windows' token
+    sums and counts are added up per text, so every token weighs the same."""
+
+    def __init__(self, n_texts: int, dim: int):
+        self.sums = np.zeros((n_texts, dim), dtype=np.float64)
+        self.counts = np.zeros(n_texts, dtype=np.float64)
+
+    def add(self, owners: np.ndarray, hidden: torch.Tensor, attention_mask: torch.Tensor) -> None:
+        """Windows ``hidden`` ``(batch, seq, h)`` under ``attention_mask`` ``(batch, seq)``,
+        window ``i`` belonging to text ``owners[i]``."""
+        mask = attention_mask.unsqueeze(-1).float()
+        np.add.at(self.sums, owners, (hidden.float() * mask).sum(dim=1).numpy())
+        np.add.at(self.counts, owners, mask.sum(dim=(1, 2)).numpy())
+
+    def means(self) -> np.ndarray:
+        """``(n_texts, dim)`` float64; a text with no tokens gets zeros."""
+        return self.sums / np.maximum(self.counts, 1.0)[:, None]
 
 
 _ENCODERS: dict[tuple[str, int], SentenceEncoder] = {}

@@ -81,6 +81,7 @@ class FinetuneConfig:
     oos_label: str = defaults.OOS_LABEL  # intent: rows with this label are out of scope
     oos_method: str = defaults.OOS_METHOD  # intent: how out-of-scope texts are scored
     log_every: int = 20
+    batch_tokens: int = defaults.BATCH_TOKENS  # most padded sub-tokens in one forward pass
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -94,6 +95,8 @@ class FinetuneConfig:
             raise InputError("warmup ratio must be in [0, 1) and weight decay finite")
         if self.batch_size < 1 or self.eval_batch_size < 1:
             raise InputError("batch sizes must be >= 1")
+        if self.batch_tokens < 1:
+            raise InputError(f"batch tokens must be >= 1, got {self.batch_tokens}")
         if not 8 <= self.max_length <= 4096:
             raise InputError(f"max length must be in [8, 4096] tokens, got {self.max_length}")
         if isinstance(self.lora, dict):
@@ -184,14 +187,19 @@ def _wrap_lora(model: torch.nn.Module, lora: LoraSettings, task_type: str) -> to
     return get_peft_model(model, config)
 
 
-def _trainer_class(class_weights: torch.Tensor | None):
-    """transformers' Trainer, stopping at the first non-finite loss, and with ``class_weights``
-    (if given) weighing each class's loss (for imbalanced data)."""
+def _trainer_class(class_weights: torch.Tensor | None, batch_tokens: int):
+    """transformers' Trainer, stopping at the first non-finite loss, running a batch of more
+    than ``batch_tokens`` padded sub-tokens in slices (:func:`batch_slices`), and with
+    ``class_weights`` (if given) weighing each class's loss (for imbalanced data)."""
     from transformers import Trainer
 
     class CheckedTrainer(Trainer):
         def training_step(self, model, inputs, num_items_in_batch=None):
-            loss = super().training_step(model, inputs, num_items_in_batch)
+            slices = batch_slices(inputs, batch_tokens)
+            if len(slices) == 1:
+                loss = super().training_step(model, inputs, num_items_in_batch)
+            else:
+                loss = self._sliced_step(model, slices)
             if not torch.isfinite(loss).all():
                 # One NaN step poisons every weight; going on would save a useless model.
                 raise TrainingDivergedError(
@@ -199,6 +207,20 @@ def _trainer_class(class_weights: torch.Tensor | None):
                     f"{loss.item()}; lower the learning rate (it was {self.args.learning_rate:g})"
                 )
             return loss
+
+        def _sliced_step(self, model, slices: list[tuple[dict, float]]) -> torch.Tensor:
+            # Each slice's mean loss, weighed by its share of the batch's items, backpropagated
+            # on its own: the gradients add up to the whole batch's, one slice's activations
+            # in memory at a time.
+            model.train()
+            total = torch.zeros(())
+            for inputs, share in slices:
+                with self.compute_loss_context_manager():
+                    loss = self.compute_loss(model, self._prepare_inputs(inputs)) * share
+                loss = loss / self.current_gradient_accumulation_steps
+                self.accelerator.backward(loss)
+                total += loss.detach().cpu()
+            return total
 
         def _get_eval_sampler(self, eval_dataset):
             # Dev metrics that put a text's windows back together need the predictions in the
@@ -292,7 +314,7 @@ def fit(
     ]
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(config.early_stopping_patience))
-    trainer = _trainer_class(class_weights)(
+    trainer = _trainer_class(class_weights, config.batch_tokens)(
         model=model,
         args=args,
         train_dataset=train_dataset,
@@ -332,6 +354,31 @@ def fit(
         trainable_parameters=trainable,
         total_parameters=total,
     )
+
+
+def batch_slices(inputs: dict[str, Any], batch_tokens: int) -> list[tuple[dict, float]]:
+    """``inputs`` (a collated batch, tensors ``(batch, length)`` or ``(batch,)``) cut along the
+    batch into slices of at most ``batch_tokens`` padded sub-tokens (at least one row each),
+    with each slice's share of the batch's loss items (labels other than -100)."""
+    ids = inputs["input_ids"]
+    rows, length = ids.shape
+    per_slice = max(1, batch_tokens // length)
+    if per_slice >= rows:
+        return [(inputs, 1.0)]
+    labels = inputs.get("labels")
+    items = (labels != -100).reshape(rows, -1).sum(dim=1) if labels is not None else None
+    slices = []
+    for start in range(0, rows, per_slice):
+        part = {
+            k: v[start : start + per_slice] if torch.is_tensor(v) and v.shape[:1] == (rows,) else v
+            for k, v in inputs.items()
+        }
+        if items is None or items.sum() == 0:
+            share = len(part["input_ids"]) / rows
+        else:
+            share = float(items[start : start + per_slice].sum() / items.sum())
+        slices.append((part, share))
+    return slices
 
 
 def _use_bf16(config: FinetuneConfig) -> bool:

@@ -1,0 +1,73 @@
+"""The fine-tuning loop's own pieces: batches sliced to a token budget."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from axonlab.errors import InputError
+from axonlab.text.train import FinetuneConfig, _trainer_class, batch_slices
+
+
+def _batch(rows: int, length: int) -> dict[str, torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 3, (rows, length), generator=generator)
+    labels[:, length // 2 :] = -100  # padding and continuation pieces carry no loss
+    labels[0, :] = -100  # a row with no labelled token at all
+    return {
+        "input_ids": torch.randint(5, 90, (rows, length), generator=generator),
+        "attention_mask": torch.ones(rows, length, dtype=torch.long),
+        "labels": labels,
+    }
+
+
+def test_batch_within_budget_is_one_slice():
+    batch = _batch(4, 8)
+    [(whole, share)] = batch_slices(batch, 32)
+    assert whole is batch and share == 1.0
+
+
+def test_slices_cover_the_batch_and_shares_follow_labelled_items():
+    batch = _batch(5, 8)
+    slices = batch_slices(batch, 16)  # two rows of 8 per slice
+    assert [len(s["input_ids"]) for s, _ in slices] == [2, 2, 1]
+    assert torch.equal(torch.cat([s["labels"] for s, _ in slices]), batch["labels"])
+    counts = (batch["labels"] != -100).sum(dim=1).tolist()
+    assert counts[0] == 0
+    expected = [sum(counts[:2]), sum(counts[2:4]), counts[4]]
+    assert [share for _, share in slices] == pytest.approx([c / sum(counts) for c in expected])
+
+
+def test_a_row_longer_than_the_budget_is_its_own_slice():
+    assert len(batch_slices(_batch(3, 64), 16)) == 3
+
+
+def test_sliced_step_gives_the_whole_batchs_gradient(tmp_path):
+    from transformers import BertForTokenClassification, TrainingArguments
+
+    from tests.tiny_bert import tiny_bert
+
+    _, config = tiny_bert()
+    config.num_labels = 3
+    config.hidden_dropout_prob = config.attention_probs_dropout_prob = 0.0
+    torch.manual_seed(0)
+    model = BertForTokenClassification(config)
+    args = TrainingArguments(output_dir=str(tmp_path), use_cpu=True, report_to="none")
+    batch = _batch(6, 10)
+    grads = []
+    for budget in (1000, 20):  # one forward pass, then three slices of two rows
+        model.zero_grad()
+        trainer = _trainer_class(None, budget)(model=model, args=args)
+        trainer.current_gradient_accumulation_steps = 1  # set by train(), which is not run
+        loss = trainer.training_step(model, {k: v.clone() for k, v in batch.items()})
+        grads.append((loss, [p.grad.clone() for p in model.parameters() if p.grad is not None]))
+    (whole_loss, whole), (sliced_loss, sliced) = grads
+    assert sliced_loss.item() == pytest.approx(whole_loss.item(), rel=1e-5)
+    assert len(whole) == len(sliced) > 0
+    for a, b in zip(whole, sliced, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_budget_must_be_positive():
+    with pytest.raises(InputError, match="batch tokens"):
+        FinetuneConfig(batch_tokens=0)
