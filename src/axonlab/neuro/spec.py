@@ -22,12 +22,10 @@ import typing
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     create_model,
     field_validator,
@@ -39,7 +37,7 @@ from axonlab.neuro import connect as rules
 from axonlab.neuro import synapses as syn
 from axonlab.neuro.models import MODEL_NAMES, MODELS, PRESETS
 from axonlab.neuro.network import Network, default_projection_name
-from axonlab.neuro.spec_errors import describe
+from axonlab.yaml_specs import load_yaml
 
 Number = float | list[float]
 
@@ -249,28 +247,9 @@ def _value(v: ValueSpec | None):
 
 def load_spec(path: str | Path) -> NetworkSpec:
     """Read and validate a YAML spec; raises :class:`InputError` naming the file and key path."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-        data = yaml.safe_load(text)
-    except OSError as err:
-        raise InputError(f"cannot read spec: {err.strerror}", path=path) from None
-    except UnicodeDecodeError:
-        raise InputError("cannot read spec: not a UTF-8 text file", path=path) from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise InputError(
-            f"not valid YAML: {getattr(err, 'problem', err)}",
-            path=path,
-            line=None if mark is None else mark.line + 1,
-        ) from None
-    if not isinstance(data, dict):
-        raise InputError("expected a mapping with dt, duration, populations, ...", path=path)
-    try:
-        return NetworkSpec.model_validate(data)
-    except ValidationError as err:
-        message, line = describe(err, data, text, NetworkSpec)
-        raise InputError(message, path=path, line=line) from None
+    return load_yaml(
+        path, NetworkSpec, kind="spec", expected="a mapping with dt, duration, populations, ..."
+    )
 
 
 def _base_model(model: str, preset: str | None):

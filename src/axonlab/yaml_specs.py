@@ -1,15 +1,49 @@
-"""Turn a pydantic ValidationError on a YAML spec into one line: the YAML key path, the line,
-what is wrong and, for a misspelt key, the closest known key (``duraton`` -> ``duration``)."""
+"""YAML files validated by pydantic models (network specs, the monitor's config): a mistake is
+reported in one line with the file, the YAML key path, the line, what is wrong and, for a
+misspelt key, the closest known key (``duraton`` -> ``duration``)."""
 
 from __future__ import annotations
 
 import difflib
 import types
 import typing
-from typing import Annotated, Any, get_args, get_origin
+from pathlib import Path
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
+
+from axonlab.errors import InputError
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def load_yaml(path: str | Path, model: type[Model], *, kind: str, expected: str) -> Model:
+    """Read the YAML file ``path`` and validate it as ``model``; raises :class:`InputError`
+    naming the file, the key path and the line. ``kind`` names the file in messages ("spec"),
+    ``expected`` says what its top level holds ("a mapping with dt, duration, ...")."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+        data = yaml.safe_load(text)
+    except OSError as err:
+        raise InputError(f"cannot read {kind}: {err.strerror}", path=path) from None
+    except UnicodeDecodeError:
+        raise InputError(f"cannot read {kind}: not a UTF-8 text file", path=path) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise InputError(
+            f"not valid YAML: {getattr(err, 'problem', err)}",
+            path=path,
+            line=None if mark is None else mark.line + 1,
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError(f"expected {expected}", path=path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        message, line = describe(err, data, text, model)
+        raise InputError(message, path=path, line=line) from None
 
 
 def describe(
