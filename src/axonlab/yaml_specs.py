@@ -66,6 +66,8 @@ def describe(
         message = "unknown key" + (
             f"; did you mean {close[0]!r}?" if close else f"; expected one of {sorted(known)}"
         )
+    if first["type"] == "missing":  # not in the YAML: name it after the path that lacks it
+        message = f"missing key {str(loc[-1])!r}"
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     where = ".".join(str(k) for k in keys)
     return (f"{where}: {message}{more}" if where else f"{message}{more}"), _line(text, keys)
