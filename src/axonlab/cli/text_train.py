@@ -185,6 +185,15 @@ def train(
             f"(default: {defaults.OOS_METHOD})."
         ),
     ] = None,
+    multi_label: Annotated[
+        bool,
+        typer.Option(
+            "--multi-label",
+            help="classify: any number of labels per text (the label cell lists them as a|b; "
+            "- for none): sigmoid outputs, a threshold per label tuned on dev. The same as the "
+            "multilabel task.",
+        ),
+    ] = False,
     casing: Annotated[
         bool | None,
         typer.Option(
@@ -235,6 +244,11 @@ def train(
         raise InputError("--lora-r/--lora-alpha/--lora-dropout/--lora-targets need --lora")
     lora_settings = LoraSettings(**adapters) if lora else False
     columns = {"text_column": text_column, "label_column": label_column}
+    task_name = task.value
+    if multi_label:
+        if task_name not in ("classify", "multilabel"):
+            raise InputError(f"--multi-label is for classify, not {task_name}")
+        task_name = "multilabel"
     # With --json, stdout carries the one JSON object only: the Trainer's log lines go to stderr.
     with (
         contextlib.redirect_stdout(sys.stderr if json_output else sys.stdout),
@@ -242,7 +256,7 @@ def train(
         interrupted(f"the run in {out} is kept: continue it with the same command plus --resume"),
     ):
         model = text.finetune(
-            task.value,
+            task_name,
             train=train_file,
             dev=dev_file,
             out=out,

@@ -105,12 +105,15 @@ def parse_ingest(body: bytes) -> list[Item]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise ValueError(f"not JSON ({err.msg})") from None
             if not isinstance(record, dict):
                 raise ValueError("expected a JSON object with time and text")
             digest = hashlib.sha256(line.strip().encode()).hexdigest()[:24]
             items.append(item_from(record, default_id=f"ingest:{digest}", source="ingest"))
-        except ValueError as err:  # json.JSONDecodeError is one
+        except ValueError as err:
             raise InputError(f"line {number}: {err}") from None
     return items
 

@@ -49,11 +49,20 @@ def encode(
     return windows, list(encoded["overflow_to_sample_mapping"])
 
 
-def text_logits(window_logits: np.ndarray, owners: Sequence[int], n_texts: int) -> np.ndarray:
-    """Per-text logits, shape ``(n_texts, n_classes)``: the mean over each text's windows."""
+def text_logits(
+    window_logits: np.ndarray, owners: Sequence[int], n_texts: int, pool: str = "mean"
+) -> np.ndarray:
+    """Per-text logits, shape ``(n_texts, n_classes)``, pooled over each text's windows: their
+    ``mean`` (one label per text: every part of the document votes) or their ``max`` (labels
+    that may each sit in one part of it: multi-label)."""
+    owners = np.asarray(owners, dtype=np.int64)
+    if pool == "max":
+        out = np.full((n_texts, window_logits.shape[-1]), -np.inf, dtype=np.float64)
+        np.maximum.at(out, owners, window_logits)
+        return out.astype(np.float32)
     sums = np.zeros((n_texts, window_logits.shape[-1]), dtype=np.float64)
-    np.add.at(sums, np.asarray(owners, dtype=np.int64), window_logits)
-    counts = np.bincount(np.asarray(owners, dtype=np.int64), minlength=n_texts)
+    np.add.at(sums, owners, window_logits)
+    counts = np.bincount(owners, minlength=n_texts)
     return (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
 
 
@@ -72,13 +81,14 @@ def text_outputs(
     max_length: int,
     batch_size: int = 64,
     features: bool = False,
+    pool: str = "mean",
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Logits, shape ``(len(texts), n_classes)``, in the order of ``texts``; with ``features``
     also each text's mean-pooled last hidden layer, shape ``(len(texts), hidden)``.
 
     Windows are batched by length so each batch pads little (:func:`length_batches`); a text
-    cut into several windows gets the mean of their logits, and the mean of all their tokens'
-    hidden vectors.
+    cut into several windows gets their logits pooled by ``pool`` (:func:`text_logits`), and the
+    mean of all their tokens' hidden vectors.
     """
     model.eval()
     windows, owners = encode(tokenizer, texts, max_length)
@@ -92,7 +102,7 @@ def text_outputs(
         if pooled is not None:
             pooled.add(np.asarray(owners)[chunk], output.hidden_states[-1], batch["attention_mask"])
     means = pooled.means().astype(np.float32) if pooled is not None else None
-    return text_logits(logits, owners, len(texts)), means
+    return text_logits(logits, owners, len(texts), pool), means
 
 
 def class_probabilities(

@@ -33,6 +33,12 @@ TASKS: dict[str, TaskEntry] = {
         "intents, rejecting out-of-scope texts (rows labelled oos)",
         ("accuracy", "macro_f1"),
     ),
+    "multilabel": TaskEntry(
+        "axonlab.text.multilabel",
+        "MultiLabelClassification",
+        "any number of labels per text (a|b; - for none)",
+        ("micro_f1", "macro_f1"),
+    ),
     "ner": TaskEntry(
         "axonlab.text.ner",
         "EntityRecognition",
