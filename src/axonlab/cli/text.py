@@ -67,7 +67,8 @@ def predict(
         Path | None, typer.Option("--output", help="JSONL predictions (resumable).")
     ] = None,
     text_column: Annotated[
-        str | None, typer.Option(help="Text column of --input (default: detected).")
+        str | None,
+        typer.Option(help="Text column of --input (default: detected); a,b for text pairs."),
     ] = None,
     id_column: Annotated[
         str | None,

@@ -114,7 +114,10 @@ def train(
         bool, typer.Option("--class-weights", help="Weigh the loss by inverse class frequency.")
     ] = False,
     text_column: Annotated[
-        str | None, typer.Option(help="Text column name (default: detected).")
+        str | None,
+        typer.Option(
+            help="Text column name (default: detected); two names, a,b, read sentence pairs."
+        ),
     ] = None,
     label_column: Annotated[
         str | None, typer.Option(help="Label column name (default: detected).")

@@ -29,21 +29,34 @@ WINDOW_OF = "window_of"  # training feature: the index of the text a window was 
 
 
 def encode(
-    tokenizer: Any, texts: Sequence[str], max_length: int
+    tokenizer: Any, texts: Sequence[str | tuple[str, str]], max_length: int
 ) -> tuple[list[dict[str, list[int]]], list[int]]:
     """Tokenise without padding (the collator pads each batch to its own longest example).
 
     A text longer than ``max_length`` sub-tokens is cut into overlapping windows (a quarter of
-    a window of overlap), never truncated. Returns the windows and, for each, the index of the
-    text it came from.
+    a window of overlap), never truncated. A text may be a pair ``(first, second)`` (sentence-
+    pair tasks: two columns read as ``text_column="a,b"``), encoded with the separator between.
+    Returns the windows and, for each, the index of the text it came from.
     """
-    encoded = tokenizer(
-        list(texts),
-        truncation=True,
-        max_length=max_length,
-        stride=max_length // 4,
-        return_overflowing_tokens=True,
-    )
+    texts = list(texts)
+    pairs = sum(isinstance(t, tuple) for t in texts)
+    window = {"max_length": max_length, "stride": max_length // 4}
+    if not pairs:
+        encoded = tokenizer(texts, truncation=True, return_overflowing_tokens=True, **window)
+    elif pairs < len(texts):
+        raise InputError("a batch mixes single texts and text pairs; give one kind")
+    else:
+        # A pair (question, passage) is windowed along its second text; the first is kept whole.
+        first, second = [a for a, _ in texts], [b for _, b in texts]
+        try:
+            encoded = tokenizer(
+                first, second, truncation="only_second", return_overflowing_tokens=True, **window
+            )
+        except Exception as err:  # the tokenizers' message for a first text over the window
+            raise InputError(
+                f"the first text of a pair must fit in max_length={max_length} sub-tokens, "
+                "with room for the second to be windowed"
+            ) from err
     keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in encoded]
     windows = [{k: encoded[k][i] for k in keys} for i in range(len(encoded["input_ids"]))]
     return windows, list(encoded["overflow_to_sample_mapping"])

@@ -38,7 +38,7 @@ class Row:
     ``id`` is the row's value in the table's id column, if it has one."""
 
     line: int
-    text: str
+    text: str | tuple[str, str]  # a pair: two columns read together (``text_column="a,b"``)
     label: str | None
     id: object = None
 
@@ -195,6 +195,9 @@ def iter_rows(
     path = Path(path)
     content = _open_text(path)
     columns = _columns(path, content)
+    if text_column is not None and "," in text_column:
+        yield from _pair_rows(path, content, columns, text_column, label_column, id_column)
+        return
     text_key = _pick_column(columns, text_column, TEXT_COLUMNS, "text", path)
     label_key = _pick_column(columns, label_column, LABEL_COLUMNS, "label", path)
     id_key = _pick_column(columns, id_column, ID_COLUMNS, "id", path)
@@ -288,3 +291,36 @@ class LabelMap:
                     line=line,
                 )
         return [ids[label] for label in data.labels]
+
+
+def _pair_rows(
+    path: Path,
+    content: str,
+    columns: list[str],
+    text_column: str,
+    label_column: str | None,
+    id_column: str | None,
+) -> Iterator[Row]:
+    """Rows whose text is a pair of columns (``"premise,hypothesis"``), read by :func:`iter_rows`
+    with the same label and id handling."""
+    names = [name.strip() for name in text_column.split(",")]
+    if len(names) != 2 or not all(names):
+        raise InputError(f"a text pair names two columns, as a,b; got {text_column!r}", path=path)
+    first, second = (_pick_column(columns, n, TEXT_COLUMNS, "text", path) for n in names)
+    label_key = _pick_column(columns, label_column, LABEL_COLUMNS, "label", path)
+    id_key = _pick_column(columns, id_column, ID_COLUMNS, "id", path)
+    for line, record in _table_records(path, content):
+        texts = []
+        for key in (first, second):
+            value = record.get(key)
+            if not isinstance(value, str) or not value.strip():
+                raise InputError(f"empty or missing text in column {key!r}", path=path, line=line)
+            texts.append(value)
+        value = record.get(label_key) if label_key is not None else None
+        label = None if value is None or str(value).strip() == "" else str(value).strip()
+        yield Row(
+            line=line,
+            text=(texts[0], texts[1]),
+            label=label,
+            id=record.get(id_key) if id_key is not None else None,
+        )

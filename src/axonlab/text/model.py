@@ -57,13 +57,17 @@ class TextModel:
     def max_length(self) -> int:
         return int(self.config.get("train", {}).get("max_length", 128))
 
-    def predict(self, texts: str | Sequence[str], batch_size: int = 64) -> list[dict[str, Any]]:
-        """One prediction per text (a single string counts as one text)."""
+    def predict(
+        self, texts: str | Sequence[str | tuple[str, str]], batch_size: int = 64
+    ) -> list[dict[str, Any]]:
+        """One prediction per text (a single string counts as one text); a model trained on
+        text pairs takes ``(first, second)`` tuples."""
         if isinstance(texts, str):
             texts = [texts]
         for i, text in enumerate(texts):
-            if not isinstance(text, str) or not text.strip():
-                raise InputError(f"input {i + 1} is empty; expected some text")
+            parts = text if isinstance(text, tuple) and len(text) == 2 else (text,)
+            if not all(isinstance(part, str) and part.strip() for part in parts):
+                raise InputError(f"input {i + 1} is empty; expected some text (or a pair)")
         return self.text_task.predict(
             self.model,
             self.tokenizer,
