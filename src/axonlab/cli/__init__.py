@@ -76,8 +76,11 @@ def main() -> None:
     try:
         app()
     except AxonlabError as err:
-        message = as_flags(str(err))
-        err_console.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
+        from axonlab.distributed import is_main
+
+        if is_main():  # under torchrun every process meets the same error; rank 0 says it
+            message = as_flags(str(err))
+            err_console.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]")

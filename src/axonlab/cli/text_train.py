@@ -206,11 +206,31 @@ def train(
             "has token types).",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Train data-parallel in this many processes on this machine (torchrun, gloo on "
+            "CPUs); --batch-size stays the global batch. For several machines run the same "
+            "command under torchrun on each (docs/scale.md).",
+            min=1,
+        ),
+    ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the dev metrics as one JSON object.")
     ] = False,
 ) -> None:
     """Fine-tune a pretrained encoder; keeps the best epoch by the dev set."""
+    from axonlab import distributed
+
+    if workers is not None and workers > 1 and distributed.world_size() == 1:
+        if batch_size is not None and batch_size % workers:
+            from axonlab.errors import InputError
+
+            raise InputError(
+                f"--batch-size {batch_size} does not divide among {workers} workers; the global "
+                f"batch is kept as asked, so choose a multiple of {workers}"
+            )
+        raise typer.Exit(distributed.launch(workers, _without_workers(sys.argv[1:]), threads))
     from axonlab import text
     from axonlab.errors import InputError
     from axonlab.text.train import LoraSettings
@@ -269,9 +289,24 @@ def train(
             **columns,
             **options,
         )
+    if not distributed.is_main():
+        return  # rank 0 reports
     metrics = model.run_metrics()["dev"]
     if json_output:
         print_json(metrics)
     else:
         console.print(f"[green]saved[/] {out}  (dev report below)")
         console.print((out / "dev_report.txt").read_text(), highlight=False)
+
+
+def _without_workers(argv: list[str]) -> list[str]:
+    """The command line again, less ``--workers N`` (each worker is one process)."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--workers":
+            skip = True
+        elif not arg.startswith("--workers="):
+            out.append(arg)
+    return out

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import torch
 
+from axonlab import distributed
 from axonlab.errors import InputError
 from axonlab.runs import CONFIG_FILE, RunDirectory
 from axonlab.text.backbones import load_tokenizer, resolve_backbone
@@ -182,8 +183,13 @@ class TextTask(ABC):
         """Fine-tune ``backbone`` on ``train``, keep the best epoch by ``dev``; returns the
         finished run directory ``out``."""
         self.check_config(config)
+        if (config.zero_shot or config.few_shot) and distributed.world_size() > 1:
+            raise InputError("few-shot and zero-shot models are built by one process: no torchrun")
+        distributed.per_process_batch(config.batch_size)  # divides evenly, or stop now
+        distributed.setup()
         run = RunDirectory(out)
         run.check_start(resume=resume)  # before any work: fail fast, change nothing
+        distributed.barrier()  # every process has checked before rank 0 starts the run
         train_data, dev_data = self.read(train, **columns), self.read(dev, **columns)
         labels = self.label_names(train_data)
         self.check_dev(dev_data, labels, Path(dev))
@@ -191,6 +197,23 @@ class TextTask(ABC):
         tokenizer = load_tokenizer(backbone)
         if resume and (run.path / CONFIG_FILE).exists():
             self.resume_config(config, run.config())
+        if distributed.is_main():
+            self._start(run, backbone, labels, train, dev, columns, config, resume)
+        distributed.barrier()
+        torch.manual_seed(config.seed)
+        if config.zero_shot or config.few_shot:
+            model, seconds = self.prototype_model(backbone, tokenizer, train_data, labels, config)
+            result = FitResult.untrained(model, seconds=seconds, trained=config.few_shot)
+        else:
+            result = self._fit(
+                backbone, tokenizer, train_data, dev_data, labels, config, run, resume
+            )
+        if distributed.is_main():
+            self._finish(result, tokenizer, train_data, dev_data, labels, config, run, dev, columns)
+        distributed.barrier()  # the run is complete before any process returns it
+        return run.path
+
+    def _start(self, run, backbone, labels, train, dev, columns, config, resume) -> None:
         run.start(
             {
                 "backbone": backbone,
@@ -203,14 +226,9 @@ class TextTask(ABC):
             task=self.name,
             resume=resume,
         )
-        torch.manual_seed(config.seed)
-        if config.zero_shot or config.few_shot:
-            model, seconds = self.prototype_model(backbone, tokenizer, train_data, labels, config)
-            result = FitResult.untrained(model, seconds=seconds, trained=config.few_shot)
-        else:
-            result = self._fit(
-                backbone, tokenizer, train_data, dev_data, labels, config, run, resume
-            )
+
+    def _finish(self, result, tokenizer, train_data, dev_data, labels, config, run, dev, columns):
+        """Rank 0's part after training: save, score on dev, write the reports, mark complete."""
         save_model(result.model, tokenizer, run.path / MODEL_DIR)
         self.after_training(
             result.model, tokenizer, train_data, dev_data, labels, config, run.path / MODEL_DIR
@@ -223,7 +241,6 @@ class TextTask(ABC):
         if not config.keep_checkpoints:
             shutil.rmtree(run.path / "checkpoints", ignore_errors=True)
         run.mark_complete()
-        return run.path
 
     def _fit(
         self,

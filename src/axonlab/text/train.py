@@ -225,11 +225,10 @@ def _trainer_class(class_weights: torch.Tensor | None, batch_tokens: int):
         def _get_eval_sampler(self, eval_dataset):
             # Dev metrics that put a text's windows back together need the predictions in the
             # dev features' own order; the recipe sorts those by length, so little is padded.
-            if self.args.world_size <= 1:
-                from torch.utils.data import SequentialSampler
+            # (Under torchrun, accelerate deals the batches out and gathers them back in order.)
+            from torch.utils.data import SequentialSampler
 
-                return SequentialSampler(eval_dataset)
-            return super()._get_eval_sampler(eval_dataset)
+            return SequentialSampler(eval_dataset)
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             if class_weights is None:
@@ -269,6 +268,7 @@ def fit(
     from transformers.integrations import TensorBoardCallback
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
+    from axonlab import distributed
     from axonlab.text.progress import TrainingProgress
 
     if config.threads:
@@ -284,7 +284,7 @@ def fit(
         num_train_epochs=config.epochs,
         max_steps=config.max_steps if config.max_steps is not None else -1,
         learning_rate=config.learning_rate,
-        per_device_train_batch_size=config.batch_size,
+        per_device_train_batch_size=distributed.per_process_batch(config.batch_size),
         per_device_eval_batch_size=config.eval_batch_size,
         warmup_steps=_warmup_steps(config, len(train_dataset)),
         weight_decay=config.weight_decay,
@@ -306,12 +306,18 @@ def fit(
         data_seed=config.seed,
         dataloader_num_workers=0,
         logging_nan_inf_filter=False,
+        ddp_find_unused_parameters=False,  # every weight of our heads is used (DDP: one pass less)
         disable_tqdm=True,  # TrainingProgress reports instead
     )
-    callbacks = [
-        TensorBoardCallback(SummaryWriter(log_dir=str(run.logs))),
-        TrainingProgress(config.best_metric),
-    ]
+    # Under torchrun only rank 0 logs: one event file, one progress bar.
+    callbacks = (
+        [
+            TensorBoardCallback(SummaryWriter(log_dir=str(run.logs))),
+            TrainingProgress(config.best_metric),
+        ]
+        if distributed.is_main()
+        else []
+    )
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(config.early_stopping_patience))
     trainer = _trainer_class(class_weights, config.batch_tokens)(
@@ -332,7 +338,8 @@ def fit(
     except TrainingDivergedError as err:
         if resume:  # the interrupted run's checkpoints are the user's: left for another try
             raise
-        shutil.rmtree(run.path, ignore_errors=True)  # made by this call, and now worthless
+        if distributed.is_main():  # made by this call, and now worthless
+            shutil.rmtree(run.path, ignore_errors=True)
         raise TrainingDivergedError(f"{err}; {run.path} was removed") from None
     history = trainer.state.log_history
     best = _best_dev(history, config.best_metric)
