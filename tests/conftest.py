@@ -4,8 +4,11 @@ a user's machine may lack an optional tool (Chromium), CI must not."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
+
+from tests.tiny_bert import tiny_run
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -48,7 +51,6 @@ def axonlab(capsys):
 def banking_intents(tmp_path_factory):
     """An intent run: all-MiniLM-L6-v2 fine-tuned on 5 BANKING77 intents (16 questions each,
     tests/data/intent); dev has 8 out-of-scope questions, which set the threshold."""
-    from pathlib import Path
 
     from axonlab import text
 
@@ -63,3 +65,13 @@ def banking_intents(tmp_path_factory):
         batch_size=16,
         threads=2,
     )
+
+
+@pytest.fixture(scope="session")
+def tiny_runs(tmp_path_factory) -> dict[str, Path]:
+    """``{"spam": classify run, "ner": ner run}``, built once per session."""
+    root = tmp_path_factory.mktemp("runs")
+    return {
+        "spam": tiny_run(root / "spam", "classify", ["ham", "spam"]),
+        "ner": tiny_run(root / "ner", "ner", ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]),
+    }

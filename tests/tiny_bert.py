@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 
@@ -24,3 +25,25 @@ def tiny_bert(**config: Any) -> tuple[Any, Any]:
         **config,
     )
     return tokenizer, bert
+
+
+def tiny_run(folder: Path, task: str, labels: list[str]) -> Path:
+    """A finished run directory holding a random tiny BERT for ``task`` with ``labels``."""
+    from transformers import BertForSequenceClassification, BertForTokenClassification
+
+    from axonlab.runs import RunDirectory
+
+    tokenizer, config = tiny_bert(
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+    model_class = (
+        BertForSequenceClassification if task == "classify" else BertForTokenClassification
+    )
+    run = RunDirectory(folder)
+    run.start({"backbone": "tiny-bert", "labels": labels, "train": {"max_length": 64}}, task=task)
+    model_class(config).save_pretrained(folder / "model")
+    tokenizer.save_pretrained(folder / "model")
+    run.mark_complete()
+    return folder

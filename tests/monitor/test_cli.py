@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from tests.serve.conftest import _tiny_run
+from tests.tiny_bert import tiny_run
 
 
 @pytest.fixture(scope="module")
 def sentiment_run(tmp_path_factory):
-    return _tiny_run(
+    return tiny_run(
         tmp_path_factory.mktemp("runs") / "fin", "classify", ["negative", "neutral", "positive"]
     )
 

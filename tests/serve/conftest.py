@@ -87,39 +87,6 @@ def fake_models() -> dict:
     return {"spam": FakeClassifier(), "places": FakeTagger(), "poet": FakeLM()}
 
 
-def _tiny_run(folder: Path, task: str, labels: list[str]) -> Path:
-    """A finished run directory holding a random tiny BERT for ``task`` with ``labels``."""
-    from transformers import BertForSequenceClassification, BertForTokenClassification
-
-    from axonlab.runs import RunDirectory
-    from tests.tiny_bert import tiny_bert
-
-    tokenizer, config = tiny_bert(
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={label: i for i, label in enumerate(labels)},
-    )
-    model_class = (
-        BertForSequenceClassification if task == "classify" else BertForTokenClassification
-    )
-    run = RunDirectory(folder)
-    run.start({"backbone": "tiny-bert", "labels": labels, "train": {"max_length": 64}}, task=task)
-    model_class(config).save_pretrained(folder / "model")
-    tokenizer.save_pretrained(folder / "model")
-    run.mark_complete()
-    return folder
-
-
-@pytest.fixture(scope="session")
-def tiny_runs(tmp_path_factory) -> dict[str, Path]:
-    """``{"spam": classify run, "ner": ner run}``, built once per session."""
-    root = tmp_path_factory.mktemp("runs")
-    return {
-        "spam": _tiny_run(root / "spam", "classify", ["ham", "spam"]),
-        "ner": _tiny_run(root / "ner", "ner", ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]),
-    }
-
-
 @pytest.fixture(scope="session")
 def tiny_lm(tmp_path_factory) -> Path:
     """A finished ``lm`` run: a 1-layer character GPT trained for 2 steps (gibberish, fast)."""

@@ -78,6 +78,18 @@ def predict(
         ),
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Texts per forward pass.")] = 64,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="ray: --input is a folder or glob of shards, --output a folder with one .jsonl "
+            "per shard, predicted by Ray workers; a rerun skips finished shards."
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(help="With --engine ray: workers (actors).", min=1)] = 2,
+    address: Annotated[
+        str | None,
+        typer.Option(help="With --engine ray: a running Ray cluster (default: start one here)."),
+    ] = None,
     backend: BackendOption = Backend.torch,
     quantize: QuantizeOption = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -94,6 +106,10 @@ def predict(
         raise InputError("give texts on the command line or --input, not both")
     if not input_file and not texts:
         raise InputError("nothing to predict: give one or more texts, or --input/--output")
+    if engine is not None:
+        _predict_on_ray(run_dir, input_file, output_file, engine, workers, address, text_column,
+                        id_column, batch_size, json_output)  # fmt: skip
+        return
     if output_file is not None:
         check_writable(output_file)
     check_backend(backend, quantize)
@@ -193,3 +209,31 @@ def demo(
     for item, example in zip(model.predict(examples), examples, strict=True):
         _print_prediction({"text": example, **item})
     console.print(f'\nsaved to {out}; try: axonlab text predict {out} "Free entry! Txt WIN now"')
+
+
+def _predict_on_ray(
+    run_dir, input_file, output_file, engine, workers, address, text_column, id_column,
+    batch_size, json_output,
+) -> None:  # fmt: skip
+    from axonlab.errors import InputError
+    from axonlab.text.batch_prediction import progress_bar
+    from axonlab.text.shard_prediction import predict_shards
+
+    if engine != "ray":
+        raise InputError(f"unknown engine {engine!r}; expected ray")
+    if input_file is None or output_file is None:
+        raise InputError("--engine ray predicts files: give --input (shards) and --output (folder)")
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        raise InputError("--engine ray needs Ray: pip install 'axonlab[distributed]'") from None
+    with progress_bar(not json_output, "predicting shards", None, 0) as advance:  # type: ignore[arg-type]
+        summary = predict_shards(
+            run_dir, str(input_file), output_file, workers=workers, address=address,
+            text_column=text_column, id_column=id_column, batch_size=batch_size,
+            progress=advance,
+        )  # fmt: skip
+    if json_output:
+        print_json(summary)
+    else:
+        console.print(summary)
