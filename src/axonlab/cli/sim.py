@@ -34,6 +34,7 @@ def run(
     from axonlab.neuro.outputs import check_data_path, check_figure_path
     from axonlab.neuro.plot import current_sweeps
     from axonlab.neuro.spec import load_spec, network_from_spec
+    from axonlab.neuro.sweep import run_summary
 
     # everything the user typed is checked before the (possibly long) simulation starts
     if duration is not None and not (math.isfinite(duration) and duration > 0):
@@ -52,17 +53,8 @@ def run(
     with warnings_as_lines(prefix=f"{spec}: "):  # before the run, not after it
         net = network_from_spec(parsed)
     result = net.run(parsed.duration if duration is None else duration)
-    summary = result.summary()
-    summary["spec"] = str(spec)
-    summary.update(
-        {name: pop for name, pop in summary["populations"].items() if name not in summary}
-    )
+    summary = run_summary(result, spec)
     sweeps = current_sweeps(result)  # a population driven at one current per neuron: f-I
-    if sweeps:
-        summary["fi_curves"] = {
-            s.population: {"current_ua_cm2": s.currents.tolist(), "rate_hz": s.rates_hz.tolist()}
-            for s in sweeps
-        }
     if plot is not None:
         result.plot(plot, title=_title(parsed))
     if save is not None:
@@ -84,3 +76,36 @@ def run(
 
 def _title(parsed) -> str:
     return parsed.name if not parsed.description else f"{parsed.name}: {parsed.description}"
+
+
+@app.command("sweep")
+def sweep(
+    specs: Annotated[list[Path], typer.Argument(help="YAML network specs, one simulation each.")],
+    engine: Annotated[
+        str, typer.Option(help="local: one after another here; ray: as Ray tasks.")
+    ] = "local",
+    workers: Annotated[
+        int | None, typer.Option(help="With --engine ray: CPUs of the local Ray cluster.", min=1)
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option(help="With --engine ray: a running Ray cluster to join.")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
+) -> None:
+    """Simulate many specs and print one table (the same on either engine)."""
+    from axonlab.cli.common import console, print_json
+    from axonlab.neuro.sweep import run_sweep
+    from axonlab.text.batch_prediction import progress_bar
+
+    with progress_bar(not json, "simulating", len(specs), 0) as advance:
+        table = run_sweep(specs, engine=engine, workers=workers, address=address,
+                          progress=advance)  # fmt: skip
+    if json:
+        print_json(table)
+        return
+    for run in table["runs"]:
+        rates = ", ".join(
+            f"{name} {pop['rate_hz']:.2f} Hz" for name, pop in run["populations"].items()
+        )
+        console.print(f"{run['spec']}: {rates}", highlight=False)
+    console.print(f"{len(table['runs'])} specs in {table['seconds']:.1f} s", highlight=False)
