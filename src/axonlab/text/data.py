@@ -168,6 +168,35 @@ def _csv_problem(message: str, start: int, end: int) -> str:
     return f"malformed CSV record ({message})"
 
 
+def _read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, object]]]]:
+    """A table's column names and its ``(line, record)`` rows. Parquet (with pyarrow) is read
+    by row groups; its "line" is the row's number counting the header as line 1, like a CSV."""
+    if path.suffix.lower() != ".parquet":
+        content = _open_text(path)
+        return _columns(path, content), _table_records(path, content)
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(
+            "reading Parquet needs pyarrow: pip install 'axonlab[parquet]'", path=path
+        ) from None
+    if not path.is_file():
+        raise InputError("file not found", path=path)
+    try:
+        table = pq.ParquetFile(path)
+    except Exception as err:  # pyarrow's ArrowInvalid and friends
+        raise InputError(f"not a readable Parquet file ({err})", path=path) from None
+
+    def rows() -> Iterator[tuple[int, dict[str, object]]]:
+        line = 1
+        for batch in table.iter_batches():
+            for record in batch.to_pylist():
+                line += 1
+                yield line, record
+
+    return list(table.schema_arrow.names), rows()
+
+
 def _columns(path: Path, content: str) -> list[str]:
     dialect = TABLE_SUFFIXES.get(path.suffix.lower())
     if dialect is None:
@@ -193,10 +222,9 @@ def iter_rows(
         require_labels: raise if there is no label column or a row has no label.
     """
     path = Path(path)
-    content = _open_text(path)
-    columns = _columns(path, content)
+    columns, records = _read_table(path)
     if text_column is not None and "," in text_column:
-        yield from _pair_rows(path, content, columns, text_column, label_column, id_column)
+        yield from _pair_rows(path, records, columns, text_column, label_column, id_column)
         return
     text_key = _pick_column(columns, text_column, TEXT_COLUMNS, "text", path)
     label_key = _pick_column(columns, label_column, LABEL_COLUMNS, "label", path)
@@ -215,7 +243,7 @@ def iter_rows(
             path=path,
             line=1,
         )
-    for line, record in _table_records(path, content):
+    for line, record in records:
         text = record.get(text_key)
         if not isinstance(text, str) or not text.strip():
             raise InputError(f"empty or missing text in column {text_key!r}", path=path, line=line)
@@ -295,7 +323,7 @@ class LabelMap:
 
 def _pair_rows(
     path: Path,
-    content: str,
+    records: Iterator[tuple[int, dict[str, object]]],
     columns: list[str],
     text_column: str,
     label_column: str | None,
@@ -309,7 +337,7 @@ def _pair_rows(
     first, second = (_pick_column(columns, n, TEXT_COLUMNS, "text", path) for n in names)
     label_key = _pick_column(columns, label_column, LABEL_COLUMNS, "label", path)
     id_key = _pick_column(columns, id_column, ID_COLUMNS, "id", path)
-    for line, record in _table_records(path, content):
+    for line, record in records:
         texts = []
         for key in (first, second):
             value = record.get(key)

@@ -1,4 +1,4 @@
-"""Embed a whole file into a ``.npy`` matrix, one row per input row, resumably.
+"""Embed a whole file into a ``.npy`` matrix (or a Parquet table), one row per input row, resumably.
 
 The rows are written into ``<output>.partial`` (a ``.npy`` of the final shape, memory-mapped)
 and its progress into ``<output>.partial.json`` after each chunk; an interrupted run picks up
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from axonlab.errors import InputError
-from axonlab.runs import read_json, write_json
+from axonlab.runs import atomic_path, read_json, write_json
 from axonlab.text.batch_prediction import file_digest, iter_texts, progress_bar, source_path
 from axonlab.text.embeddings import BATCH_SIZE, SentenceEncoder, encoder_fingerprint
 
@@ -43,8 +43,13 @@ def embed_file(
     ``output_path`` (``.npy``, float32, shape ``(rows, dim)``, in input order); returns a
     summary (rows, rows embedded now, seconds)."""
     input_path, output_path = Path(input_path), Path(output_path)
-    if output_path.suffix.lower() != ".npy":
-        raise InputError("`output` must end in .npy (a numpy matrix, one row per text)")
+    if output_path.suffix.lower() not in (".npy", ".parquet"):
+        raise InputError(
+            "`output` must end in .npy (a numpy matrix, one row per text) or .parquet (a table: "
+            "row, embedding)"
+        )
+    if output_path.suffix.lower() == ".parquet":
+        _pyarrow()  # before the work, not after it
     texts = [text for _, text, _ in iter_texts(input_path, text_column=text_column)]
     if not texts:
         raise InputError("no texts to embed", path=input_path)
@@ -78,10 +83,39 @@ def embed_file(
             advance(end - begin)
     del matrix
     write_json(source_path(output_path), source)
-    os.replace(partial, output_path)
+    if output_path.suffix.lower() == ".parquet":
+        _write_parquet(np.load(partial, mmap_mode="r"), output_path)
+        partial.unlink()
+    else:
+        os.replace(partial, output_path)
     state_file.unlink()
     seconds = time.perf_counter() - start
     return _summary(input_path, output_path, len(texts), done, len(texts) - done, seconds)
+
+
+def _pyarrow() -> tuple[Any, Any]:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError("writing Parquet needs pyarrow: pip install 'axonlab[parquet]'") from None
+    return pa, pq
+
+
+def _write_parquet(matrix: np.ndarray, output: Path) -> None:
+    """``matrix`` as a Parquet table (``row`` int64, ``embedding`` fixed-size list of float32),
+    written under a temporary name and renamed whole."""
+    pa, pq = _pyarrow()
+    rows, dim = matrix.shape
+    flat = pa.array(np.ascontiguousarray(matrix, dtype=np.float32).reshape(-1))
+    table = pa.table(
+        {
+            "row": pa.array(np.arange(rows, dtype=np.int64)),
+            "embedding": pa.FixedSizeListArray.from_arrays(flat, dim),
+        }
+    )
+    with atomic_path(output) as tmp:
+        pq.write_table(table, str(tmp))
 
 
 def _resume_point(partial: Path, state_file: Path, source: dict[str, Any]) -> int:

@@ -26,11 +26,11 @@ from axonlab.errors import InputError
 from axonlab.runs import read_json
 from axonlab.text.batch_prediction import predict_file, source_path
 
-SHARD_SUFFIXES = (".csv", ".tsv", ".jsonl", ".txt")
+SHARD_SUFFIXES = (".csv", ".tsv", ".jsonl", ".txt", ".parquet")
 
 
 def input_shards(pattern: str | Path) -> list[Path]:
-    """The shards a folder holds (CSV/TSV/JSONL/TXT), or a glob pattern matches, sorted."""
+    """The shards a folder holds (CSV/TSV/JSONL/TXT/Parquet), or a glob pattern matches, sorted."""
     path = Path(pattern)
     if path.is_dir():
         shards = sorted(p for p in path.iterdir() if p.suffix.lower() in SHARD_SUFFIXES)
