@@ -16,6 +16,7 @@ from axonlab.cli.common import (
     print_json,
     quiet_transformers,
 )
+from axonlab.cli.explain import explain
 from axonlab.cli.text_train import train
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 app.command()(train)
+app.command()(explain)
 
 
 def _bundled(name: str) -> Path:

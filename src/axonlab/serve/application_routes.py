@@ -1,5 +1,5 @@
-"""The application endpoints: the assistant, and sentence embeddings (axonlab's own and the
-OpenAI-compatible ``POST /v1/embeddings``).
+"""The application endpoints: the assistant, explanations, and sentence embeddings (axonlab's
+own and the OpenAI-compatible ``POST /v1/embeddings``).
 
 The assistant's intent predictions go through the model's micro-batcher like any prediction;
 composing the replies (and embedding, which is not batched across requests) runs in a worker
@@ -20,6 +20,8 @@ from axonlab.serve.schemas import (
     EmbeddingsRequest,
     EmbeddingsResponse,
     EmbedResponse,
+    ExplainRequest,
+    ExplainResponse,
     PredictRequest,
 )
 
@@ -45,6 +47,18 @@ def add_application_routes(app: FastAPI) -> None:
         except InputError as err:
             raise HTTPException(422, str(err)) from err
         return {"replies": replies}
+
+    @app.post("/v1/models/{name}/explain", response_model=ExplainResponse)
+    async def explain(body: ExplainRequest, served: Model, settings: Config) -> dict[str, Any]:
+        """Which words made the classifier choose its label (or ``target``): Integrated
+        Gradients, summed to words with character offsets."""
+        texts = body.texts()
+        check_texts(texts, settings)
+        try:
+            explanations = await run_in_threadpool(served.explain, texts, body.target)
+        except InputError as err:
+            raise HTTPException(422, str(err)) from err
+        return {"explanations": explanations}
 
     @app.post("/v1/models/{name}/embed", response_model=EmbedResponse)
     async def embed(body: PredictRequest, served: Model, settings: Config) -> dict[str, Any]:

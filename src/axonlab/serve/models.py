@@ -20,6 +20,7 @@ from axonlab.errors import InputError, RunDirectoryError
 from axonlab.runs import RunDirectory
 from axonlab.serve.batcher import MicroBatcher
 from axonlab.serve.generation import GenerationQueue
+from axonlab.text.tasks import EXPLAINED_TASKS
 from axonlab.text.tasks import TASKS as TEXT_TASKS  # the one registry of text tasks
 
 
@@ -102,6 +103,7 @@ class Served:
     assistant: Any = None  # an axonlab.assistant.Assistant, for intent runs with answers
     _encoder: Any = None
     _encoder_lock: threading.Lock = field(default_factory=threading.Lock)
+    _explainer: Any = None
 
     @property
     def kind(self) -> str:
@@ -117,7 +119,15 @@ class Served:
             "backbone": str(getattr(model, "backbone", None) or getattr(model, "arch", "")),
             "backend": str(getattr(model, "backend", "torch")),
             "assistant": self.assistant is not None,
+            "explainable": self.explainable,
         }
+
+    @property
+    def explainable(self) -> bool:
+        """A classifier trained by axonlab (its run directory at hand for a torch copy)."""
+        return getattr(self.model, "task", None) in EXPLAINED_TASKS and hasattr(
+            self.model, "run_dir"
+        )
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, Any]]:
         return self._batcher().submit(texts)
@@ -139,6 +149,23 @@ class Served:
 
                 self._encoder = SentenceEncoder(run_dir)
             return self._encoder
+
+    def explain(self, texts: list[str], target: str | None = None) -> list[dict[str, Any]]:
+        """Word attributions (:meth:`axonlab.text.TextModel.explain`). Gradients need PyTorch:
+        a model served on ONNX Runtime is loaded again on torch, once, for this. Blocking, one
+        at a time; call it from a worker thread."""
+        if not self.explainable:
+            raise InputError(f"model {self.name!r} is not a classifier that can be explained")
+        run_dir = self.model.run_dir
+        with self._encoder_lock:
+            if self._explainer is None:
+                if getattr(self.model, "backend", "torch") == "torch":
+                    self._explainer = self.model
+                else:
+                    from axonlab import text
+
+                    self._explainer = text.load(run_dir)
+            return self._explainer.explain(texts, target=target)
 
     def generations(self) -> GenerationQueue:
         if self.generation is None:

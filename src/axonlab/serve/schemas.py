@@ -101,6 +101,9 @@ class ModelInfo(BaseModel):
     assistant: bool = Field(
         False, description="Whether POST .../assist answers (intent + answers)."
     )
+    explainable: bool = Field(
+        False, description="Whether POST .../explain answers (classifiers trained by axonlab)."
+    )
 
 
 class ModelList(BaseModel):
@@ -142,6 +145,31 @@ class AssistReply(BaseModel):
 
 class AssistResponse(BaseModel):
     replies: list[AssistReply]
+
+
+class ExplainRequest(PredictRequest):
+    target: str | None = Field(None, description="The label to explain (default: predicted).")
+
+
+class WordAttribution(BaseModel):
+    text: str = Field(description="The word as written: ``input[start:end]``.")
+    start: int
+    end: int
+    attribution: float = Field(description="Its share of the label's logit change (+ for it).")
+
+
+class Explanation(BaseModel):
+    label: str
+    score: float = Field(description="The label's probability.")
+    completeness_error: float = Field(
+        description="|sum of attributions - logit change| / |logit change|."
+    )
+    steps: int = Field(description="Integrated Gradients interpolation steps used.")
+    words: list[WordAttribution]
+
+
+class ExplainResponse(BaseModel):
+    explanations: list[Explanation]
 
 
 class EmbedResponse(BaseModel):

@@ -16,7 +16,7 @@ from axonlab.runs import METRICS_FILE, RunDirectory, read_json
 from axonlab.text.defaults import LORA_LEARNING_RATE
 from axonlab.text.report import EvalReport
 from axonlab.text.task import MODEL_DIR
-from axonlab.text.tasks import TASKS, get_task
+from axonlab.text.tasks import EXPLAINED_TASKS, TASKS, get_task
 from axonlab.text.train import FinetuneConfig, LoraSettings
 
 
@@ -75,6 +75,38 @@ class TextModel:
             max_length=self.max_length,
             batch_size=batch_size,
         )
+
+    def explain(
+        self, texts: str | Sequence[str], target: str | None = None, *, tolerance: float = 0.05
+    ) -> list[dict[str, Any]]:
+        """Which words made the model choose ``target`` (default: its prediction), per text:
+        ``{"label", "score", "completeness_error", "steps", "words": [{"text", "start", "end",
+        "attribution"}]}`` by Integrated Gradients (:mod:`axonlab.text.explain`)."""
+        import torch
+
+        from axonlab.text.explain import explain_texts
+
+        if isinstance(texts, str):
+            texts = [texts]
+        if getattr(self, "backend", "torch") != "torch":
+            raise InputError("explanations need the PyTorch model (gradients); run without ONNX")
+        if self.task not in EXPLAINED_TASKS:
+            raise InputError(f"explanations are for classifiers; this is a {self.task} model")
+        if not hasattr(self.model, "get_input_embeddings"):
+            raise InputError("few-shot and zero-shot models are not explained (no classifier head)")
+        if target is not None and target not in self.labels:
+            raise InputError(f"unknown label {target!r}; expected one of {self.labels}")
+        chosen = None if target is None else [self.labels.index(target)] * len(texts)
+        out = explain_texts(
+            self.model, self.tokenizer, list(texts), max_length=self.max_length,
+            targets=chosen, tolerance=tolerance,
+        )  # fmt: skip
+        for item in out:
+            logits = torch.tensor(item.pop("logits"))
+            scores = logits.sigmoid() if self.task == "multilabel" else logits.softmax(-1)
+            item["label"] = self.labels[item["target"]]
+            item["score"] = float(scores[item.pop("target")])
+        return out
 
     def evaluate(self, path: str | Path, **readers: Any) -> EvalReport:
         """Score a labelled file of this task's format (see the task module)."""

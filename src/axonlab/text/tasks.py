@@ -48,6 +48,10 @@ TASKS: dict[str, TaskEntry] = {
 }
 
 
+# Tasks whose models `text explain` explains: a classifier head over the whole text.
+EXPLAINED_TASKS = ("classify", "intent", "multilabel")
+
+
 def task_names() -> tuple[str, ...]:
     return tuple(TASKS)
 

@@ -95,6 +95,35 @@ async function predict(model, text) {
   if (!response.ok) return showError(await errorMessage(response));
   const prediction = (await response.json()).predictions[0];
   $("result").append(draw(text, prediction));
+  if (model.explainable && !model.assistant) await explain(model, text);
+}
+
+// Which words made the classifier decide: green for the label, red against it, the strongest
+// word of the text fully coloured (Integrated Gradients, POST /v1/models/{name}/explain).
+async function explain(model, text) {
+  const response = await fetch(`/v1/models/${encodeURIComponent(model.name)}/explain`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ inputs: text }),
+  });
+  if (!response.ok) return showError(await errorMessage(response));
+  const explanation = (await response.json()).explanations[0];
+  const strongest = Math.max(1e-12, ...explanation.words.map((w) => Math.abs(w.attribution)));
+  const box = el("p", "explanation");
+  box.title = `why ${explanation.label}: completeness error ${(100 * explanation.completeness_error).toFixed(2)}%`;
+  let at = 0;
+  for (const word of explanation.words) {
+    box.append(document.createTextNode(text.slice(at, word.start)));
+    const span = el("span", word.attribution >= 0 ? "for" : "against", text.slice(word.start, word.end));
+    const alpha = Math.abs(word.attribution) / strongest;
+    span.style.backgroundColor = word.attribution >= 0 ? `rgba(34,139,34,${alpha.toFixed(2)})` : `rgba(200,30,30,${alpha.toFixed(2)})`;
+    span.dataset.attribution = word.attribution.toFixed(6);
+    span.title = `${word.attribution >= 0 ? "+" : ""}${word.attribution.toFixed(4)}`;
+    box.append(span);
+    at = word.end;
+  }
+  box.append(document.createTextNode(text.slice(at)));
+  $("result").append(el("p", "muted", `Why ${explanation.label}:`), box);
 }
 
 function draw(text, prediction) {

@@ -1,0 +1,62 @@
+"""``axonlab text explain``: which words made a classifier decide."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from axonlab.cli.common import console, print_json, quiet_transformers
+
+
+def explain(
+    run_dir: Annotated[Path, typer.Argument(help="A classification run directory.")],
+    texts: Annotated[list[str], typer.Argument(help="Texts to explain.")],
+    target: Annotated[
+        str | None, typer.Option(help="Explain this label (default: the predicted one).")
+    ] = None,
+    html: Annotated[
+        Path | None, typer.Option(help="Also write a page with the words highlighted.")
+    ] = None,
+    json_output: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print one JSON object (label, score, completeness_error, words); for several "
+            'texts, {"explanations": [...]}.',
+        ),
+    ] = False,
+) -> None:
+    """Word attributions by Integrated Gradients, with their completeness error."""
+    from rich.markup import escape
+
+    from axonlab import text
+    from axonlab.runs import check_writable
+    from axonlab.text.explain import explanation_html
+
+    quiet_transformers()
+    if html is not None:
+        check_writable(html)
+    explanations = text.load(run_dir).explain(texts, target=target)
+    if html is not None:
+        html.write_text(explanation_html(texts, explanations), encoding="utf-8")
+    if json_output:
+        print_json(explanations[0] if len(texts) == 1 else {"explanations": explanations})
+        return
+    for source, item in zip(texts, explanations, strict=True):
+        console.print(f"> {escape(source)}", highlight=False)
+        console.print(
+            f"[bold]{escape(item['label'])}[/] {item['score']:.3f}  "
+            f"[dim](completeness error {item['completeness_error']:.2%}, {item['steps']} steps)[/]"
+        )
+        top = sorted(item["words"], key=lambda w: -abs(w["attribution"]))[:8]
+        for word in top:
+            colour = "green" if word["attribution"] >= 0 else "red"
+            console.print(
+                f"  [{colour}]{word['attribution']:+.4f}[/]  {escape(word['text'])}  "
+                f"[dim]{word['start']}-{word['end']}[/]",
+                highlight=False,
+            )
+    if html is not None:
+        console.print(f"[green]wrote[/] {html}")
