@@ -106,67 +106,35 @@ def prediction(data: Path, tmp: Path, run: Path) -> list[dict]:
     for i in range(8):
         _write(shards / f"part{i}.tsv", [header, *rows[i * size : (i + 1) * size]])
     n_rows = 8 * size
+
+    def command(out: Path, workers: int) -> list[str]:
+        return [sys.executable, "-m", "axonlab", "text", "predict", str(run), "--input",
+                str(shards), "--output", str(out), "--engine", "ray", "--workers", str(workers),
+                "--json"]  # fmt: skip
+
     results = []
     for workers in (1, 2):
-        out = tmp / f"preds-{workers}"
-        command = [
-            sys.executable,
-            "-m",
-            "axonlab",
-            "text",
-            "predict",
-            str(run),
-            "--input",
-            str(shards),
-            "--output",
-            str(out),
-            "--engine",
-            "ray",
-            "--workers",
-            str(workers),
-            "--json",
-        ]
-        proc = subprocess.run(command, capture_output=True, text=True)
+        proc = subprocess.run(command(tmp / f"preds-{workers}", workers), capture_output=True,
+                              text=True)  # fmt: skip
         if proc.returncode != 0:
             results.append({"workers": workers, "error": proc.stderr[-2000:]})
             continue
         summary = json.loads(proc.stdout)
-        results.append(
-            {
-                "workers": workers,
-                "texts": summary["rows"],
-                "seconds": summary["seconds"],
-                "texts_per_second": summary["rows_per_second"],
-            }
-        )
+        results.append({"workers": workers, "texts": summary["rows"],
+                        "seconds": summary["seconds"],
+                        "texts_per_second": summary["rows_per_second"]})  # fmt: skip
     # kill -9 the driver once half the shards are done, then run again
     out = tmp / "preds-killed"
-    command = [
-        sys.executable,
-        "-m",
-        "axonlab",
-        "text",
-        "predict",
-        str(run),
-        "--input",
-        str(shards),
-        "--output",
-        str(out),
-        "--engine",
-        "ray",
-        "--workers",
-        "2",
-        "--json",
-    ]
+    killed = command(out, 2)
     proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        killed, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )
     while len(list(out.glob("*.jsonl"))) < 4 and proc.poll() is None:
         time.sleep(0.05)
     finished_at_kill = len(list(out.glob("*.jsonl")))
     os.killpg(proc.pid, signal.SIGKILL)  # the driver and the Ray processes it started
     proc.wait()
-    rerun = subprocess.run(command, capture_output=True, text=True)
+    rerun = subprocess.run(killed, capture_output=True, text=True)
     lines = [json.loads(x) for f in sorted(out.glob("*.jsonl")) for x in f.read_text().splitlines()]
     keys = [
         (f.name, json.loads(x)["row"])

@@ -131,15 +131,20 @@ def read_new(
             yield item, offset, line_number
 
 
+def json_record(line: str) -> dict[str, Any]:
+    """The JSON object on ``line``; ``ValueError`` saying what is wrong otherwise."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"not JSON ({err.msg})") from None
+    if not isinstance(record, dict):
+        raise ValueError("expected a JSON object with time and text")
+    return record
+
+
 def _record(path: Path, line: str, cursor: FileCursor) -> dict[str, Any] | None:
     if path.suffix == ".jsonl":
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"not JSON: {err.msg}") from None
-        if not isinstance(record, dict):
-            raise ValueError("expected a JSON object with time and text")
-        return record
+        return json_record(line)
     cells = next(csv.reader([line], delimiter="\t", quoting=csv.QUOTE_NONE))
     if cursor.header is None:
         if "time" not in cells or "text" not in cells:

@@ -9,7 +9,6 @@ through the pipeline; an ingest request is answered after its batch is committed
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 from pathlib import Path
@@ -20,7 +19,15 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from axonlab.errors import InputError
 from axonlab.monitor.config import MonitorConfig
-from axonlab.monitor.items import ALL, FileCursor, Item, item_from, read_new, source_files
+from axonlab.monitor.items import (
+    ALL,
+    FileCursor,
+    Item,
+    item_from,
+    json_record,
+    read_new,
+    source_files,
+)
 from axonlab.monitor.pipeline import Monitor
 
 log = logging.getLogger("axonlab.monitor")
@@ -105,12 +112,7 @@ def parse_ingest(body: bytes) -> list[Item]:
         if not line.strip():
             continue
         try:
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ValueError(f"not JSON ({err.msg})") from None
-            if not isinstance(record, dict):
-                raise ValueError("expected a JSON object with time and text")
+            record = json_record(line)
             digest = hashlib.sha256(line.strip().encode()).hexdigest()[:24]
             items.append(item_from(record, default_id=f"ingest:{digest}", source="ingest"))
         except ValueError as err:
