@@ -61,8 +61,8 @@ def test_bad_requests_are_refused(zebra_run, tiny_runs):
         zebra_run.explain("a zebra", target="zebras")
     with pytest.raises(InputError, match="not text pairs"):
         zebra_run.explain([("a", "b")])
-    with pytest.raises(InputError, match="for classifiers; this is a ner model"):
-        text.load(tiny_runs["ner"]).explain("Paris")
+    with pytest.raises(InputError, match="no target"):
+        text.load(tiny_runs["ner"]).explain("Paris", target="LOC")
     onnx = use_onnx(text.load(zebra_run.run_dir))
     with pytest.raises(InputError, match="need the PyTorch model"):
         onnx.explain("a zebra")
@@ -93,3 +93,20 @@ def test_cli_json_contract_and_html(axonlab, zebra_run, tmp_path):
     assert "zebra</span>" in page.read_text()
     code, out, err = axonlab("text", "explain", zebra_run.run_dir, "a", "b", "--json")
     assert code == 0 and len(json.loads(out)["explanations"]) == 2
+
+
+def test_each_entity_is_explained_by_the_words_of_its_sentence(tiny_runs):
+    from axonlab import text
+
+    tagger = text.load(tiny_runs["ner"])
+    source = "Angela Merkel visited Paris with Joe Biden."
+    [item] = tagger.explain(source)
+    [predicted] = tagger.predict(source)
+    assert [(e["start"], e["end"], e["type"]) for e in item["entities"]] == [
+        (e["start"], e["end"], e["type"]) for e in predicted["entities"]
+    ]
+    assert item["entities"]  # a random tagger tags something
+    for entity in item["entities"]:
+        assert entity["completeness_error"] <= 0.05
+        assert [w["text"] for w in entity["words"]] == source.replace(".", " .").split()
+        assert all(source[w["start"] : w["end"]] == w["text"] for w in entity["words"])

@@ -11,7 +11,7 @@ from axonlab.cli.common import console, print_json, quiet_transformers
 
 
 def explain(
-    run_dir: Annotated[Path, typer.Argument(help="A classification run directory.")],
+    run_dir: Annotated[Path, typer.Argument(help="A classification or NER run directory.")],
     texts: Annotated[list[str], typer.Argument(help="Texts to explain.")],
     target: Annotated[
         str | None, typer.Option(help="Explain this label (default: the predicted one).")
@@ -28,7 +28,8 @@ def explain(
         ),
     ] = False,
 ) -> None:
-    """Word attributions by Integrated Gradients, with their completeness error."""
+    """Word attributions by Integrated Gradients, with their completeness error (for NER, per
+    predicted entity)."""
     from rich.markup import escape
 
     from axonlab import text
@@ -39,12 +40,20 @@ def explain(
     if html is not None:
         check_writable(html)
     explanations = text.load(run_dir).explain(texts, target=target)
-    if html is not None:
-        html.write_text(explanation_html(texts, explanations), encoding="utf-8")
     if json_output:
         print_json(explanations[0] if len(texts) == 1 else {"explanations": explanations})
-        return
+    # an NER text is explained entity by entity: one section each
+    sources, items = [], []
     for source, item in zip(texts, explanations, strict=True):
+        for entity in item.get("entities", [item]):
+            label = f"{entity['type']}: {entity['text']}" if "entities" in item else item["label"]
+            sources.append(source)
+            items.append({**entity, "label": label})
+    if html is not None:
+        html.write_text(explanation_html(sources, items), encoding="utf-8")
+    if json_output:
+        return
+    for source, item in zip(sources, items, strict=True):
         console.print(f"> {escape(source)}", highlight=False)
         console.print(
             f"[bold]{escape(item['label'])}[/] {item['score']:.3f}  "

@@ -46,7 +46,8 @@ class Window:
     position (into ``input_ids``) of the first sub-token of each word this window predicts;
     ``shared`` the same for words that share a sub-token led by another word (no-space scripts).
     ``token_types`` gives each position its word's casing class (:mod:`~axonlab.text.casing`;
-    0 at special tokens) when the aligner was made with ``casing=True``, else None.
+    0 at special tokens) when the aligner was made with ``casing=True``, else None; ``word_ids``
+    each position's word.
     """
 
     sentence: int
@@ -54,6 +55,7 @@ class Window:
     owned: list[tuple[int, int]]
     token_types: list[int] | None = None
     shared: tuple[tuple[int, int], ...] = ()
+    word_ids: tuple[int | None, ...] = ()  # each position's word (None at special tokens)
 
     def features(self) -> dict[str, list[int]]:
         """The model inputs of this window (before padding)."""
@@ -175,7 +177,11 @@ class WordAligner:
                         if owner[lead][1] == k
                     )
                 )
-                out.append(Window(index, body, sorted(owned), types, sharing))
+                positions = (
+                    (None,) * len(self.prefix) + tuple(word_ids[start:end])
+                    + (None,) * len(self.suffix)
+                )  # fmt: skip
+                out.append(Window(index, body, sorted(owned), types, sharing, positions))
         return out
 
     def training_features(

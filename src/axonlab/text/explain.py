@@ -51,6 +51,71 @@ def _windows(tokenizer: Any, texts: Sequence[str], max_length: int) -> dict[str,
     )
 
 
+def integrate(
+    model: torch.nn.Module,
+    inputs: dict[str, torch.Tensor],
+    baseline_ids: torch.Tensor,
+    select: torch.Tensor,
+    groups: np.ndarray,
+    n_groups: int,
+    *,
+    tolerance: float = TOLERANCE,
+    max_steps: int = MAX_STEPS,
+) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+    """Integrated Gradients of ``sum(logits * select)`` per input row, rows summed per group.
+
+    ``inputs``: padded model inputs ``(rows, seq)``; ``select``: weights on the logits, shaped
+    like them without the batch (a weighted one-hot: which label, at which positions, counted
+    how much); ``groups``: the group (text, entity) of each row. Returns the attributions per
+    position ``(rows, seq)`` and, per group, the completeness error and the steps used (doubled
+    from ``START_STEPS`` for the groups still over ``tolerance``).
+    """
+    from captum.attr import LayerIntegratedGradients
+
+    names = [k for k in inputs if k != "input_ids"]
+
+    def forward(input_ids: torch.Tensor, *rest: torch.Tensor) -> torch.Tensor:
+        *others, weights = rest
+        logits = model(input_ids=input_ids, **dict(zip(names, others, strict=True))).logits
+        return (logits * weights).flatten(1).sum(1)
+
+    ig = LayerIntegratedGradients(forward, model.get_input_embeddings())
+    attributions = torch.zeros(inputs["input_ids"].shape)
+    errors, steps_used = np.full(n_groups, np.inf), np.zeros(n_groups, dtype=int)
+    steps, todo = START_STEPS, np.arange(n_groups)
+    per_pass = max(1, BATCH_TOKENS // inputs["input_ids"].shape[1])
+    while len(todo):
+        rows = np.flatnonzero(np.isin(groups, todo))
+        attr, delta = ig.attribute(
+            inputs["input_ids"][rows],
+            baselines=baseline_ids[rows],
+            additional_forward_args=(*(inputs[k][rows] for k in names), select[rows]),
+            n_steps=steps,
+            internal_batch_size=per_pass,
+            return_convergence_delta=True,
+        )
+        attributions[rows] = attr.sum(dim=-1).detach().float()
+        total, gap = np.zeros(n_groups), np.zeros(n_groups)
+        np.add.at(total, groups[rows], attr.sum(dim=(1, 2)).detach().numpy())
+        np.add.at(gap, groups[rows], delta.detach().numpy())
+        change = total - gap  # F(x) - F(baseline) per group
+        for g in todo:
+            errors[g] = abs(gap[g]) / max(abs(change[g]), 1e-9)
+            steps_used[g] = steps
+        todo = np.asarray([g for g in todo if errors[g] > tolerance], dtype=int)
+        steps *= 2
+        if steps > max_steps:
+            break
+    return attributions, errors, steps_used
+
+
+def _baseline(input_ids: torch.Tensor, keep: torch.Tensor, pad_id: int) -> torch.Tensor:
+    """The input with every token but ``keep`` (special tokens, padding) set to padding."""
+    baseline = input_ids.clone()
+    baseline[~keep] = pad_id
+    return baseline
+
+
 def explain_texts(
     model: torch.nn.Module,
     tokenizer: Any,
@@ -59,13 +124,10 @@ def explain_texts(
     max_length: int,
     targets: Sequence[int | None] | None = None,
     tolerance: float = TOLERANCE,
-    max_steps: int = MAX_STEPS,
 ) -> list[dict[str, Any]]:
     """Word attributions for each text's ``targets`` label id (default: the predicted one):
     ``{"target", "logits" (every label's), "steps", "completeness_error", "words": [{"text",
     "start", "end", "attribution"}]}`` per text, words in text order."""
-    from captum.attr import LayerIntegratedGradients
-
     model.eval()
     enc = _windows(tokenizer, texts, max_length)
     owners = enc["overflow_to_sample_mapping"].numpy()
@@ -79,61 +141,29 @@ def explain_texts(
         int(text_logits[i].argmax()) if targets is None or targets[i] is None else targets[i]
         for i in range(len(texts))
     ]
-    baseline = inputs["input_ids"].clone()
+    select = torch.zeros(logits.shape)
+    for row, owner in enumerate(owners):  # the text's logit is its windows' mean
+        select[row, chosen[owner]] = 1.0 / n_windows[owner]
     keep = enc["special_tokens_mask"].bool() | ~inputs["attention_mask"].bool()
-    baseline[~keep] = tokenizer.pad_token_id
-    extra = tuple(inputs[k] for k in ("attention_mask", "token_type_ids") if k in inputs)
-    names = [k for k in ("attention_mask", "token_type_ids") if k in inputs]
-
-    def forward(input_ids: torch.Tensor, *rest: torch.Tensor) -> torch.Tensor:
-        return model(input_ids=input_ids, **dict(zip(names, rest, strict=True))).logits
-
-    ig = LayerIntegratedGradients(forward, model.get_input_embeddings())
-    attributions = torch.zeros(inputs["input_ids"].shape)
-    errors, steps_used = np.full(len(texts), np.inf), np.zeros(len(texts), dtype=int)
-    steps, todo = START_STEPS, np.arange(len(texts))
-    per_pass = max(1, BATCH_TOKENS // inputs["input_ids"].shape[1])
-    while len(todo):
-        rows = np.flatnonzero(np.isin(owners, todo))
-        window_targets = [chosen[o] for o in owners[rows]]
-        attr, delta = ig.attribute(
-            inputs["input_ids"][rows],
-            baselines=baseline[rows],
-            target=window_targets,
-            additional_forward_args=tuple(x[rows] for x in extra),
-            n_steps=steps,
-            internal_batch_size=per_pass,
-            return_convergence_delta=True,
-        )
-        attributions[rows] = attr.sum(dim=-1).detach().float()
-        share = 1.0 / n_windows[owners[rows]]
-        total = np.zeros(len(texts))
-        np.add.at(total, owners[rows], (attr.sum(dim=(1, 2)).detach().numpy()) * share)
-        gap = np.zeros(len(texts))
-        np.add.at(gap, owners[rows], delta.detach().numpy() * share)
-        change = total - gap  # F(x) - F(baseline) of each text's mean logit
-        for i in todo:
-            errors[i] = abs(gap[i]) / max(abs(change[i]), 1e-9)
-            steps_used[i] = steps
-        todo = np.asarray([i for i in todo if errors[i] > tolerance])
-        steps *= 2
-        if steps > max_steps:
-            break
+    baseline = _baseline(inputs["input_ids"], keep, tokenizer.pad_token_id)
+    attributions, errors, steps = integrate(
+        model, inputs, baseline, select, owners, len(texts), tolerance=tolerance
+    )
     return [
         {
             "target": chosen[i],
             "logits": text_logits[i].tolist(),
-            "steps": int(steps_used[i]),
+            "steps": int(steps[i]),
             "completeness_error": float(errors[i]),
-            "words": _words(enc, attributions, owners, n_windows, i, texts[i]),
+            "words": _words(enc, attributions, owners, i, texts[i]),
         }
         for i in range(len(texts))
     ]
 
 
-def _words(enc, attributions: torch.Tensor, owners, n_windows, text: int, source: str) -> list:
-    """The text's sub-token attributions summed per word (over every window holding it, each
-    window's share 1/n), with the word's character offsets."""
+def _words(enc, attributions: torch.Tensor, owners, text: int, source: str) -> list:
+    """The text's sub-token attributions summed per word (over every window holding it; the
+    windows' shares are in the attributions already), with the word's character offsets."""
     words: dict[int, list] = {}
     for w in np.flatnonzero(owners == text):
         for t, word in enumerate(enc.word_ids(int(w))):
@@ -142,7 +172,7 @@ def _words(enc, attributions: torch.Tensor, owners, n_windows, text: int, source
             start, end = (int(x) for x in enc["offset_mapping"][w, t])
             entry = words.setdefault(word, [start, end, 0.0])
             entry[0], entry[1] = min(entry[0], start), max(entry[1], end)
-            entry[2] += float(attributions[w, t]) / float(n_windows[text])
+            entry[2] += float(attributions[w, t])
     return [
         {"text": source[s:e], "start": s, "end": e, "attribution": a}
         for s, e, a in sorted(words.values())

@@ -81,7 +81,8 @@ class TextModel:
     ) -> list[dict[str, Any]]:
         """Which words made the model choose ``target`` (default: its prediction), per text:
         ``{"label", "score", "completeness_error", "steps", "words": [{"text", "start", "end",
-        "attribution"}]}`` by Integrated Gradients (:mod:`axonlab.text.explain`)."""
+        "attribution"}]}`` by Integrated Gradients (:mod:`axonlab.text.explain`). For an NER
+        model, per text ``{"entities": [...]}``, each entity with its own ``words``."""
         import torch
 
         from axonlab.text.explain import explain_texts
@@ -90,8 +91,17 @@ class TextModel:
             texts = [texts]
         if getattr(self, "backend", "torch") != "torch":
             raise InputError("explanations need the PyTorch model (gradients); run without ONNX")
+        if self.task == "ner":
+            from axonlab.text.explain_entities import explain_entities
+
+            if target is not None:
+                raise InputError("an NER explanation covers each predicted entity; no target")
+            return explain_entities(
+                self.model, self.tokenizer, list(texts), max_length=self.max_length,
+                tolerance=tolerance,
+            )  # fmt: skip
         if self.task not in EXPLAINED_TASKS:
-            raise InputError(f"explanations are for classifiers; this is a {self.task} model")
+            raise InputError(f"explanations are for classifiers and NER; not {self.task} models")
         if not hasattr(self.model, "get_input_embeddings"):
             raise InputError("few-shot and zero-shot models are not explained (no classifier head)")
         if target is not None and target not in self.labels:

@@ -48,7 +48,8 @@ TASKS: dict[str, TaskEntry] = {
 }
 
 
-# Tasks whose models `text explain` explains: a classifier head over the whole text.
+# Tasks whose models `text explain` explains: a classifier head over the whole text (NER is
+# explained entity by entity, axonlab.text.explain_entities).
 EXPLAINED_TASKS = ("classify", "intent", "multilabel")
 
 
