@@ -222,7 +222,8 @@ class Classification(TextTask):
         examples: dict[str, list[str]] = {label: [] for label in labels}
         for text, label in zip(train.texts, train.labels, strict=True):
             examples[label].append(text)
-        model = zero_shot.build(encoder, tokenizer, list(labels), examples)
+        make = zero_shot.fit_head if config.few_shot else zero_shot.build
+        model = make(encoder, tokenizer, list(labels), examples)
         return model, time.perf_counter() - start
 
     def load_model(self, folder: Path) -> Any:
