@@ -242,7 +242,7 @@ def measure(args: argparse.Namespace, files: dict[str, Path], tmp: Path, log) ->
         result = train("full", files["train"], files["dev"], {"test": files["test"]}, **options)
         record("full", "axonlab intent", result)
     if "few-shot" in args.parts:
-        for seed in SEEDS:
+        for seed in args.seeds:
             few = files[f"few-{seed}"]
             result = train(
                 f"few-{seed}",
@@ -255,6 +255,8 @@ def measure(args: argparse.Namespace, files: dict[str, Path], tmp: Path, log) ->
                 epochs=args.few_shot_epochs,
             )
             record("few-shot", f"axonlab --few-shot seed {seed}", result)
+            if args.skip_setfit:
+                continue
             spec = {"train": str(few), "test": str(files["test"]), "seed": seed}
             spec["backbone"] = default_backbone()
             record("few-shot", f"setfit seed {seed}", run(spec, args.anchors_python, "setfit"))
@@ -328,6 +330,8 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=2e-4, help="intents on all data")
     parser.add_argument("--few-shot-epochs", type=float, default=10.0)
     parser.add_argument("--shots", type=int, default=10)
+    parser.add_argument("--seeds", type=int, nargs="*", default=list(SEEDS), choices=SEEDS)
+    parser.add_argument("--skip-setfit", action="store_true", help="few-shot: axonlab only")
     parser.add_argument("--embed-texts", type=int, default=5000)
     parser.add_argument("--index-size", type=int, default=100_000)
     parser.add_argument("--log", type=Path, default=Path("bench-assist.jsonl"))

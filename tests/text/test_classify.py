@@ -293,10 +293,12 @@ def test_few_shot_tunes_the_encoder_on_pairs_first(
         **{**FAST, "epochs": 1},
     )
     assert calls and calls[0] % contrastive.PAIRS_PER_TEXT == 0
-    # then each class is the mean embedding of its examples: a nearest-prototype classifier
+    # then a logistic regression on the examples' embeddings (SetFit's head), saved and read back
     from axonlab.text.zero_shot import PrototypeClassifier
 
     assert isinstance(model.model, PrototypeClassifier)
+    assert tuple(model.model.weights.shape) == (2, model.model.config.hidden_size)
+    assert model.model.bias.abs().sum() > 0 and model.model.weights[0].abs().sum() == 0
     summary = model.run_metrics()["training"]
     assert summary["trainable_parameters"] == summary["total_parameters"] > 0
     assert model.predict(["free prize"])[0]["label"] in {"ham", "spam"}
