@@ -336,6 +336,7 @@ def main() -> None:
     parser.add_argument("--index-size", type=int, default=100_000)
     parser.add_argument("--log", type=Path, default=Path("bench-assist.jsonl"))
     parser.add_argument("--replay", action="store_true", help="tables from --log, no runs")
+    parser.add_argument("--note", default="", help="a paragraph under the tables")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -347,20 +348,57 @@ def main() -> None:
     from report import write_section
 
     records = [json.loads(line) for line in args.log.read_text().splitlines() if line.strip()]
-    write_section("assist", tables(records))
+    write_section("assist", tables(records) + ("\n" + args.note + "\n" if args.note else ""))
 
 
 def tables(records: list[dict]) -> str:
-    """One table per part, a row per run, its figures as JSON-ish cells."""
+    """Tables of the key figures per part (intents, few-shot, out-of-scope); the other parts'
+    figures as JSON."""
     lines = ["## Customer-service assistant (`bench_assist.py`)", ""]
+
+    def f(x) -> str:
+        return "-" if x is None else f"{x:.3f}"
+
     for part in ("full", "few-shot", "zero-shot", "oos", "embeddings", "index"):
         rows = [r for r in records if r["part"] == part]
         if not rows:
             continue
-        lines += [f"### {part}", "", "| run | figures |", "|---|---|"]
-        for r in rows:
-            figures = {k: v for k, v in r.items() if k not in ("part", "name")}
-            lines.append(f"| {r['name']} | `{json.dumps(figures, default=str)[:600]}` |")
+        lines += [f"### {part}", ""]
+        if part in ("full", "few-shot", "zero-shot"):
+            lines += [
+                "| run | test intent accuracy (argmax) | test accuracy (out-of-scope "
+                "threshold applied) | train s | peak GiB |",
+                "|---|---|---|---|---|",
+            ]
+            for r in rows:
+                if "error" in r:
+                    lines.append(f"| {r['name']} | error: {r['error']} | | | |")
+                    continue
+                t = r.get("scores", {}).get("test", r)
+                lines.append(
+                    f"| {r['name']} | {f(t.get('intent_accuracy'))} | "
+                    f"{f(t.get('accuracy'))} | {r.get('train_seconds', 0):.0f} | "
+                    f"{r.get('peak_rss_gib', 0):.2f} |"
+                )
+        elif part == "oos":
+            lines += [
+                "| run | test set | in-scope accuracy | oos recall | oos precision | "
+                "AUROC mahalanobis | AUROC knn | AUROC msp |",
+                "|---|---|---|---|---|---|---|---|",
+            ]
+            for r in rows:
+                for name, t in r.get("scores", {}).items():
+                    a = t["auroc_by_method"]
+                    lines.append(
+                        f"| {r['name']} | {name} | {f(t.get('in_scope_accuracy'))} | "
+                        f"{f(t.get('oos_recall'))} | {f(t.get('oos_precision'))} | "
+                        f"{f(a['mahalanobis'])} | {f(a['knn'])} | {f(a['msp'])} |"
+                    )
+        else:
+            lines += ["| run | figures |", "|---|---|"]
+            for r in rows:
+                figures = {k: v for k, v in r.items() if k not in ("part", "name")}
+                lines.append(f"| {r['name']} | `{json.dumps(figures, default=str)[:600]}` |")
         lines.append("")
     return "\n".join(lines)
 
