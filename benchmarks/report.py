@@ -28,9 +28,11 @@ def machine_line() -> str:
 def write_section(name: str, body: str) -> None:
     """Replace section ``name`` of docs/benchmarks.md with ``body`` (markdown), stamped with
     the command line that produced it, the date and the machine."""
-    command = "python " + " ".join(
-        [os.path.relpath(sys.argv[0], PAGE.parent.parent), *sys.argv[1:]]
-    )
+    args = list(sys.argv[1:])
+    if "--note" in args:  # the note is printed under the table, not in the command
+        at = args.index("--note")
+        args[at : at + 2] = ["--note", "..."]
+    command = "python " + " ".join([os.path.relpath(sys.argv[0], PAGE.parent.parent), *args])
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     stamped = (
         f"{start}\n{body.rstrip()}\n\n"
