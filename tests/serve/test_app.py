@@ -29,6 +29,7 @@ def test_health_and_model_list(client):
         "backbone": "fake-bert",
         "backend": "torch",
         "assistant": False,
+        "explainable": False,  # a stand-in: no run directory for a torch copy
     }
     assert models["places"]["task"] == "ner"
     assert models["poet"]["kind"] == "generate" and models["poet"]["labels"] == []

@@ -88,6 +88,7 @@ def test_language_model_run_served_end_to_end(tiny_lm):
             "backbone": "gpt",
             "backend": "torch",
             "assistant": False,
+            "explainable": False,
         }
         body = {"inputs": "to be", "parameters": {"max_new_tokens": 12, "seed": 3}}
         text = client.post("/v1/models/poet/generate", json=body).json()["generated_text"]
