@@ -81,6 +81,8 @@ def _attention_words(model, source: str, words: list[dict]) -> np.ndarray:
         max_length=model.max_length,
     )
     offsets = enc.pop("offset_mapping")[0]
+    if getattr(model.model.config, "_attn_implementation", "eager") != "eager":
+        model.model.set_attn_implementation("eager")  # SDPA returns no attention weights
     with torch.no_grad():
         out = model.model(**enc, output_attentions=True)
     cls = out.attentions[-1][0].mean(0)[0]  # (seq,)
