@@ -142,8 +142,9 @@ def evaluate(
     probs = label_probabilities(
         model, tokenizer, data.texts, max_length=max_length, batch_size=batch_size
     )
-    metrics = multilabel_metrics(gold, (probs >= _thresholds(model)).astype(np.float32), labels)
-    metrics["thresholds"] = dict(zip(labels, _thresholds(model).tolist(), strict=True))
+    thresholds = _thresholds(model)
+    metrics = multilabel_metrics(gold, (probs >= thresholds).astype(np.float32), labels)
+    metrics["thresholds"] = dict(zip(labels, thresholds.tolist(), strict=True))
     return EvalReport(metrics=metrics, report=_table(metrics), write_plots=lambda *a: None)
 
 
