@@ -26,9 +26,13 @@ def run(
         float | None,
         typer.Option(help="Simulate this many ms instead of the spec's duration (> 0)."),
     ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Use this random seed instead of the spec's.", min=0)
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
 ) -> None:
-    """Simulate SPEC and report spike counts and rates per population."""
+    """Simulate SPEC and report spike counts and rates per population (and, for synapses that
+    learn, their final weights)."""
     from axonlab.cli.common import console, print_json, warnings_as_lines
     from axonlab.errors import InputError
     from axonlab.neuro.outputs import check_data_path, check_figure_path
@@ -50,6 +54,8 @@ def run(
             except InputError as err:
                 raise InputError(f"{flag} {err}") from None
     parsed = load_spec(spec)
+    if seed is not None:
+        parsed = parsed.model_copy(update={"seed": seed})
     with warnings_as_lines(prefix=f"{spec}: "):  # before the run, not after it
         net = network_from_spec(parsed)
     result = net.run(parsed.duration if duration is None else duration)
@@ -67,6 +73,12 @@ def run(
         console.print(
             f"  {name:>12}: {pop['n']:>6} neurons, {pop['n_spikes']:>8} spikes, "
             f"{pop['rate_hz']:.2f} Hz"
+        )
+    for name, proj in summary.get("projections", {}).items():
+        console.print(
+            f"  {name:>12}: mean weight {proj['mean_weight']:.4g} of w_max {proj['w_max']:g}; "
+            f"{proj['fraction_above_90pct']:.1%} above 90%, "
+            f"{proj['fraction_below_10pct']:.1%} below 10%"
         )
     for s in sweeps:
         console.print(f"  f-I curve of {s.population} ({s.start:g}-{s.stop:g} ms):")

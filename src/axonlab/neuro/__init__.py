@@ -15,8 +15,17 @@ from axonlab.errors import RunTooLargeError
 from axonlab.neuro.connect import Normal, Uniform
 from axonlab.neuro.energy import Energy
 from axonlab.neuro.memory import estimate_memory
-from axonlab.neuro.models import LIF, AdEx, HodgkinHuxley, Izhikevich, NeuronModel, TraubMiles
-from axonlab.neuro.network import Network, Population, Projection
+from axonlab.neuro.models import (
+    LIF,
+    AdEx,
+    HodgkinHuxley,
+    Izhikevich,
+    NeuronModel,
+    PoissonSource,
+    TraubMiles,
+)
+from axonlab.neuro.network import Network, Population, Projection, Volume
+from axonlab.neuro.plasticity import STDP, TsodyksMarkram
 from axonlab.neuro.result import Result, Spikes, Trace
 from axonlab.neuro.spec import load_spec, network_from_spec
 from axonlab.neuro.synapses import (
@@ -39,14 +48,18 @@ __all__ = [
     "Network",
     "NeuronModel",
     "Normal",
+    "PoissonSource",
     "Population",
     "Projection",
     "Result",
     "RunTooLargeError",
+    "STDP",
     "Spikes",
     "Trace",
     "TraubMiles",
+    "TsodyksMarkram",
     "Uniform",
+    "Volume",
     "estimate_memory",
     "load_spec",
     "network_from_spec",

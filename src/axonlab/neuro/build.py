@@ -20,8 +20,10 @@ from axonlab.errors import InputError
 from axonlab.neuro import layout as lay
 from axonlab.neuro.connect import connect, resolve
 from axonlab.neuro.layout import CURRENT_ROWS, Layout, Loop, RecordColumn
+from axonlab.neuro.learning_arrays import plastic_synapses, volumes
 from axonlab.neuro.models import N_PARAM
 from axonlab.neuro.network import DEFAULT_TRACE_LIMIT, Monitor
+from axonlab.neuro.plasticity import TsodyksMarkram
 from axonlab.neuro.synapses import (
     ChemicalSynapse,
     ExpConductanceSynapse,
@@ -71,6 +73,9 @@ class _Parts:
     channels: list[tuple[bool, float, float]] = field(default_factory=list)
     channel_of: dict[str, int] = field(default_factory=dict)
     chem_index: dict[str, slice] = field(default_factory=dict)
+    exp_index: dict[str, slice] = field(default_factory=dict)  # in connection order
+    exp_position: np.ndarray | None = None  # connection order -> position in ExpSynapses
+    plastic_index: dict[str, slice] = field(default_factory=dict)
     columns: list[RecordColumn] = field(default_factory=list)
     groups: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
@@ -95,6 +100,8 @@ def build(net: Network, n_steps: int) -> Arrays:
     _synapses(net, a, conn_rng)
     _inputs(net, a, n_steps)
     _initial_channels(net, a, init_rng)
+    a.groups["plastic"] = plastic_synapses(net, a)
+    a.groups["volumes"] = volumes(net, a)
     _recording(net, a, n_steps)
     a.neurons["uniform"] = _uniform_segments(a)
     g = a.groups
@@ -103,13 +110,16 @@ def build(net: Network, n_steps: int) -> Arrays:
         lay.Channels(**g["channels"]),
         lay.ExpSynapses(**g["exp"]),
         lay.ChemicalSynapses(**g["chem"]),
+        lay.PlasticSynapses(**g["plastic"]),
+        lay.Volumes(**g["volumes"]),
         lay.GapJunctions(**g["gaps"]),
         lay.Stimuli(**g["stimuli"]),
         lay.PoissonInputs(**g["poisson"]),
         lay.Accumulators(**g["acc"]),
         lay.Recording(**g["rec"]),
     )
-    layout = Layout(net.dt, seed, a.offsets, a.sizes, a.c_m, a.columns)
+    layout = Layout(net.dt, seed, a.offsets, a.sizes, a.c_m, a.columns, a.plastic_index,
+                    a.chem_index)  # fmt: skip
     return Arrays(layout, loop, int(run_seq.integers(2**31)))
 
 
@@ -231,10 +241,12 @@ def _synapses(net: Network, a: _Parts, rng: np.random.Generator) -> None:
         elif isinstance(syn, ChemicalSynapse):
             start = sum(part[0].size for part in chem_parts)
             a.chem_index[proj.name] = slice(start, start + m)
-            chem_parts.append((pre, post, d, _chem_params(syn, w, net.dt)))
+            chem_parts.append((pre, post, d, _chem_params(syn, w, net.dt, proj.short_term)))
         else:
             ch = _channel(a, syn)
             a.channel_of[proj.name] = ch
+            start = sum(part[0].size for part in exp_parts)
+            a.exp_index[proj.name] = slice(start, start + m)
             exp_parts.append((pre, post, np.full(m, ch, I64), w, d))
     _pack_exp(net, a, exp_parts)
     _pack_chem(a, chem_parts)
@@ -247,7 +259,9 @@ def _synapses(net: Network, a: _Parts, rng: np.random.Generator) -> None:
     )
 
 
-def _chem_params(syn: ChemicalSynapse, g_max: np.ndarray, dt: float) -> np.ndarray:
+def _chem_params(
+    syn: ChemicalSynapse, g_max: np.ndarray, dt: float, short_term: TsodyksMarkram | None
+) -> np.ndarray:
     c = syn.constants()
     par = np.empty((lay.N_CHEM_PARAM, g_max.size))
     par[lay.CHEM_G_MAX] = g_max
@@ -261,6 +275,9 @@ def _chem_params(syn: ChemicalSynapse, g_max: np.ndarray, dt: float) -> np.ndarr
         par[row] = c[key]
     par[lay.CHEM_CLEAR_DECAY] = math.exp(-c["k_clear"] * dt)
     par[lay.CHEM_CLEAR_HALF_DECAY] = math.exp(-c["k_clear"] * dt / 2)
+    stp = short_term or TsodyksMarkram  # the class's defaults fill the rows U 0 leaves unused
+    par[lay.CHEM_U] = short_term.U if short_term is not None else 0.0
+    par[lay.CHEM_TAU_REC], par[lay.CHEM_TAU_FACIL] = stp.tau_rec, stp.tau_facil
     return par
 
 
@@ -284,6 +301,10 @@ def _pack_exp(net: Network, a: _Parts, parts: list) -> None:
         np.concatenate([p[j] for p in parts]) if parts else np.zeros(0, I64) for j in range(5)
     )
     order = np.argsort(pre, kind="stable")
+    position = np.empty_like(order)
+    position[order] = np.arange(order.size)
+    # a re-pack (_grow_channels) sorts what is already sorted: positions compose
+    a.exp_position = position if a.exp_position is None else position[a.exp_position]
     # a synapse is 17 bytes: target (uint32), channel (uint8), weight (float64), delay in steps
     # (uint32); unsigned, like the population bounds (see _neurons), and no wider than int64 so
     # that numba's arithmetic on them stays integer
@@ -325,9 +346,15 @@ def _pack_chem(a: _Parts, parts: list) -> None:
         post=post,
         d=d,
         par=par,
-        tr=np.zeros((2, pre.size)),
+        tr=_chemical_state(pre.size),
         spike_hist=np.zeros((n_hist, a.n), np.bool_),
     )
+
+
+def _chemical_state(m: int) -> np.ndarray:
+    tr = np.zeros((lay.N_CHEM_STATE, m))
+    tr[lay.CHEM_LAST] = -1.0  # no spike has arrived yet
+    return tr
 
 
 def _inputs(net: Network, a: _Parts, n_steps: int) -> None:
@@ -415,24 +442,40 @@ def _default_monitors(net: Network) -> list[Monitor]:
         if p.name not in watched and p.n <= DEFAULT_TRACE_LIMIT
     ]
     out += [
-        Monitor(j.name, ("T", "r"))
+        Monitor(
+            j.name,
+            (("T", "r") if isinstance(j.synapse, ChemicalSynapse) else ())
+            + (("w",) if j.plasticity is not None else ()),
+        )
         for j in net.projections.values()
         if j.name not in watched
-        and isinstance(j.synapse, ChemicalSynapse)
+        and (isinstance(j.synapse, ChemicalSynapse) or j.plasticity is not None)
         and j.pre.n * j.post.n <= DEFAULT_TRACE_LIMIT
     ]
+    out += [Monitor(v, ("concentration",)) for v in net.volumes if v not in watched]
     return out
 
 
 def _source(net: Network, a: _Parts, target: str, var: str) -> tuple[int, int, int, int]:
     """(REC_* source, row, global offset, element count) of ``var`` of ``target``."""
-    if target in a.chem_index:
-        if var not in ("T", "r"):
-            raise InputError(f"monitor {target!r}: a chemical projection records 'T' or 'r'")
+    if target in net.volumes:
+        if var != "concentration":
+            raise InputError(f"monitor {target!r}: a volume records 'concentration'")
+        return lay.REC_VOLUME, 0, list(net.volumes).index(target), 1
+    learned = ("w", "eligibility") if target in a.plastic_index else ()
+    if var in learned:
+        sl = a.plastic_index[target]
+        return lay.REC_WEIGHT, learned.index(var), sl.start, sl.stop - sl.start
+    if target in a.chem_index and var in ("T", "r"):
         sl = a.chem_index[target]
         return lay.REC_CHEMICAL, ("T", "r").index(var), sl.start, sl.stop - sl.start
     if target in net.projections:
-        raise InputError(f"monitor {target!r}: only chemical projections have state to record")
+        have = [*(("T", "r") if target in a.chem_index else ()), *learned]
+        if not have:
+            raise InputError(
+                f"monitor {target!r}: only chemical and plastic projections have state to record"
+            )
+        raise InputError(f"monitor {target!r}: unknown variable {var!r}; expected one of {have}")
     pop = net.populations[target]
     size = (a.offsets[pop.name], pop.n)
     if var in pop.model.state_names:
@@ -464,14 +507,24 @@ def _recording(net: Network, a: _Parts, n_steps: int) -> None:
     rows = n_steps // min(every, default=1) + 1
     buf = np.full((rows, len(src)), np.nan)
     state, ch_val = a.neurons["state"], a.groups["channels"]["val"]
+    plastic, vols = a.groups["plastic"], a.groups["volumes"]
     for col, (code, r, i) in enumerate(zip(src, row, idx, strict=True)):
-        buf[0, col] = (
-            state[r, i]
-            if code == lay.REC_STATE
-            else ch_val[r, i]
-            if code == lay.REC_CHANNEL
-            else 0.0
-        )
+        if code == lay.REC_STATE:
+            buf[0, col] = state[r, i]
+        elif code == lay.REC_CHANNEL:
+            buf[0, col] = ch_val[r, i]
+        elif code == lay.REC_WEIGHT and r == 0:
+            where = plastic["where"][i]
+            on_chem = plastic["on_chem"][i]
+            buf[0, col] = (
+                a.groups["chem"]["par"][lay.CHEM_G_MAX, where]
+                if on_chem
+                else a.groups["exp"]["w"][where]
+            )
+        elif code == lay.REC_VOLUME:
+            buf[0, col] = vols["conc"][i]
+        else:
+            buf[0, col] = 0.0
     a.groups["rec"] = dict(
         src=np.array(src, I64),
         row=np.array(row, I64),

@@ -22,7 +22,14 @@ from numba.core import caching
 
 PACKAGE = Path(__file__).resolve().parent
 # the modules whose code or constants end up in compiled functions (layout: row numbers)
-COMPILED_SOURCES = ("compiled.py", "drive.py", "engine.py", "layout.py", "models/*.py")
+COMPILED_SOURCES = (
+    "compiled.py",
+    "drive.py",
+    "engine.py",
+    "layout.py",
+    "learning.py",
+    "models/*.py",
+)
 
 
 def source_stamp() -> bytes:

@@ -11,7 +11,9 @@ Per step s (time t = s*dt -> t + dt):
    channel's value at t + dt (effect from the next step, as in Brian2), with delay d to ring slot
    (s + d); chemical synapses see the spike d steps later and release transmitter;
 4. Poisson inputs arrive (like spikes without delay); the cleft concentration T and bound
-   fraction r are advanced.
+   fraction r are advanced (a spike's release scaled by its Tsodyks–Markram efficacy);
+5. plastic synapses learn from the step's spikes, volumes of transmitter (dopamine) are
+   released and cleared (:mod:`axonlab.neuro.learning`).
 
 A spike at the end of step s (time (s+1)*dt) with delay d ms is therefore delivered at exactly
 t_spike + d. Everything is a flat numpy array, handed over in named groups
@@ -39,19 +41,28 @@ from axonlab.neuro.layout import (
     CHEM_CLEAR_HALF_DECAY,
     CHEM_E_REV,
     CHEM_G_MAX,
+    CHEM_LAST,
     CHEM_MG,
     CHEM_R,
     CHEM_RELEASE,
+    CHEM_STP_R,
+    CHEM_STP_U,
     CHEM_T,
+    CHEM_TAU_FACIL,
+    CHEM_TAU_REC,
+    CHEM_U,
     I_EXT,
     I_GAP,
     I_SYN,
+    PL_ELIG,
     REC_CHANNEL,
     REC_CHEMICAL,
     REC_CURRENT,
     REC_STATE,
+    REC_VOLUME,
     Loop,
 )
+from axonlab.neuro.learning import modulate, pair_spikes, release_into_volumes, weight_of
 from axonlab.neuro.models import REGISTRY
 
 OK, BUFFER_FULL, UNSTABLE = 0, 1, 2
@@ -141,11 +152,31 @@ def _advance_chemical(s, dt, n_hist, spike_hist, chem_pre, chem_d, chem_par, che
         chem_tr[CHEM_R, j] = r_inf + (chem_tr[CHEM_R, j] - r_inf) * math.exp(-dt * rate)
         chem_tr[CHEM_T, j] *= chem_par[CHEM_CLEAR_DECAY, j]
         if spike_hist[(s - chem_d[j]) % n_hist, chem_pre[j]]:
-            chem_tr[CHEM_T, j] += chem_par[CHEM_RELEASE, j]
+            efficacy = 1.0
+            if chem_par[CHEM_U, j] > 0.0:
+                efficacy = _short_term(j, (s + 1) * dt, chem_par, chem_tr)
+            chem_tr[CHEM_T, j] += chem_par[CHEM_RELEASE, j] * efficacy
 
 
 @jit
-def _record(s, ch_val, state, cur, chem_tr, rec_src, rec_row, rec_idx, rec_every, rec_buf):
+def _short_term(j, t, chem_par, chem_tr):
+    """u_n * R_n of the spike arriving at synapse j at t (ms): the Tsodyks–Markram recursion
+    (see :class:`axonlab.neuro.plasticity.TsodyksMarkram`), carried from its last arrival."""
+    big_u = chem_par[CHEM_U, j]
+    u, r = big_u, 1.0
+    if chem_tr[CHEM_LAST, j] >= 0.0:
+        gap = t - chem_tr[CHEM_LAST, j]
+        u, r = chem_tr[CHEM_STP_U, j], chem_tr[CHEM_STP_R, j]
+        r = 1.0 + (r - r * u - 1.0) * math.exp(-gap / chem_par[CHEM_TAU_REC, j])
+        tau_facil = chem_par[CHEM_TAU_FACIL, j]
+        u = big_u + u * (1.0 - big_u) * (math.exp(-gap / tau_facil) if tau_facil > 0.0 else 0.0)
+    chem_tr[CHEM_STP_U, j], chem_tr[CHEM_STP_R, j], chem_tr[CHEM_LAST, j] = u, r, t
+    return u * r
+
+
+@jit
+def _record(s, ch_val, state, cur, chem_tr, pl_on_chem, pl_where, pl_state, exp_w, chem_par,
+            vol_conc, rec_src, rec_row, rec_idx, rec_every, rec_buf):  # fmt: skip
     for col in range(rec_src.size):
         if (s + 1) % rec_every[col] != 0:
             continue
@@ -156,8 +187,14 @@ def _record(s, ch_val, state, cur, chem_tr, rec_src, rec_row, rec_idx, rec_every
             val = ch_val[row, idx]
         elif src == REC_CHEMICAL:
             val = chem_tr[row, idx]
-        else:  # REC_CURRENT
+        elif src == REC_VOLUME:
+            val = vol_conc[idx]
+        elif src == REC_CURRENT:
             val = cur[row, idx]
+        elif row == 0:  # REC_WEIGHT
+            val = weight_of(idx, pl_on_chem, pl_where, exp_w, chem_par)
+        else:
+            val = pl_state[PL_ELIG, idx]
         rec_buf[(s + 1) // rec_every[col], col] = val
 
 
@@ -199,6 +236,30 @@ def run_steps(s0, s1, dt, loop, spk_idx, spk_t, status):
     out_ptr, out_post, out_ch, out_w, out_d = exp.ptr, exp.post, exp.ch, exp.w, exp.d
     chem_pre, chem_post, chem_d, chem_par = chem.pre, chem.post, chem.d, chem.par
     chem_tr, spike_hist = chem.tr, chem.spike_hist
+    pl = loop.plastic
+    pl_on_chem, pl_where, pl_rule, pl_rules, pl_state = (
+        pl.on_chem,
+        pl.where,
+        pl.rule,
+        pl.rules,
+        pl.state,
+    )
+    pl_pre_ptr, pl_pre_syn, pl_post_ptr, pl_post_syn = (
+        pl.pre_ptr,
+        pl.pre_syn,
+        pl.post_ptr,
+        pl.post_syn,
+    )
+    pl_gated = pl.gated
+    vol = loop.volumes
+    vol_conc, vol_base, vol_decay, vol_release, vol_lo, vol_hi = (
+        vol.conc,
+        vol.baseline,
+        vol.decay,
+        vol.release,
+        vol.lo,
+        vol.hi,
+    )
     gap_a, gap_b, gap_g = loop.gaps.a, loop.gaps.b, loop.gaps.g
     stim_idx, stim_on, stim_off = loop.stimuli.idx, loop.stimuli.on, loop.stimuli.off
     stim_amp, stim_sd = loop.stimuli.amp, loop.stimuli.sd
@@ -436,7 +497,18 @@ def run_steps(s0, s1, dt, loop, spk_idx, spk_t, status):
         )
         _poisson_arrivals(ch_val, pois_idx, pois_lam, pois_ch, pois_w)
         _advance_chemical(s, dt, n_hist, spike_hist, chem_pre, chem_d, chem_par, chem_tr)
-        _record(s, ch_val, state, cur, chem_tr, rec_src, rec_row, rec_idx, rec_every, rec_buf)
+        new_spikes = spk_idx[first_new:n_spk]
+        if vol_conc.size:
+            release_into_volumes(new_spikes, vol_conc, vol_base, vol_decay, vol_release, vol_lo,
+                                 vol_hi)  # fmt: skip
+        if pl_rule.size:
+            pair_spikes((s + 1) * dt, new_spikes, pl_on_chem, pl_where, pl_rule, pl_rules,
+                        pl_state, pl_pre_ptr, pl_pre_syn, pl_post_ptr, pl_post_syn, out_w,
+                        chem_par)  # fmt: skip
+            modulate(dt, pl_gated, pl_on_chem, pl_where, pl_rule, pl_rules, pl_state, vol_conc,
+                     out_w, chem_par)  # fmt: skip
+        _record(s, ch_val, state, cur, chem_tr, pl_on_chem, pl_where, pl_state, out_w, chem_par,
+                vol_conc, rec_src, rec_row, rec_idx, rec_every, rec_buf)  # fmt: skip
     status[0], status[1], status[2] = OK, s1, n_spk
 
 
@@ -453,6 +525,8 @@ class RawOutput:
     na_charge: np.ndarray
     syn_charge: np.ndarray
     sim_seconds: float
+    weights: np.ndarray  # (m,) final weight of each plastic synapse (PlasticSynapses order)
+    chemical_g_max: np.ndarray  # (m,) final g_max of each chemical synapse (mS/cm2)
 
 
 class Unstable(Exception):
@@ -498,4 +572,16 @@ def simulate(loop: Loop, dt: float, n_steps: int, seed: int) -> RawOutput:
         loop.acc.na_charge,
         loop.acc.syn_charge,
         elapsed,
+        final_weights(loop),
+        loop.chem.par[CHEM_G_MAX].copy(),
     )
+
+
+def final_weights(loop: Loop) -> np.ndarray:
+    """(m,) the weight of each plastic synapse now, in :class:`PlasticSynapses` order."""
+    pl = loop.plastic
+    out = np.empty(pl.where.size)
+    on_chem = pl.on_chem
+    out[on_chem] = loop.chem.par[CHEM_G_MAX, pl.where[on_chem]]
+    out[~on_chem] = loop.exp.w[pl.where[~on_chem]]
+    return out

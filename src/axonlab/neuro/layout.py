@@ -17,14 +17,23 @@ import numpy as np
 # Rows of a chemical synapse's parameter column (ChemicalSynapses.par)
 CHEM_G_MAX, CHEM_RELEASE, CHEM_ALPHA, CHEM_BETA, CHEM_E_REV, CHEM_MG = 0, 1, 2, 3, 4, 5
 CHEM_CLEAR_DECAY, CHEM_CLEAR_HALF_DECAY = 6, 7  # exp(-k_clear dt), exp(-k_clear dt / 2)
-N_CHEM_PARAM = 8
-# Rows of a chemical synapse's state (ChemicalSynapses.tr): cleft transmitter T (mM), bound r
-CHEM_T, CHEM_R = 0, 1
+CHEM_U, CHEM_TAU_REC, CHEM_TAU_FACIL = 8, 9, 10  # Tsodyks–Markram (U 0: no short-term plasticity)
+N_CHEM_PARAM = 11
+# Rows of a chemical synapse's state (ChemicalSynapses.tr): cleft transmitter T (mM), bound r,
+# the Tsodyks–Markram utilisation u and resources R, and the last arrival (ms; -1: none yet)
+CHEM_T, CHEM_R, CHEM_STP_U, CHEM_STP_R, CHEM_LAST = 0, 1, 2, 3, 4
+N_CHEM_STATE = 5
+# Rows of an STDP rule's column (PlasticSynapses.rules); see axonlab.neuro.plasticity
+RULE_TAU_PRE, RULE_TAU_POST, RULE_A_PLUS, RULE_A_MINUS, RULE_W_MIN, RULE_W_MAX = 0, 1, 2, 3, 4, 5
+RULE_MULTIPLICATIVE, RULE_NEAREST, RULE_ELIG_DECAY, RULE_GAIN, RULE_VOLUME = 6, 7, 8, 9, 10
+N_RULE_PARAM = 11  # RULE_ELIG_DECAY: exp(-dt/tau_eligibility); RULE_VOLUME -1: not gated
+# Rows of a plastic synapse's state (PlasticSynapses.state)
+PL_X_PRE, PL_X_POST, PL_LAST, PL_ELIG = 0, 1, 2, 3
 # Rows of the current matrix (Currents.cur), uA/cm2: what a monitor calls them
 CURRENT_ROWS = {"i_ext": 0, "i_gap": 1, "i_syn": 2}
 I_EXT, I_GAP, I_SYN = 0, 1, 2
 # Where a recorded column reads from (Recording.src); its row there is Recording.row
-REC_STATE, REC_CHANNEL, REC_CHEMICAL, REC_CURRENT = 0, 1, 2, 4
+REC_STATE, REC_CHANNEL, REC_CHEMICAL, REC_CURRENT, REC_WEIGHT, REC_VOLUME = 0, 1, 2, 4, 5, 6
 
 
 class Neurons(NamedTuple):
@@ -69,8 +78,37 @@ class ChemicalSynapses(NamedTuple):
     post: np.ndarray  # int64
     d: np.ndarray  # int64 delay in steps
     par: np.ndarray  # (N_CHEM_PARAM, m) float64, rows CHEM_*
-    tr: np.ndarray  # (2, m) float64, rows CHEM_T, CHEM_R
+    tr: np.ndarray  # (N_CHEM_STATE, m) float64, rows CHEM_T, CHEM_R, ...
     spike_hist: np.ndarray  # (delay slots, n) bool: who fired d steps back
+
+
+class PlasticSynapses(NamedTuple):
+    """Synapses whose weight STDP changes, in projection order; the weight itself stays where
+    its synapse keeps it (``ExpSynapses.w`` or the g_max row of ``ChemicalSynapses.par``)."""
+
+    on_chem: np.ndarray  # (m,) bool: the weight is chemical g_max (else an exponential weight)
+    where: np.ndarray  # (m,) int64 position of the weight there
+    pre: np.ndarray  # (m,) int64 global presynaptic neuron
+    post: np.ndarray  # (m,) int64 global postsynaptic neuron
+    rule: np.ndarray  # (m,) int64 column of ``rules``
+    rules: np.ndarray  # (N_RULE_PARAM, k) float64, rows RULE_*
+    state: np.ndarray  # (4, m) float64, rows PL_*: traces, their last update (ms), eligibility
+    pre_ptr: np.ndarray  # (n + 1,) int64: plastic synapses of presynaptic neuron i are
+    pre_syn: np.ndarray  # pre_syn[pre_ptr[i]:pre_ptr[i + 1]]
+    post_ptr: np.ndarray  # (n + 1,) int64: likewise by postsynaptic neuron
+    post_syn: np.ndarray
+    gated: np.ndarray  # int64 the synapses whose rule is gated by a volume (three-factor)
+
+
+class Volumes(NamedTuple):
+    """Transmitter volumes (axonlab.neuro.network.Volume): one concentration each."""
+
+    conc: np.ndarray  # (k,) float64 mM
+    baseline: np.ndarray  # (k,) float64 mM
+    decay: np.ndarray  # (k,) exp(-k_clear dt)
+    release: np.ndarray  # (k,) float64 mM per spike
+    lo: np.ndarray  # (k,) int64 first neuron of the source population
+    hi: np.ndarray  # (k,) int64 one past its last
 
 
 class GapJunctions(NamedTuple):
@@ -124,6 +162,8 @@ class Loop(NamedTuple):
     channels: Channels
     exp: ExpSynapses
     chem: ChemicalSynapses
+    plastic: PlasticSynapses
+    volumes: Volumes
     gaps: GapJunctions
     stimuli: Stimuli
     poisson: PoissonInputs
@@ -154,6 +194,8 @@ class Layout:
     sizes: dict[str, int]
     c_m: np.ndarray
     columns: list[RecordColumn]
+    plastic: dict[str, slice]  # each plastic projection's synapses in PlasticSynapses
+    chemical: dict[str, slice]  # each chemical projection's synapses in ChemicalSynapses
 
     def neurons_of(self, population: str) -> slice:
         """Global indices of ``population``'s neurons."""

@@ -28,8 +28,13 @@ NEURON_BYTES = (N_STATE + N_PARAM + 1 + 3 + 2) * 8 + 9
 NEURON_BUILD_BYTES = 80  # extra while building (initial values, per-population matrices)
 EXP_SYNAPSE_BYTES = 17  # target uint32, channel uint8, weight float64, delay uint32
 EXP_SYNAPSE_BUILD_BYTES = 113  # measured peak per synapse while the rule's output is packed
-CHEMICAL_SYNAPSE_BYTES = 104  # pre, post, delay (int64), 8 kinetic parameters, T and r
-CHEMICAL_SYNAPSE_BUILD_BYTES = 201
+# pre, post, delay (int64), 11 kinetic and short-term parameters, 5 state values (T, r, u, R, last)
+CHEMICAL_SYNAPSE_BYTES = 152
+CHEMICAL_SYNAPSE_BUILD_BYTES = 249
+# a plastic synapse, besides its weight: flag, position, pre, post, rule (int64), 4 state values,
+# and its place in the by-pre and by-post indexes (see layout.PlasticSynapses)
+PLASTIC_SYNAPSE_BYTES = 1 + 4 * 8 + 4 * 8 + 2 * 8
+PLASTIC_SYNAPSE_BUILD_BYTES = 96  # argsorts and index arrays while the indexes are made
 GAP_BYTES = 24  # two int64 ends and a float64 conductance
 GAP_BUILD_BYTES = 64
 SPIKE_BYTES = 16  # int64 neuron index and float64 time per stored spike
@@ -79,10 +84,11 @@ def estimate_memory(net: Network, n_steps: int, scale: float = 1.0) -> MemoryEst
     ``scale`` times its size: used to find the largest network that fits)."""
     sizes = {name: max(1, int(pop.n * scale)) for name, pop in net.populations.items()}
     n = sum(sizes.values())
-    exp = chem = gap = 0
+    exp = chem = gap = plastic = 0
     channels, ring, hist = set(), 1, 1
     for proj in net.projections.values():
         m = _expected_synapses(proj, sizes[proj.pre.name], sizes[proj.post.name])
+        plastic += m if proj.plasticity is not None else 0
         delay_steps = int(round(_upper(proj.delay) / net.dt)) + 1
         if isinstance(proj.synapse, GapJunction):
             gap += m
@@ -101,12 +107,18 @@ def estimate_memory(net: Network, n_steps: int, scale: float = 1.0) -> MemoryEst
     parts = {
         "neurons": n * NEURON_BYTES + inputs * INPUT_BYTES + (hist * n if chem else 0),
         "channels": len(channels) * n * 8 * (2 + (ring if ring > 1 else 1)),
-        "synapses": exp * EXP_SYNAPSE_BYTES + chem * CHEMICAL_SYNAPSE_BYTES + gap * GAP_BYTES,
+        "synapses": exp * EXP_SYNAPSE_BYTES
+        + chem * CHEMICAL_SYNAPSE_BYTES
+        + gap * GAP_BYTES
+        + plastic * PLASTIC_SYNAPSE_BYTES,
         "recordings": rows * columns * 8,
         "spike buffer": spike_buffer_capacity(n) * SPIKE_BYTES,
     }
     parts["building synapses"] = (
-        exp * EXP_SYNAPSE_BUILD_BYTES + chem * CHEMICAL_SYNAPSE_BUILD_BYTES + gap * GAP_BUILD_BYTES
+        exp * EXP_SYNAPSE_BUILD_BYTES
+        + chem * CHEMICAL_SYNAPSE_BUILD_BYTES
+        + gap * GAP_BUILD_BYTES
+        + plastic * PLASTIC_SYNAPSE_BUILD_BYTES
     )
     building = (
         parts["neurons"] + parts["channels"] + n * NEURON_BUILD_BYTES + parts["building synapses"]

@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING
 from axonlab.errors import CoarseTimeStepWarning, InputError
 from axonlab.neuro.connect import Value
 from axonlab.neuro.models import NeuronModel
+from axonlab.neuro.plasticity import STDP, TsodyksMarkram
 from axonlab.neuro.synapses import ChemicalSynapse, GapJunction, Synapse
+from axonlab.neuro.transmitters import transmitter as transmitter_preset
 
 if TYPE_CHECKING:
     from axonlab.neuro.result import Result
@@ -70,6 +72,23 @@ class Projection:
     weight: Value | None = None
     delay: Value = 0.0
     allow_self: bool = True
+    plasticity: STDP | None = None
+    short_term: TsodyksMarkram | None = None
+
+
+@dataclass
+class Volume:
+    """A transmitter released by the spikes of ``source`` into one well-mixed extracellular
+    volume (volume transmission, as dopamine acts): concentration C (mM) with
+    dC/dt = -k_clear (C - baseline) + release * (spikes of ``source`` per ms); ``release`` mM per
+    spike, ``k_clear`` 1/ms, ``baseline`` the tonic level (mM). Recorded as ``concentration``."""
+
+    name: str
+    source: Population
+    transmitter: str
+    release: float
+    k_clear: float
+    baseline: float = 0.0
 
 
 @dataclass
@@ -117,6 +136,7 @@ class Network:
     stimuli: list[Stimulus] = field(default_factory=list)
     poisson_inputs: list[PoissonInput] = field(default_factory=list)
     monitors: list[Monitor] = field(default_factory=list)
+    volumes: dict[str, Volume] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.dt) and self.dt > 0):
@@ -178,21 +198,70 @@ class Network:
         delay: Value = 0.0,
         allow_self: bool = True,
         name: str | None = None,
+        plasticity: STDP | None = None,
+        short_term: TsodyksMarkram | None = None,
     ) -> Projection:
         """Connect two populations by ``rule`` (see :mod:`axonlab.neuro.connect`).
 
         ``weight`` overrides the synapse's own weight (uA/cm2 or mS/cm2, scalar, per-synapse
         values or a distribution); ``delay`` is the axonal delay in ms (rounded to whole steps).
+        ``plasticity``: an :class:`~axonlab.neuro.plasticity.STDP` rule that changes the weights
+        during the run (chemical and exponential synapses); ``short_term``: Tsodyks–Markram
+        depression/facilitation of the release (chemical synapses).
         """
         pre_pop, post_pop = self._population(pre), self._population(post)
         name = name or default_projection_name(pre_pop.name, post_pop.name)
-        if name in self.projections or name in self.populations:
+        if name in self.projections or name in self.populations or name in self.volumes:
             raise InputError(f"name {name!r} is already used in this network; pass name=")
-        proj = Projection(
-            name, pre_pop, post_pop, synapse, rule, p, k, pairs, weight, delay, allow_self
-        )
+        if plasticity is not None and isinstance(synapse, GapJunction):
+            raise InputError(f"projection {name!r}: gap junctions do not take STDP")
+        if short_term is not None and not isinstance(synapse, ChemicalSynapse):
+            raise InputError(
+                f"projection {name!r}: short-term plasticity scales transmitter release, "
+                f"so it needs a chemical synapse, not {type(synapse).__name__}"
+            )
+        if plasticity is not None and plasticity.dopamine is not None:
+            if plasticity.dopamine not in self.volumes:
+                raise InputError(
+                    f"projection {name!r}: STDP is gated by volume {plasticity.dopamine!r}, "
+                    f"which this network does not have (have {sorted(self.volumes)}); "
+                    "add it with net.volume(...) first"
+                )
+        proj = Projection(name, pre_pop, post_pop, synapse, rule, p, k, pairs, weight, delay,
+                          allow_self, plasticity, short_term)  # fmt: skip
         self.projections[name] = proj
         return proj
+
+    def volume(
+        self,
+        source: Population | str,
+        transmitter: str = "dopamine",
+        *,
+        name: str | None = None,
+        release: float | None = None,
+        k_clear: float | None = None,
+        baseline: float = 0.0,
+    ) -> Volume:
+        """Let the spikes of ``source`` release ``transmitter`` into a volume (named ``name``,
+        default the transmitter's name) whose concentration STDP rules may read as their third
+        factor. ``release`` mM per spike and ``k_clear`` 1/ms default to the transmitter's
+        preset (:mod:`axonlab.neuro.transmitters`); ``baseline`` mM."""
+        pop = self._population(source)
+        try:
+            preset = transmitter_preset(transmitter)
+        except KeyError as err:
+            raise InputError(str(err.args[0])) from None
+        name = name or preset.name
+        if name in self.volumes or name in self.populations or name in self.projections:
+            raise InputError(f"name {name!r} is already used in this network; pass name=")
+        release = preset.release if release is None else release
+        k_clear = preset.k_clear if k_clear is None else k_clear
+        for what, value in (("release", release), ("k_clear", k_clear), ("baseline", baseline)):
+            if not (math.isfinite(value) and value >= 0):
+                raise InputError(f"volume {name!r}: {what} must be >= 0, got {value}")
+        vol = Volume(name, pop, preset.name, float(release), float(k_clear), float(baseline))
+        self.volumes[name] = vol
+        return vol
 
     def stimulate(
         self,
@@ -240,10 +309,11 @@ class Network:
         every: float | None = None,
     ) -> Monitor:
         """Record state ``variables`` (population: v, m, h, n, u, w, i_syn, i_gap, i_ext, and
-        channel names; projection: T, r) of ``neurons`` every ``every`` ms."""
+        channel names; projection: T, r, and for a plastic one w and (three-factor)
+        eligibility; volume: concentration) of ``neurons`` (synapses) every ``every`` ms."""
         name = target if isinstance(target, str) else target.name
-        if name not in self.populations and name not in self.projections:
-            raise InputError(f"monitor: no population or projection named {name!r}")
+        if name not in self.populations and name not in self.projections | self.volumes:
+            raise InputError(f"monitor: no population, projection or volume named {name!r}")
         mon = Monitor(name, tuple(variables), neurons, every)
         self.monitors.append(mon)
         return mon

@@ -119,6 +119,22 @@ class Result:
         """The (target, variable) pairs that can be passed to :meth:`trace`."""
         return sorted({(c.target, c.var) for c in self.layout.columns})
 
+    def weights(self, projection: str) -> np.ndarray:
+        """(m,) the final weights of a plastic projection (in the order its connection rule made
+        its synapses; mS/cm2 or uA/cm2), or the fixed weights of a chemical one (g_max)."""
+        if projection in self.layout.plastic:
+            return self.output.weights[self.layout.plastic[projection]].copy()
+        if projection in self.layout.chemical:
+            return self.output.chemical_g_max[self.layout.chemical[projection]].copy()
+        if projection in self.network.projections:
+            raise InputError(
+                f"projection {projection!r} neither learns nor is chemical: its weights are "
+                "the ones it was built with"
+            )
+        raise InputError(
+            f"no projection named {projection!r}; have {sorted(self.network.projections)}"
+        )
+
     def energy(self, area_um2: float = 1000.0) -> Energy:
         """ATP used per neuron, population and spike (see :mod:`axonlab.neuro.energy`)."""
         return energy_report(self, area_um2)
@@ -129,12 +145,31 @@ class Result:
         for name in self.network.populations:
             sp = self.spikes(name)
             pops[name] = {"n": sp.n, "n_spikes": len(sp), "rate_hz": sp.rate_hz}
-        return {
+        summary = {
             "duration_ms": self.duration,
             "dt_ms": self.dt,
             "seed": self.seed,
             "sim_seconds": self.sim_seconds,
             "populations": pops,
+        }
+        if self.layout.plastic:
+            summary["projections"] = {
+                name: self._weight_summary(name) for name in self.layout.plastic
+            }
+        return summary
+
+    def _weight_summary(self, projection: str) -> dict:
+        """Final weights of a plastic projection, their bounds and how many sit near them."""
+        rule = self.network.projections[projection].plasticity
+        w = self.weights(projection)
+        span = rule.w_max - rule.w_min
+        return {
+            "w_min": rule.w_min,
+            "w_max": rule.w_max,
+            "mean_weight": float(w.mean()) if w.size else None,
+            "fraction_above_90pct": float(np.mean(w > rule.w_min + 0.9 * span)) if w.size else None,
+            "fraction_below_10pct": float(np.mean(w < rule.w_min + 0.1 * span)) if w.size else None,
+            "final_weights": w.tolist(),
         }
 
     def save(self, path: str | Path) -> Path:

@@ -8,7 +8,10 @@ populations:
         synapse_init: {exc->exc: 0.5}}   # initial channel value per incoming projection
 connections:
   - {pre: exc, post: exc, rule: fixed_probability, p: 0.02,
-     synapse: {type: exp_current, weight: 0.081, tau: 5}}
+     synapse: {type: exp_current, weight: 0.081, tau: 5},
+     plasticity: {a_plus: 0.01, w_max: 0.2, dopamine: dopamine},   # STDP (optional)
+     short_term: {U: 0.5, tau_rec: 800}}                            # chemical synapses only
+volumes:  [{source: reward, transmitter: dopamine}]  # transmitter released into a volume
 stimuli:  [{population: exc, current: 1.0, start: 0, stop: 100, noise: 0.0}]
 poisson:  [{population: exc, rate_hz: 5, n_sources: 10, synapse: {type: exp_current}}]
 monitors: [{target: exc, variables: [v], neurons: [0, 1], every: 0.5}]
@@ -34,6 +37,7 @@ from pydantic import (
 
 from axonlab.errors import InputError
 from axonlab.neuro import connect as rules
+from axonlab.neuro import plasticity as learning
 from axonlab.neuro import synapses as syn
 from axonlab.neuro.models import MODEL_NAMES, MODELS, PRESETS
 from axonlab.neuro.network import Network, default_projection_name
@@ -138,10 +142,45 @@ def to_synapse(spec: BaseModel) -> syn.Synapse:
     return syn.SYNAPSE_TYPES[spec.type](**spec.model_dump(exclude={"type"}))  # type: ignore[attr-defined]
 
 
+class _RuleSpec(_Strict):
+    """A learning rule entry: the fields of its dataclass, checked by the class itself."""
+
+    @model_validator(mode="after")
+    def _check_rule(self) -> _RuleSpec:
+        try:
+            self._cls(**self.model_dump())  # type: ignore[attr-defined]
+        except InputError as err:
+            raise ValueError(str(err)) from None
+        return self
+
+
+def _rule_spec(cls: type) -> type[_RuleSpec]:
+    hints = typing.get_type_hints(cls)
+    fields: dict = {f.name: (hints[f.name], f.default) for f in dataclasses.fields(cls) if f.init}
+    spec = create_model(f"{cls.__name__}Spec", __base__=_RuleSpec, **fields)
+    spec._cls = cls
+    return spec
+
+
+STDPSpec = _rule_spec(learning.STDP)
+TsodyksMarkramSpec = _rule_spec(learning.TsodyksMarkram)
+
+
+class VolumeSpec(_Strict):
+    source: str
+    transmitter: str = "dopamine"
+    name: str | None = None
+    release: float | None = Field(None, ge=0)
+    k_clear: float | None = Field(None, ge=0)
+    baseline: float = Field(0.0, ge=0)
+
+
 class ConnectionSpec(_Strict):
     pre: str
     post: str
     synapse: SynapseSpec
+    plasticity: STDPSpec | None = None  # type: ignore[valid-type]
+    short_term: TsodyksMarkramSpec | None = None  # type: ignore[valid-type]
     name: str | None = None
     rule: Literal[rules.RULES] = "all_to_all"  # type: ignore[valid-type]
     p: float | None = Field(None, ge=0, le=1)
@@ -208,6 +247,7 @@ class NetworkSpec(_Strict):
     stimuli: list[StimulusSpec] = []
     poisson: list[PoissonSpec] = []
     monitors: list[MonitorSpec] = []
+    volumes: list[VolumeSpec] = []
 
     @model_validator(mode="after")
     def _check_names(self) -> NetworkSpec:
@@ -219,6 +259,7 @@ class NetworkSpec(_Strict):
         ]
         refs += [(f"stimuli.{i}.population", s.population) for i, s in enumerate(self.stimuli)]
         refs += [(f"poisson.{i}.population", s.population) for i, s in enumerate(self.poisson)]
+        refs += [(f"volumes.{i}.source", v.source) for i, v in enumerate(self.volumes)]
         for where, name in refs:
             if name not in pops:
                 raise ValueError(f"{where}: no population named {name!r}; have {sorted(pops)}")
@@ -270,6 +311,9 @@ def network_from_spec(spec: NetworkSpec) -> Network:
             v_init=_value(p.v_init),
             synapse_init={k: _value(v) for k, v in p.synapse_init.items()},
         )
+    for v in spec.volumes:
+        net.volume(v.source, v.transmitter, name=v.name, release=v.release, k_clear=v.k_clear,
+                   baseline=v.baseline)  # fmt: skip
     for c in spec.connections:
         net.connect(
             c.pre,
@@ -283,6 +327,10 @@ def network_from_spec(spec: NetworkSpec) -> Network:
             delay=_value(c.delay),
             allow_self=c.allow_self,
             name=c.name,
+            plasticity=learning.STDP(**c.plasticity.model_dump()) if c.plasticity else None,
+            short_term=(
+                learning.TsodyksMarkram(**c.short_term.model_dump()) if c.short_term else None
+            ),
         )
     for s in spec.stimuli:
         net.stimulate(s.population, s.current, s.start, s.stop, s.noise)

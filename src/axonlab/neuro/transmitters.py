@@ -12,6 +12,9 @@ Jahr & Stevens (1990) block 1/(1 + [Mg]/3.57 exp(-0.062 V)); GABA_A alpha 5, bet
 GABA_B in its first-order simplification alpha 0.016, beta 0.0047, E -95 mV.
 Nicotinic ACh: first-order fit to the fast nAChR current (rise < 1 ms, decay ~ 3 ms), alpha 1.0,
 beta 0.33, E 0 mV — an approximation, not a Destexhe table entry.
+Dopamine acts by volume transmission (:class:`axonlab.neuro.network.Volume`): released into the
+extracellular space rather than a cleft, it is cleared slowly (tau ~200 ms, k_clear 0.005 /ms) and
+each release adds ~0.5 uM (Izhikevich 2007, Cereb Cortex 17:2443, after Garris et al. 1994).
 Release: a 1 mM pulse equivalent (Destexhe 1994 used 1 mM for 1 ms); clearance ~1 /ms for
 glutamate and GABA (uptake), faster (4 /ms) for acetylcholine (acetylcholinesterase).
 """
@@ -46,6 +49,7 @@ TRANSMITTERS: dict[str, Transmitter] = {
     "glutamate": Transmitter("glutamate", release=1.0, k_clear=1.0),
     "gaba": Transmitter("gaba", release=1.0, k_clear=1.0),
     "acetylcholine": Transmitter("acetylcholine", release=1.0, k_clear=4.0),
+    "dopamine": Transmitter("dopamine", release=0.5e-3, k_clear=0.005),
 }
 
 RECEPTORS: dict[str, Receptor] = {
@@ -56,7 +60,7 @@ RECEPTORS: dict[str, Receptor] = {
     "nicotinic": Receptor("nicotinic", "acetylcholine", alpha=1.0, beta=0.33, e_rev=0.0),
 }
 
-ALIASES = {"ach": "acetylcholine", "glu": "glutamate", "nachr": "nicotinic"}
+ALIASES = {"ach": "acetylcholine", "glu": "glutamate", "nachr": "nicotinic", "da": "dopamine"}
 
 
 def _key(name: str) -> str:

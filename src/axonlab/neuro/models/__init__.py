@@ -27,11 +27,19 @@ from axonlab.neuro.models.base import N_PARAM, N_STATE, NeuronModel
 from axonlab.neuro.models.hodgkin_huxley import HodgkinHuxley, hh_steady_gates
 from axonlab.neuro.models.izhikevich import Izhikevich
 from axonlab.neuro.models.lif import LIF
+from axonlab.neuro.models.poisson import PoissonSource
 from axonlab.neuro.models.traub_miles import TraubMiles
 
 # The order gives the kind codes (the engine's dispatch slots); the names are the YAML spec's
 # ``model:`` values, in the order its error messages list them.
-REGISTRY: tuple[type[NeuronModel], ...] = (HodgkinHuxley, LIF, Izhikevich, AdEx, TraubMiles)
+REGISTRY: tuple[type[NeuronModel], ...] = (
+    HodgkinHuxley,
+    LIF,
+    Izhikevich,
+    AdEx,
+    TraubMiles,
+    PoissonSource,
+)
 for _kind, _model in enumerate(REGISTRY):
     _model.kind = _kind
 MODELS: dict[str, type[NeuronModel]] = {m.name: m for m in REGISTRY}
@@ -52,6 +60,7 @@ __all__ = [
     "HodgkinHuxley",
     "Izhikevich",
     "NeuronModel",
+    "PoissonSource",
     "TraubMiles",
     "hh_steady_gates",
 ]
