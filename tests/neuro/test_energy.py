@@ -76,3 +76,29 @@ def test_hh_sodium_charge_is_the_integral_of_its_sodium_current():
     # squid HH spends several times the minimum per spike (Na+ and K+ currents overlap, and
     # Na+ keeps flowing between spikes under a steady drive)
     assert e.per_spike()["hh"] > 2 * ATP_PER_MINIMAL_SPIKE
+
+
+def test_glucose_and_oxygen_follow_from_the_atp_by_hand():
+    from axonlab import neuro
+    from axonlab.neuro.energy import AVOGADRO
+
+    net = neuro.Network(dt=0.1, seed=0)
+    net.add("cell", neuro.LIF(c_m=1.0), n=1)
+    net.stimulate("cell", current=5.0)
+    result = net.run(200.0)
+    energy = result.energy(area_um2=1000.0)
+    spikes = len(result.spikes("cell"))
+    assert spikes > 0
+    # a LIF spike costs the charge that depolarises 1 uF/cm2 by 100 mV: 100 nC/cm2, over
+    # 1000 um2 = 1e-5 cm2: 1e-12 C = 6.24e6 Na+, / 3 per ATP
+    atp = spikes * 100e-9 * 1e-5 / 1.602176634e-19 / 3
+    assert energy.per_population()["cell"] == pytest.approx(atp, rel=1e-9)
+    supply = energy.supply(atp_per_glucose=30.0).as_dict()
+    cell = supply["populations"]["cell"]
+    assert cell["glucose"] == pytest.approx(atp / 30.0)
+    assert cell["o2"] == pytest.approx(6 * atp / 30.0)
+    assert cell["glucose_mol"] == pytest.approx(atp / 30.0 / AVOGADRO)
+    assert cell["glucose_per_spike"] == pytest.approx(atp / 30.0 / spikes)
+    assert supply["glycolysis_share"] == pytest.approx(2 / 30)
+    with pytest.raises(Exception, match="atp_per_glucose"):
+        energy.supply(atp_per_glucose=1.5)

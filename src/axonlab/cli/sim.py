@@ -93,6 +93,21 @@ def _title(parsed) -> str:
 @app.command("sweep")
 def sweep(
     specs: Annotated[list[Path], typer.Argument(help="YAML network specs, one simulation each.")],
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="KEY.PATH=[v1,v2,...]: a grid over one spec's key (repeat for more keys; "
+            "e.g. populations.exc.model.tau_m=[10,20,30], connections.0.weight=[0.1,0.2]).",
+        ),
+    ] = None,
+    jobs: Annotated[int, typer.Option(help="With --set: processes to run the grid on.", min=1)] = 1,
+    duration: Annotated[
+        float | None, typer.Option(help="With --set: simulate this many ms per point.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="With --set: write the table here (.csv or .json).")
+    ] = None,
     engine: Annotated[
         str, typer.Option(help="local: one after another here; ray: as Ray tasks.")
     ] = "local",
@@ -104,11 +119,33 @@ def sweep(
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
 ) -> None:
-    """Simulate many specs and print one table (the same on either engine)."""
+    """Simulate many specs, or one spec over a grid of parameter values (--set), and print
+    one table: parameters against rates, ISI CV, ATP, glucose and final weights."""
     from axonlab.cli.common import console, print_json
+    from axonlab.errors import InputError
     from axonlab.neuro.sweep import run_sweep
     from axonlab.text.batch_prediction import progress_bar
 
+    if set_:
+        from axonlab.neuro.grid import grid_points, parse_setting, run_grid, write_table
+
+        if len(specs) != 1:
+            raise InputError(f"--set sweeps one spec over a grid; got {len(specs)} specs")
+        if output is not None and output.suffix not in (".csv", ".json"):
+            raise InputError(f"`output` {output}: write the table as .csv or .json")
+        settings = dict(parse_setting(text) for text in set_)
+        with progress_bar(not json, "simulating", len(grid_points(settings)), 0) as advance:
+            table = run_grid(specs[0], settings, jobs=jobs, duration=duration, progress=advance)
+        if output is not None:
+            write_table(table["rows"], output)
+        if json:
+            print_json(table)
+            return
+        for row in table["rows"]:
+            console.print(", ".join(f"{k}={_cell(v)}" for k, v in row.items()), highlight=False)
+        console.print(f"{len(table['rows'])} points on {jobs} processes in "
+                      f"{table['seconds']:.1f} s", highlight=False)  # fmt: skip
+        return
     with progress_bar(not json, "simulating", len(specs), 0) as advance:
         table = run_sweep(specs, engine=engine, workers=workers, address=address,
                           progress=advance)  # fmt: skip
@@ -121,3 +158,7 @@ def sweep(
         )
         console.print(f"{run['spec']}: {rates}", highlight=False)
     console.print(f"{len(table['runs'])} specs in {table['seconds']:.1f} s", highlight=False)
+
+
+def _cell(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

@@ -9,6 +9,13 @@ The Na+/K+ pump exports 3 Na+ per ATP, so ATP = (Na+ charge that entered) / (3 e
 - Synapses: the inward (depolarising) synaptic current is counted as Na+ charge, as Attwell &
   Laughlin do for glutamatergic currents.
 Charges are integrated per cm2 (uA/cm2 * ms = nC/cm2) and scaled by a membrane area.
+
+The supply chain (:meth:`Energy.supply`): the ATP is made from glucose, 2 ATP per glucose by
+glycolysis and the rest by the citric-acid cycle and oxidative phosphorylation, which consume
+6 O2 per glucose; the full yield is 30-32 ATP per glucose with today's P/O ratios (Rich 2003,
+Biochem Soc Trans 31:1095; used by Harris, Jolivet & Attwell 2012, Neuron 75:762; Attwell &
+Laughlin 2001 took 33). ``atp_per_glucose`` is a parameter (default 31); all glucose is taken as
+fully oxidised (no lactate leaves the cell).
 """
 
 from __future__ import annotations
@@ -18,10 +25,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from axonlab.errors import InputError
+
 if TYPE_CHECKING:
     from axonlab.neuro.result import Result
 
 ELEMENTARY_CHARGE = 1.602176634e-19  # C
+AVOGADRO = 6.02214076e23  # 1/mol
+ATP_PER_GLUCOSE = 31.0  # glycolysis + oxidative phosphorylation (30-32; see the docstring)
+GLYCOLYSIS_ATP = 2.0  # net ATP per glucose from glycolysis alone
+O2_PER_GLUCOSE = 6.0  # C6H12O6 + 6 O2 -> 6 CO2 + 6 H2O
 NA_PER_ATP = 3.0
 SPIKE_DEPOLARISATION_MV = 100.0
 
@@ -50,6 +63,15 @@ class Energy:
             for p, k in self.n_spikes.items()
         }
 
+    def supply(self, atp_per_glucose: float = ATP_PER_GLUCOSE) -> Supply:
+        """Glucose and O2 that made this ATP, at ``atp_per_glucose`` (> 2) ATP per glucose."""
+        if not atp_per_glucose > GLYCOLYSIS_ATP:
+            raise InputError(
+                f"atp_per_glucose must exceed glycolysis' {GLYCOLYSIS_ATP:g}, got {atp_per_glucose}"
+            )
+        glucose = {p: self.per_neuron(p) / atp_per_glucose for p in self.spike_atp}
+        return Supply(atp_per_glucose, glucose, dict(self.n_spikes))
+
     def as_dict(self) -> dict:
         return {
             "area_um2": self.area_um2,
@@ -62,6 +84,39 @@ class Energy:
                 }
                 for p in self.spike_atp
             },
+        }
+
+
+@dataclass(frozen=True)
+class Supply:
+    """Glucose (molecules, per neuron (n,)) and O2 behind an :class:`Energy` account."""
+
+    atp_per_glucose: float
+    glucose: dict[str, np.ndarray]
+    n_spikes: dict[str, int]
+
+    def o2(self, population: str) -> np.ndarray:
+        """(n,) O2 molecules per neuron."""
+        return self.glucose[population] * O2_PER_GLUCOSE
+
+    def as_dict(self) -> dict:
+        """Per population: glucose and O2 in molecules and mol, per spike, and the share of the
+        ATP made by glycolysis."""
+        out = {}
+        for p, per_neuron in self.glucose.items():
+            total = float(per_neuron.sum())
+            k = self.n_spikes[p]
+            out[p] = {
+                "glucose": total,
+                "glucose_mol": total / AVOGADRO,
+                "o2": total * O2_PER_GLUCOSE,
+                "o2_mol": total * O2_PER_GLUCOSE / AVOGADRO,
+                "glucose_per_spike": total / k if k else None,
+            }
+        return {
+            "atp_per_glucose": self.atp_per_glucose,
+            "glycolysis_share": GLYCOLYSIS_ATP / self.atp_per_glucose,
+            "populations": out,
         }
 
 
