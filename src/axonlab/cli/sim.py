@@ -21,7 +21,13 @@ def run(
             "extension picks the format: .png, .pdf, .svg, ..."
         ),
     ] = None,
-    save: Annotated[Path | None, typer.Option(help="Write spikes and traces (.npz).")] = None,
+    save: Annotated[
+        Path | None, typer.Option(help="Write spikes and traces (.npz, or .nwb with pynwb).")
+    ] = None,
+    nwb: Annotated[
+        Path | None,
+        typer.Option(help="Write spikes, traces and stimuli as an NWB file (the nwb extra)."),
+    ] = None,
     duration: Annotated[
         float | None,
         typer.Option(help="Simulate this many ms instead of the spec's duration (> 0)."),
@@ -47,12 +53,19 @@ def run(
     for flag, value, check in (
         ("`plot`", plot, check_figure_path),
         ("`save`", save, check_data_path),
+        ("`nwb`", nwb, check_data_path),
     ):
         if value is not None:
             try:
                 check(value)
             except InputError as err:
                 raise InputError(f"{flag} {err}") from None
+    if nwb is not None and nwb.suffix.lower() != ".nwb":
+        raise InputError(f"`nwb` {nwb}: an NWB file's name ends in .nwb")
+    if nwb is not None or (save is not None and save.suffix.lower() == ".nwb"):
+        from axonlab.neuro.nwb import require_pynwb
+
+        require_pynwb()  # a missing extra is said before the run, not after it
     parsed = load_spec(spec)
     if seed is not None:
         parsed = parsed.model_copy(update={"seed": seed})
@@ -65,6 +78,8 @@ def run(
         result.plot(plot, title=_title(parsed))
     if save is not None:
         result.save(save)
+    if nwb is not None:
+        result.save(nwb)
     if json:
         print_json(summary)
         return

@@ -10,7 +10,7 @@ from axonlab.runs import check_writable
 
 # formats matplotlib writes without extra software (pgf needs LaTeX, avif a Pillow plugin)
 FIGURE_FORMATS = ("png", "pdf", "svg", "svgz", "eps", "ps", "jpg", "jpeg", "tif", "tiff", "webp")
-DATA_FORMATS = ("npz",)
+DATA_FORMATS = ("npz", "nwb")  # nwb: with the `nwb` extra (pynwb)
 
 
 def check_figure_path(path: str | Path) -> Path:
@@ -22,7 +22,7 @@ def check_figure_path(path: str | Path) -> Path:
 
 
 def check_data_path(path: str | Path) -> Path:
-    """``path`` as a :class:`Path` if spikes and traces can be saved there (``.npz``)."""
+    """``path`` as a :class:`Path` if spikes and traces can be saved there (``.npz``, ``.nwb``)."""
     return _check(Path(path), DATA_FORMATS, "data file")
 
 

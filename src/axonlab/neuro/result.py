@@ -173,13 +173,18 @@ class Result:
         }
 
     def save(self, path: str | Path) -> Path:
-        """Write spikes and traces to an ``.npz`` file (atomically).
+        """Write spikes and traces to an ``.npz`` file (atomically), or to an NWB file if the
+        name ends in ``.nwb`` (:mod:`axonlab.neuro.nwb`; needs the ``nwb`` extra).
 
         Keys: ``spikes/POP/times`` (ms), ``spikes/POP/neurons``; ``trace/TARGET/VAR`` (values,
         one column per recorded element), ``trace/TARGET/VAR/t`` (ms) and
         ``trace/TARGET/VAR/neurons`` (which element each column is); ``dt_ms``, ``duration_ms``.
         """
         path = check_data_path(path)
+        if path.suffix.lower() == ".nwb":
+            from axonlab.neuro.nwb import save_nwb
+
+            return save_nwb(self, path)
         arrays: dict[str, np.ndarray] = {
             "dt_ms": np.float64(self.dt),
             "duration_ms": np.float64(self.duration),
