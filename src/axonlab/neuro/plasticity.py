@@ -18,8 +18,10 @@ runs them).
   Spikes are paired at the times the neurons fire (axonal delays are not added).
 - three-factor learning: with ``dopamine`` naming a :class:`~axonlab.neuro.network.Volume` of the
   network, the pairings above go to an eligibility trace c (decaying with ``tau_eligibility`` ms)
-  instead of the weight, and the weight follows dw/dt = gain * c * [DA] (Izhikevich 2007:
-  ds/dt = c d, d in uM, so ``gain`` 1000 per mM per ms reproduces his units).
+  instead of the weight, and the weight follows dw/dt = gain * c * [DA] (Izhikevich 2007,
+  ds/dt = c d). One release of the dopamine preset (0.5 uM cleared at 0.005/ms: 0.1 mM ms)
+  turns about gain * 0.1 of the eligibility into weight; the default gain 0.1 (1/(mM ms)) makes
+  that 1%, so that only a pairing rewarded again and again (not a chance one) moves its weight.
 - :class:`TsodyksMarkram` — short-term depression and facilitation of a chemical synapse: the
   transmitter released by the n-th spike is ``release * u_n * R_n`` with (Maass & Markram 2002)
 
@@ -64,7 +66,7 @@ class STDP:
     pairing: Literal["all_to_all", "nearest"] = "all_to_all"
     dopamine: str | None = None
     tau_eligibility: float = 1000.0
-    gain: float = 1000.0
+    gain: float = 0.1
 
     def __post_init__(self) -> None:
         _finite("STDP", tau_pre=self.tau_pre, tau_post=self.tau_post, a_plus=self.a_plus,
