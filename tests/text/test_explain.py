@@ -53,6 +53,22 @@ def test_attributions_add_up_and_offsets_point_into_the_text(zebra_run):
     assert len(zebra_run.explain(texts[1])[0]["words"]) == 6 * 12  # Dogs ran home , quickly ;
 
 
+def test_texts_explained_in_length_groups_come_back_in_order(zebra_run, monkeypatch):
+    from axonlab.text import explain
+    from axonlab.text.explain import length_groups
+
+    texts = ["the zebra ran home " * 3, "a zebra", "cat dog ran home today slowly", "big red"]
+    groups = length_groups(zebra_run.tokenizer, texts, max_length=16, budget=20)
+    assert sorted(i for g in groups for i in g) == [0, 1, 2, 3] and len(groups) > 1
+    monkeypatch.setattr(explain, "GROUP_TOKENS", 20)
+    together = zebra_run.explain(texts)
+    for source, item in zip(texts, together, strict=True):
+        [alone] = zebra_run.explain(source)
+        assert [w["text"] for w in item["words"]] == [w["text"] for w in alone["words"]]
+        for a, b in zip(item["words"], alone["words"], strict=True):
+            assert a["attribution"] == pytest.approx(b["attribution"], rel=1e-3, abs=1e-5)
+
+
 def test_bad_requests_are_refused(zebra_run, tiny_runs):
     from axonlab import text
     from axonlab.serve.onnx import use_onnx
