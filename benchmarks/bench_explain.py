@@ -178,6 +178,9 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=200)
     parser.add_argument("--log", type=Path, default=Path("bench-explain.jsonl"))
     parser.add_argument("--replay", action="store_true", help="tables from --log, no runs")
+    parser.add_argument(
+        "--parts", nargs="+", choices=("faithfulness", "speed"), default=["faithfulness", "speed"]
+    )
     args = parser.parse_args()
     if not args.replay:
         import torch
@@ -188,22 +191,22 @@ def main() -> None:
             open(args.log, "a") as log,
         ):
             tmp = Path(tmp)
-            runs = {
-                "sms-spam": _train(args.data, tmp, "sms-spam", None, 2.0),
-                "sst2": _train(args.data, tmp, "sst2", 8000, 1.0),
-            }
-            for name, model in runs.items():
+            runs = {"sms-spam": _train(args.data, tmp, "sms-spam", None, 2.0)}
+            if "faithfulness" in args.parts:
+                runs["sst2"] = _train(args.data, tmp, "sst2", 8000, 1.0)
+            for name, model in runs.items() if "faithfulness" in args.parts else ():
                 _, *rows = _rows(args.data / "classify" / name / "dev.tsv")
                 texts = [r[1] for r in random.Random(0).sample(rows, args.examples)]
                 record = {"part": "faithfulness", "data": name, **faithfulness(model, texts)}
                 log.write(json.dumps(record) + "\n")
                 log.flush()
                 print(json.dumps(record), file=sys.stderr)
-            _, *rows = _rows(args.data / "classify" / "sms-spam" / "dev.tsv")
-            texts = [r[1] for r in random.Random(1).sample(rows, 100)]
-            record = {"part": "speed", "data": "sms-spam", **speed(runs["sms-spam"], texts)}
-            log.write(json.dumps(record) + "\n")
-            print(json.dumps(record), file=sys.stderr)
+            if "speed" in args.parts:
+                _, *rows = _rows(args.data / "classify" / "sms-spam" / "dev.tsv")
+                texts = [r[1] for r in random.Random(1).sample(rows, 100)]
+                record = {"part": "speed", "data": "sms-spam", **speed(runs["sms-spam"], texts)}
+                log.write(json.dumps(record) + "\n")
+                print(json.dumps(record), file=sys.stderr)
     from report import write_section
 
     records = [json.loads(line) for line in args.log.read_text().splitlines() if line.strip()]
