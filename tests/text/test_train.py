@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from axonlab.errors import InputError
-from axonlab.text.train import FinetuneConfig, _trainer_class, batch_slices
+from axonlab.text.train import FinetuneConfig
+from axonlab.text.trainer import batch_slices, checked_trainer
 
 
 def _batch(rows: int, length: int) -> dict[str, torch.Tensor]:
@@ -57,7 +58,7 @@ def test_sliced_step_gives_the_whole_batchs_gradient(tmp_path):
     grads = []
     for budget in (1000, 20):  # one forward pass, then three slices of two rows
         model.zero_grad()
-        trainer = _trainer_class(None, budget)(model=model, args=args)
+        trainer = checked_trainer(None, budget)(model=model, args=args)
         trainer.current_gradient_accumulation_steps = 1  # set by train(), which is not run
         loss = trainer.training_step(model, {k: v.clone() for k, v in batch.items()})
         grads.append((loss, [p.grad.clone() for p in model.parameters() if p.grad is not None]))
