@@ -69,6 +69,7 @@ def child(spec: dict) -> None:
 
     torch.set_num_threads(THREADS)
     options = dict(spec["options"])
+    epochs = options.pop("epochs", spec["epochs"])
     if options.pop("lora", False):
         options["lora"] = text.LoraSettings()
     start = time.perf_counter()
@@ -78,7 +79,7 @@ def child(spec: dict) -> None:
         dev=spec["dev"],
         out=spec["out"],
         backbone=spec["backbone"],
-        epochs=spec["epochs"],
+        epochs=epochs,
         threads=THREADS,
         **options,
     )
@@ -124,7 +125,8 @@ def run(name: str, backbone: str, variant: str, data: Path, tmp: Path, options: 
         capture_output=True,
         text=True,
     )
-    record = {"dataset": name, "backbone": backbone, "variant": variant, "epochs": spec["epochs"]}
+    epochs = options.get("epochs", spec["epochs"])
+    record = {"dataset": name, "backbone": backbone, "variant": variant, "epochs": epochs}
     record["train_examples"] = spec.get("limit") or "all"
     if proc.returncode != 0:
         return {**record, "error": proc.stderr.strip().splitlines()[-1:]}
@@ -156,6 +158,12 @@ def plan(args: argparse.Namespace) -> list[tuple[str, str, str, dict]]:
         jobs.append((args.embeddings, E5, "embeddings trained", {"freeze_embeddings": False}))
     if args.lora:
         jobs.append((args.lora, E5, "LoRA", {"lora": True}))
+    if args.tuned:
+        lr, epochs = float(args.tuned[0]), int(args.tuned[1])
+        jobs += [
+            (name, E5, f"lr {lr:g}, {epochs} epochs", {"learning_rate": lr, "epochs": epochs})
+            for name in names
+        ]
     if not args.skip_minilm:
         jobs += [(name, MINILM, "default", {}) for name in names if name not in targeted]
     return jobs
@@ -227,6 +235,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-minilm", action="store_true")
     parser.add_argument("--embeddings", choices=list(DATASETS), help="also train the table")
     parser.add_argument("--lora", choices=list(DATASETS), help="also LoRA on this data set")
+    parser.add_argument(
+        "--tuned", nargs=2, metavar=("LR", "EPOCHS"), help="also e5 at this lr and epochs"
+    )
     parser.add_argument("--log", type=Path, default=Path("bench-multilingual-tasks.jsonl"))
     parser.add_argument("--replay", action="store_true", help="table from --log, no training")
     parser.add_argument("--note", default="", help="a paragraph printed under the table")
