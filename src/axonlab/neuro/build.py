@@ -19,11 +19,11 @@ import numpy as np
 from axonlab.errors import InputError
 from axonlab.neuro import layout as lay
 from axonlab.neuro.connect import connect, resolve
-from axonlab.neuro.layout import CURRENT_ROWS, Layout, Loop, RecordColumn
+from axonlab.neuro.layout import Layout, Loop, RecordColumn
 from axonlab.neuro.learning_arrays import plastic_synapses, volumes
 from axonlab.neuro.models import N_PARAM
-from axonlab.neuro.network import DEFAULT_TRACE_LIMIT, Monitor
 from axonlab.neuro.plasticity import TsodyksMarkram
+from axonlab.neuro.recording_arrays import recording
 from axonlab.neuro.synapses import (
     ChemicalSynapse,
     ExpConductanceSynapse,
@@ -102,7 +102,7 @@ def build(net: Network, n_steps: int) -> Arrays:
     _initial_channels(net, a, init_rng)
     a.groups["plastic"] = plastic_synapses(net, a)
     a.groups["volumes"] = volumes(net, a)
-    _recording(net, a, n_steps)
+    a.groups["rec"] = recording(net, a, n_steps)
     a.neurons["uniform"] = _uniform_segments(a)
     g = a.groups
     loop = Loop(
@@ -431,104 +431,3 @@ def _initial_channels(net: Network, a: _Parts, rng: np.random.Generator) -> None
             a.groups["channels"]["val"][channel, lo : lo + pop.n] = resolve(
                 value, pop.n, rng, f"{pop.name}.synapse_init.{proj_name}"
             )
-
-
-def _default_monitors(net: Network) -> list[Monitor]:
-    """Small populations record v, small chemical projections T and r, unless monitored."""
-    watched = {m.target for m in net.monitors}
-    out = [
-        Monitor(p.name, ("v",))
-        for p in net.populations.values()
-        if p.name not in watched and p.n <= DEFAULT_TRACE_LIMIT
-    ]
-    out += [
-        Monitor(
-            j.name,
-            (("T", "r") if isinstance(j.synapse, ChemicalSynapse) else ())
-            + (("w",) if j.plasticity is not None else ()),
-        )
-        for j in net.projections.values()
-        if j.name not in watched
-        and (isinstance(j.synapse, ChemicalSynapse) or j.plasticity is not None)
-        and j.pre.n * j.post.n <= DEFAULT_TRACE_LIMIT
-    ]
-    out += [Monitor(v, ("concentration",)) for v in net.volumes if v not in watched]
-    return out
-
-
-def _source(net: Network, a: _Parts, target: str, var: str) -> tuple[int, int, int, int]:
-    """(REC_* source, row, global offset, element count) of ``var`` of ``target``."""
-    if target in net.volumes:
-        if var != "concentration":
-            raise InputError(f"monitor {target!r}: a volume records 'concentration'")
-        return lay.REC_VOLUME, 0, list(net.volumes).index(target), 1
-    learned = ("w", "eligibility") if target in a.plastic_index else ()
-    if var in learned:
-        sl = a.plastic_index[target]
-        return lay.REC_WEIGHT, learned.index(var), sl.start, sl.stop - sl.start
-    if target in a.chem_index and var in ("T", "r"):
-        sl = a.chem_index[target]
-        return lay.REC_CHEMICAL, ("T", "r").index(var), sl.start, sl.stop - sl.start
-    if target in net.projections:
-        have = [*(("T", "r") if target in a.chem_index else ()), *learned]
-        if not have:
-            raise InputError(
-                f"monitor {target!r}: only chemical and plastic projections have state to record"
-            )
-        raise InputError(f"monitor {target!r}: unknown variable {var!r}; expected one of {have}")
-    pop = net.populations[target]
-    size = (a.offsets[pop.name], pop.n)
-    if var in pop.model.state_names:
-        return (lay.REC_STATE, pop.model.state_names.index(var)) + size
-    if var in CURRENT_ROWS:
-        return (lay.REC_CURRENT, CURRENT_ROWS[var]) + size
-    incoming = {j.name for j in net.projections.values() if j.post is pop}
-    if var in incoming and var in a.channel_of:
-        return (lay.REC_CHANNEL, a.channel_of[var]) + size
-    allowed = [*pop.model.state_names, *CURRENT_ROWS, *sorted(incoming & set(a.channel_of))]
-    raise InputError(f"monitor {target!r}: unknown variable {var!r}; expected one of {allowed}")
-
-
-def _recording(net: Network, a: _Parts, n_steps: int) -> None:
-    src, row, idx, every = [], [], [], []
-    for mon in [*net.monitors, *_default_monitors(net)]:
-        step = max(1, int(round(mon.every / net.dt))) if mon.every else 1
-        for var in mon.variables:
-            code, r, offset, count = _source(net, a, mon.target, var)
-            chosen = range(count) if mon.neurons is None else mon.neurons
-            for i in chosen:
-                if not 0 <= i < count:
-                    raise InputError(f"monitor {mon.target!r}: index {i} outside 0..{count - 1}")
-                a.columns.append(RecordColumn(mon.target, var, int(i), step))
-                src.append(code)
-                row.append(r)
-                idx.append(offset + int(i))
-                every.append(step)
-    rows = n_steps // min(every, default=1) + 1
-    buf = np.full((rows, len(src)), np.nan)
-    state, ch_val = a.neurons["state"], a.groups["channels"]["val"]
-    plastic, vols = a.groups["plastic"], a.groups["volumes"]
-    for col, (code, r, i) in enumerate(zip(src, row, idx, strict=True)):
-        if code == lay.REC_STATE:
-            buf[0, col] = state[r, i]
-        elif code == lay.REC_CHANNEL:
-            buf[0, col] = ch_val[r, i]
-        elif code == lay.REC_WEIGHT and r == 0:
-            where = plastic["where"][i]
-            on_chem = plastic["on_chem"][i]
-            buf[0, col] = (
-                a.groups["chem"]["par"][lay.CHEM_G_MAX, where]
-                if on_chem
-                else a.groups["exp"]["w"][where]
-            )
-        elif code == lay.REC_VOLUME:
-            buf[0, col] = vols["conc"][i]
-        else:
-            buf[0, col] = 0.0
-    a.groups["rec"] = dict(
-        src=np.array(src, I64),
-        row=np.array(row, I64),
-        idx=np.array(idx, I64),
-        every=np.array(every, I64),
-        buf=buf,
-    )
