@@ -4,10 +4,10 @@ text, seen items excluded, deterministic ties, save/load."""
 from __future__ import annotations
 
 import numpy as np
+from tests.recommend.conftest import GENRE_OF_NEW, KeywordEncoder, genre
 
 from axonlab import recommend
 from axonlab.recommend.model import top_k
-from tests.recommend.conftest import GENRE_OF_NEW, KeywordEncoder, genre
 
 
 def _users_of(ratings, wanted: str) -> list[str]:
