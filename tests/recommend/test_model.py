@@ -38,7 +38,7 @@ def test_a_new_item_whose_text_matches_the_history_is_recommended(catalogue):
     items, ratings = catalogue
     for blend in (0.0, 0.5, 1.0):  # the text alone, the blend, and ALS with mapped factors
         config = recommend.RecommenderConfig(
-            als=recommend.ALSSettings(factors=8, iterations=10), blend=blend
+            als=recommend.ALSSettings(factors=8, iterations=10), blend=blend, cold_scale=1.0
         )
         model = recommend.train(items, ratings, config, encoder=KeywordEncoder())
         assert not model.warm[[items.index[i] for i in GENRE_OF_NEW]].any()
@@ -95,7 +95,8 @@ def test_unknown_user_and_item_are_input_errors(trained):
         trained.similar("999")
 
 
-def test_blend_is_tuned_on_validation(trained):
-    by_blend = trained.info["metrics"]["validation_ndcg@10_by_blend"]
-    assert set(by_blend) == {f"{b:g}" for b in trained.config.blend_grid}
-    assert by_blend[f"{trained.blend:g}"] == max(by_blend.values())
+def test_blend_and_cold_scale_are_tuned_on_validation(trained):
+    found = trained.info["metrics"]["validation_ndcg@10_by_blend_and_cold_scale"]
+    config = trained.config
+    assert set(found) == {f"{b:g}/{s:g}" for b in config.blend_grid for s in config.cold_scale_grid}
+    assert found[f"{trained.blend:g}/{trained.cold_scale:g}"] == max(found.values())

@@ -20,7 +20,7 @@ class ALSSettings:
 
     factors: int = 64
     regularization: float = 0.05
-    alpha: float = 2.0
+    alpha: float = 1.0
     iterations: int = 15
     seed: int = 0
 

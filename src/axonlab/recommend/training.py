@@ -71,26 +71,39 @@ def fit(
     )
 
 
-def tune_blend(
+def tune(
     items: Items, embeddings: np.ndarray, interactions: Interactions, config: RecommenderConfig
-) -> tuple[float, dict[str, float]]:
-    """``(best blend, {blend: validation NDCG@10})``: fit on all but each user's latest
-    ``validation_fraction``, score those. Ties go to the first in ``blend_grid``."""
+) -> tuple[float, float, dict[str, float]]:
+    """``(blend, cold_scale, {"blend/cold_scale": validation NDCG@10})``: fit on the training
+    interactions less a validation split (a random ``validation_cold`` share of the rated items
+    with all their interactions, then each user's latest ``validation_fraction``), score it.
+    A value fixed in ``config`` is not searched; ties go to the first in the grids."""
     from axonlab.recommend.evaluation import evaluate
-    from axonlab.recommend.split import temporal_split
+    from axonlab.recommend.split import holdout
 
-    fit_part, validation = temporal_split(
-        interactions, test_fraction=config.validation_fraction, min_train=2
+    rated = sorted(set(interactions.items.tolist()))
+    n_cold = int(round(config.validation_cold * len(rated)))
+    fit_part, validation, _ = holdout(
+        interactions,
+        rated,
+        n_cold=n_cold,
+        test_fraction=config.validation_fraction,
+        seed=config.seed,
     )
     if len(validation) == 0:
-        raise InputError("too few interactions per user to carve a validation split; set `blend`")
+        raise InputError("too few interactions to carve a validation split; set `blend`")
     model = fit(items, embeddings, fit_part, config, blend=1.0)
-    results = {}
-    for blend in config.blend_grid:
-        model.blend = blend
-        results[f"{blend:g}"] = evaluate(model, validation, VALIDATION_K)[f"ndcg@{VALIDATION_K}"]
-    best = max(config.blend_grid, key=lambda b: (results[f"{b:g}"], -config.blend_grid.index(b)))
-    return best, results
+    blends = config.blend_grid if config.blend is None else (config.blend,)
+    scales = config.cold_scale_grid if config.cold_scale is None else (config.cold_scale,)
+    results, best = {}, None
+    for blend in blends:
+        for scale in scales:
+            model.blend, model.cold_scale = blend, scale
+            ndcg = evaluate(model, validation, VALIDATION_K)[f"ndcg@{VALIDATION_K}"]
+            results[f"{blend:g}/{scale:g}"] = ndcg
+            if best is None or ndcg > best[0]:
+                best = (ndcg, blend, scale)
+    return best[1], best[2], results
 
 
 def train(
@@ -111,10 +124,11 @@ def train(
     embeddings, encoder_name = embed_items(items, encoder, config, progress)
     embed_seconds = time.perf_counter() - start
     validation: dict[str, float] = {}
-    blend = config.blend
-    if blend is None:
-        blend, validation = tune_blend(items, embeddings, interactions, config)
+    blend, cold_scale = config.blend, config.cold_scale
+    if blend is None or cold_scale is None:
+        blend, cold_scale, validation = tune(items, embeddings, interactions, config)
     model = fit(items, embeddings, interactions, config, blend)
+    model.cold_scale = cold_scale
     model.info = {
         "encoder": encoder_name,
         "metrics": {
@@ -123,8 +137,9 @@ def train(
             "users": len(model.users),
             "interactions": len(interactions),
             "unknown_item_interactions": int(interactions.unknown),
-            "validation_ndcg@10_by_blend": validation,
+            "validation_ndcg@10_by_blend_and_cold_scale": validation,
             "blend": blend,
+            "cold_scale": cold_scale,
             "embed_seconds": embed_seconds,
             "train_seconds": time.perf_counter() - start,
         },
