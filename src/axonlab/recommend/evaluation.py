@@ -74,7 +74,10 @@ def evaluate_scores(
     if k < 1:
         raise InputError(f"`k` must be >= 1, got {k}")
     if len(rows) == 0:
-        raise InputError("no test user is known to the model: nothing to evaluate")
+        raise InputError(
+            "nothing to evaluate: no test interaction is of a user the model knows with an "
+            "item that user did not already have in training"
+        )
     recall, ndcg, cold_recall, cold_ndcg, cold_full, shown = [], [], [], [], [], set()
     for start in range(0, len(rows), BATCH):
         scores = score(rows[start : start + BATCH])
