@@ -93,6 +93,8 @@ class Recommender:
     """Items and users in one space. ``for_user(user, k)`` and ``similar(item, k)`` return
     ``[{"item", "title", "score"}]`` best first."""
 
+    task = TASK
+
     def __init__(
         self,
         items: Items,
@@ -197,6 +199,18 @@ class Recommender:
         )[0]
         scores[row] = -np.inf
         return self._listing(scores, k)
+
+    @property
+    def backbone(self) -> str:
+        """The sentence encoder that embedded the item texts."""
+        return str(self.info.get("encoder") or "")
+
+    def titled(self, items: list[str]) -> list[dict[str, str]]:
+        """``[{"item", "title"}]`` for catalogue item ids (an unknown one: InputError)."""
+        return [
+            {"item": self.items.ids[r], "title": self.items.titles[r]}
+            for r in self._item_rows(items)
+        ]
 
     def history(self, user: str) -> list[dict[str, str]]:
         """The user's training interactions, in catalogue order: ``[{"item", "title"}]``."""
