@@ -100,3 +100,17 @@ def test_blend_and_cold_scale_are_tuned_on_validation(trained):
     config = trained.config
     assert set(found) == {f"{b:g}/{s:g}" for b in config.blend_grid for s in config.cold_scale_grid}
     assert found[f"{trained.blend:g}/{trained.cold_scale:g}"] == max(found.values())
+
+
+def test_a_fine_tuned_text_run_can_embed_the_items(catalogue, tiny_runs):
+    items, ratings = catalogue
+    config = recommend.RecommenderConfig(
+        als=recommend.ALSSettings(factors=4, iterations=2),
+        blend=0.5,
+        cold_scale=1.0,
+        encoder=str(tiny_runs["spam"]),  # a classification run: its encoder, head left out
+    )
+    model = recommend.train(items, ratings, config)
+    assert model.embeddings.shape == (36, 32)  # the tiny BERT is 32 wide
+    assert model.backbone == str(tiny_runs["spam"])
+    assert np.allclose(np.linalg.norm(model.embeddings, axis=1), 1.0, atol=1e-5)

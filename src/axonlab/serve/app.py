@@ -81,7 +81,8 @@ def create_app(
     app = FastAPI(
         title="axonlab serve",
         version=__version__,
-        description="Text classifiers, NER taggers and language models trained with axonlab.",
+        description="Text classifiers, NER taggers, language models and recommenders trained "
+        "with axonlab.",
         lifespan=lifespan,
     )
     app.state.settings = settings
