@@ -17,7 +17,9 @@ app = typer.Typer(
 )
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 K = Annotated[int, typer.Option("--k", min=1, help="How many items.")]
-Run = Annotated[Path, typer.Argument(help="A run directory of `axonlab recommend train`.")]
+Run = Annotated[
+    Path, typer.Argument(help="A run directory of `axonlab recommend train`.", metavar="RUN")
+]
 
 
 @app.command("train")
@@ -105,7 +107,10 @@ def train(
 @app.command("eval")
 def evaluate(
     run: Run,
-    test: Annotated[Path, typer.Argument(help="Held-out interactions (same layout as training).")],
+    test: Annotated[
+        Path,
+        typer.Argument(help="Held-out interactions (same layout as training).", metavar="TEST.csv"),
+    ],
     k: K = 10,
     json_output: Json = False,
 ) -> None:
@@ -129,7 +134,9 @@ def evaluate(
 @app.command("for-user")
 def for_user(
     run: Run,
-    user: Annotated[str, typer.Argument(help="A user id of the training interactions.")],
+    user: Annotated[
+        str, typer.Argument(help="A user id of the training interactions.", metavar="USER")
+    ],
     k: K = 10,
     json_output: Json = False,
 ) -> None:
@@ -147,7 +154,7 @@ def for_user(
 @app.command("similar")
 def similar(
     run: Run,
-    item: Annotated[str, typer.Argument(help="An item id of the catalogue.")],
+    item: Annotated[str, typer.Argument(help="An item id of the catalogue.", metavar="ITEM")],
     k: K = 10,
     json_output: Json = False,
 ) -> None:
