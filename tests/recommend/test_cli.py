@@ -44,10 +44,15 @@ def test_train_eval_for_user_similar(axonlab, run):
         "--factors",
         "8",
         "--json",
+        "--tags",
+        DATA / "tags.csv",
     )
     assert code == 0, err
     trained = json.loads(out)
     assert trained["items"] == 36 and trained["users"] == 40
+    saved = (folder / "items.tsv").read_text()
+    assert "SciFi Story 1. SciFi. A film about astronauts" in saved
+    assert "Tags: space opera, classic" in saved
 
     code, out, err = axonlab("recommend", "eval", folder, test_csv, "--k", "10", "--json")
     assert code == 0, err

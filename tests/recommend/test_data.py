@@ -121,3 +121,18 @@ def test_evaluation_scores_a_perfect_and_a_cold_hit(trained, catalogue):
     assert metrics["cold_ndcg@4"] == 1.0  # the only scifi cold item ranks first among cold
     unknown = recommend.Interactions.from_rows([("1", "33"), ("stranger", "1")])
     assert recommend.evaluate(trained, unknown, k=4)["unknown_users"] == 1
+
+
+def test_tags_join_the_item_text(catalogue, tmp_path):
+    items, _ = catalogue
+    path = tmp_path / "tags.csv"
+    path.write_text(
+        "userId,movieId,tag,timestamp\n1,1,Space,5\n2,1,classic,6\n3,1,space,7\n4,999,x,8\n"
+    )
+    with pytest.warns(recommend.UnknownItemsWarning, match="1 tag"):
+        tagged = recommend.add_tags(items, path)
+    assert tagged.texts[0] == items.texts[0] + ". Tags: space, classic"
+    assert tagged.texts[1:] == items.texts[1:] and tagged.index == items.index
+    path.write_text("userId,movieId,label\n1,1,x\n")
+    with pytest.raises(InputError, match=r"no column 'tag' \(the tag\)"):
+        recommend.add_tags(items, path)

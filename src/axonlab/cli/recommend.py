@@ -40,6 +40,13 @@ def train(
         ),
     ],
     out: Annotated[Path, typer.Option(help="The run directory to write (new or empty).")],
+    tags: Annotated[
+        Path | None,
+        typer.Option(
+            help="Free-text tags (CSV: userId, movieId, tag, timestamp) added to each item's "
+            "text (its 20 most frequent)."
+        ),
+    ] = None,
     item_column: Annotated[str | None, typer.Option(help="Item id column (both files).")] = None,
     title_column: Annotated[str | None, typer.Option(help="Title column of --items.")] = None,
     text_columns: Annotated[
@@ -81,6 +88,8 @@ def train(
                 text_columns=[c.strip() for c in text_columns.split(",")] if text_columns else None,
             ),
         )
+        if tags is not None:
+            catalogue = recommend.add_tags(catalogue, tags, **given(item_column=item_column))
         ratings = recommend.read_interactions(
             interactions, catalogue, **given(item_column=item_column, user_column=user_column)
         )

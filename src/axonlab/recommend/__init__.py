@@ -23,6 +23,7 @@ _EXPORTS = {
     "Recommender": "axonlab.recommend.model",
     "RecommenderConfig": "axonlab.recommend.model",
     "UnknownItemsWarning": "axonlab.recommend.data",
+    "add_tags": "axonlab.recommend.data",
     "evaluate": "axonlab.recommend.evaluation",
     "holdout": "axonlab.recommend.split",
     "load": "axonlab.recommend.model",

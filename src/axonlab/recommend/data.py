@@ -201,6 +201,53 @@ def read_items(
     return Items(ids, titles, texts)
 
 
+def add_tags(
+    items: Items,
+    path: str | Path,
+    *,
+    item_column: str | None = None,
+    tag_column: str = "tag",
+    max_tags: int = 20,
+) -> Items:
+    """``items`` with each item's free-text tags from ``path`` (MovieLens ``tags.csv``
+    layout: user, item, tag, timestamp) appended to its text as ``"Tags: a, b"``: its
+    ``max_tags`` most frequent distinct tags (lower-cased; ties in first-seen order). Tags of
+    items outside the catalogue are counted in one :class:`UnknownItemsWarning`.
+
+    Tags are things users did: in an evaluation, read only tags from the training period."""
+    path = Path(path)
+    header, rows = _records(path)
+    item_at = _pick(header, item_column, ITEM_ID_COLUMNS, "item", path)
+    tag_at = _pick(header, tag_column, (), "tag", path)
+    counts: dict[str, dict[str, int]] = {}
+    unknown = 0
+    for line, fields in rows:
+        if len(fields) != len(header):
+            raise InputError(
+                f"{len(fields)} fields; expected {len(header)} as in the header",
+                path=path,
+                line=line,
+            )
+        item, tag = fields[item_at].strip(), " ".join(fields[tag_at].lower().split())
+        if item not in items.index:
+            unknown += 1
+        elif tag:
+            tags = counts.setdefault(item, {})
+            tags[tag] = tags.get(tag, 0) + 1
+    if unknown:
+        warnings.warn(
+            f"{path}: {unknown:,} tag(s) name items not in the catalogue; left out",
+            UnknownItemsWarning,
+            stacklevel=2,
+        )
+    texts = list(items.texts)
+    for item, tags in counts.items():
+        ranked = sorted(tags, key=lambda t: -tags[t])[:max_tags]  # stable: first seen first
+        at = items.index[item]
+        texts[at] = f"{texts[at]}. Tags: {', '.join(ranked)}"
+    return Items(list(items.ids), list(items.titles), texts)
+
+
 def read_interactions(
     path: str | Path,
     items: Items | None = None,
