@@ -114,3 +114,11 @@ def test_a_fine_tuned_text_run_can_embed_the_items(catalogue, tiny_runs):
     assert model.embeddings.shape == (36, 32)  # the tiny BERT is 32 wide
     assert model.backbone == str(tiny_runs["spam"])
     assert np.allclose(np.linalg.norm(model.embeddings, axis=1), 1.0, atol=1e-5)
+
+
+def test_folding_in_a_training_users_history_agrees_with_training(catalogue, trained):
+    _, ratings = catalogue
+    user = "5"
+    history = [i for u, i in zip(ratings.users, ratings.items, strict=True) if u == user]
+    folded = [r["item"] for r in trained.for_history(history, k=3)]
+    assert folded == [r["item"] for r in trained.for_user(user, k=3)]

@@ -167,7 +167,9 @@ class Recommender:
         """Scores ``(n_items,)`` for someone who interacted with ``history`` (item ids), e.g. a
         user who joined after training: their ALS vector is folded in, the factors fixed."""
         at = self._item_rows(history)
-        factors = fold_in(self.factors, [at], self.config.als)[0]
+        # solved against the factors training had: text-mapped items took no part in it
+        trained = np.where(self.warm[:, None], self.item_factors, 0.0).astype(np.float32)
+        factors = fold_in(trained, [at], self.config.als)[0]
         profile = self.embeddings[at].sum(axis=0)
         profile /= max(float(np.linalg.norm(profile)), 1e-12)
         scores = self._blend(
