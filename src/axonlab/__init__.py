@@ -5,6 +5,7 @@ Subpackages (import the one you need; they never import each other):
 - ``axonlab.neuro``: neurons, synapses with transmitter kinetics, networks, energy.
 - ``axonlab.text``: fine-tune pretrained encoders for classification and NER.
 - ``axonlab.lm``: character/BPE language models (LSTM, GPT) trained from a text file.
+- ``axonlab.recommend``: a recommender from item text and interactions (ALS + embeddings).
 - ``axonlab.serve``: an HTTP API and web page for trained run directories.
 """
 

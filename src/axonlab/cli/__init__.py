@@ -23,6 +23,7 @@ from axonlab.cli.embed import embed as text_embed
 from axonlab.cli.embed import index_app
 from axonlab.cli.lm import app as lm_app
 from axonlab.cli.monitor import app as monitor_app
+from axonlab.cli.recommend import app as recommend_app
 from axonlab.cli.serve import serve
 from axonlab.cli.sim import app as sim_app
 from axonlab.cli.text import app as text_app
@@ -51,6 +52,7 @@ app.add_typer(text_app, name="text")
 app.add_typer(sim_app, name="sim")
 app.add_typer(lm_app, name="lm")
 app.add_typer(monitor_app, name="monitor")
+app.add_typer(recommend_app, name="recommend")
 app.add_typer(backbones_app, name="backbones")
 app.command("serve")(serve)
 app.command("assist")(assist)

@@ -32,7 +32,8 @@ def serve(
     run_dirs: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Run directories to serve (text classifiers, NER, LMs).", metavar="RUN_DIR"
+            help="Run directories to serve (text classifiers, NER, LMs, recommenders).",
+            metavar="RUN_DIR",
         ),
     ] = None,
     index: Annotated[

@@ -81,7 +81,8 @@ def create_app(
     app = FastAPI(
         title="axonlab serve",
         version=__version__,
-        description="Text classifiers, NER taggers and language models trained with axonlab.",
+        description="Text classifiers, NER taggers, language models and recommenders trained "
+        "with axonlab.",
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -167,7 +168,8 @@ def _add_routes(app: FastAPI, page: str) -> None:
     ) -> dict[str, Any]:
         """Label each input: classes with probabilities, or entities with character offsets."""
         if served.kind != "predict":
-            raise HTTPException(400, f"{served.name!r} is a language model; POST to .../generate")
+            kind = "a language model" if served.kind == "generate" else "a recommender"
+            raise HTTPException(400, f"{served.name!r} is {kind}; POST to .../{served.kind}")
         texts = body.texts()
         check_texts(texts, settings)
         try:
@@ -182,7 +184,7 @@ def _add_routes(app: FastAPI, page: str) -> None:
         """Continue the prompt; with ``"stream": true`` the text arrives piece by piece."""
         if served.kind != "generate":
             raise HTTPException(
-                400, f"{served.name!r} is not a language model; POST to .../predict"
+                400, f"{served.name!r} is not a language model; POST to .../{served.kind}"
             )
         check_texts([body.inputs], settings)
         params = body.parameters

@@ -23,10 +23,23 @@ from axonlab.serve.schemas import (
     ExplainRequest,
     ExplainResponse,
     PredictRequest,
+    RecommendRequest,
+    RecommendResponse,
 )
 
 
 def add_application_routes(app: FastAPI) -> None:
+    @app.post("/v1/models/{name}/recommend", response_model=RecommendResponse)
+    async def recommend(body: RecommendRequest, served: Model) -> dict[str, Any]:
+        """A recommender's best items for a user of its training data, for a new user's
+        ``history`` (item ids), or like an ``item``; with the titles of what it started from."""
+        if served.kind != "recommend":
+            raise HTTPException(400, f"{served.name!r} is not a recommender")
+        try:
+            return await run_in_threadpool(_recommend, served.model, body)
+        except InputError as err:
+            raise HTTPException(422, str(err)) from err
+
     @app.post("/v1/models/{name}/assist", response_model=AssistResponse)
     async def assist(
         body: PredictRequest, served: Model, settings: Config, request: Request
@@ -97,3 +110,12 @@ async def _embed(served: Any, texts: list[str]):
         return await run_in_threadpool(encoder.encode, texts)
     except InputError as err:
         raise HTTPException(400, str(err)) from err
+
+
+def _recommend(model: Any, body: RecommendRequest) -> dict[str, Any]:
+    if body.user is not None:
+        return {"items": model.for_user(body.user, body.k), "history": model.history(body.user)}
+    if body.history is not None:
+        items = model.for_history(body.history, body.k)
+        return {"items": items, "history": model.titled(body.history)}
+    return {"items": model.similar(body.item, body.k), "history": model.titled([body.item])}

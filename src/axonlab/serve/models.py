@@ -25,6 +25,15 @@ from axonlab.text.tasks import TASKS as TEXT_TASKS  # the one registry of text t
 
 
 @runtime_checkable
+class Recommends(Protocol):
+    """A recommender, e.g. the one :func:`axonlab.recommend.load` returns."""
+
+    def for_user(self, user: str, k: int = 10) -> list[dict[str, Any]]: ...
+
+    def similar(self, item: str, k: int = 10) -> list[dict[str, Any]]: ...
+
+
+@runtime_checkable
 class Predictor(Protocol):
     """A text classifier or tagger, e.g. :class:`axonlab.text.TextModel`."""
 
@@ -50,6 +59,10 @@ def load_run(run_dir: str | Path, *, backend: str = "torch", quantize: bool = Fa
     run = RunDirectory(run_dir)
     run.require_complete()
     task = run.config().get("task")
+    if task == "recommend":
+        from axonlab import recommend
+
+        return recommend.load(run.path)
     if task in TEXT_TASKS:
         from axonlab import text
 
@@ -107,6 +120,8 @@ class Served:
 
     @property
     def kind(self) -> str:
+        if isinstance(self.model, Recommends):
+            return "recommend"
         return "predict" if isinstance(self.model, Predictor) else "generate"
 
     def info(self) -> dict[str, Any]:
@@ -208,10 +223,14 @@ class ModelRegistry:
         it inside the server's event loop (the language models' queues belong to it)."""
         self.models: dict[str, Served] = {}
         for name, model in models.items():
-            if not isinstance(model, Predictor | Generator):
-                raise TypeError(f"{name}: {type(model).__name__} has neither predict nor generate")
+            if not isinstance(model, Predictor | Generator | Recommends):
+                raise TypeError(
+                    f"{name}: {type(model).__name__} has no predict, generate or for_user"
+                )
             served = Served(name, model)
-            if served.kind == "predict":
+            if served.kind == "recommend":
+                pass  # answered in a worker thread, one user at a time (about 1 ms)
+            elif served.kind == "predict":
                 served.batcher = MicroBatcher(
                     model.predict,
                     max_batch_size=max_batch_size,

@@ -94,7 +94,9 @@ class GenerateResponse(BaseModel):
 class ModelInfo(BaseModel):
     name: str
     task: str = Field(description="classify, intent, ner, or a language-model task.")
-    kind: Literal["predict", "generate"] = Field(description="Which endpoint the model answers.")
+    kind: Literal["predict", "generate", "recommend"] = Field(
+        description="Which endpoint the model answers."
+    )
     labels: list[str] = Field(description="Classes (classify) or tags (ner); empty for LMs.")
     backbone: str = Field(description="The pretrained encoder it was built from, or the LM's arch.")
     backend: str = Field(description="torch or onnx.")
@@ -207,3 +209,41 @@ class EmbeddingsResponse(BaseModel):
 
 
 PredictResponse.model_rebuild()
+
+
+class RecommendRequest(BaseModel):
+    """Exactly one of ``user`` (a user of the training data), ``history`` (item ids someone
+    has seen: a new user) or ``item`` (items like it)."""
+
+    user: str | None = Field(None, description="A user id of the recommender's training data.")
+    history: list[str] | None = Field(
+        None, description="Item ids a new user has seen (recommend from them).", max_length=1000
+    )
+    item: str | None = Field(None, description="An item id: recommend items like it.")
+    k: int = Field(10, ge=1, le=1000, description="How many items.")
+
+    @model_validator(mode="after")
+    def _one_query(self) -> RecommendRequest:
+        given = [n for n in ("user", "history", "item") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of user, history or item")
+        return self
+
+
+class RecommendedItem(BaseModel):
+    item: str
+    title: str
+    score: float = Field(description="The blended score (standardised units); higher is better.")
+
+
+class SeenItem(BaseModel):
+    item: str
+    title: str
+
+
+class RecommendResponse(BaseModel):
+    items: list[RecommendedItem] = Field(description="Best first; items already seen left out.")
+    history: list[SeenItem] = Field(
+        description="The user's training history (for ``user``), the given ``history`` or the "
+        "``item`` asked about, with titles."
+    )

@@ -25,7 +25,13 @@ function showModelInfo() {
   $("generate-options").hidden = model.kind !== "generate";
   $("chat").hidden = !model.assistant;
   $("chat").replaceChildren();
-  $("run").textContent = model.assistant ? "Ask" : "Run";
+  $("run").textContent = model.assistant ? "Ask" : model.kind === "recommend" ? "Recommend" : "Run";
+  const recommender = model.kind === "recommend";
+  $("text-label").textContent = recommender ? "User id" : "Text";
+  $("text").rows = recommender ? 1 : 4;
+  $("text").placeholder = recommender
+    ? "A user id of the recommender's training data"
+    : "Type a text, or a prompt for a language model";
 }
 
 async function loadModels() {
@@ -198,6 +204,34 @@ async function generate(model, text) {
   box.dataset.done = "true";
 }
 
+// A recommender: the user's history (titles) beside their recommendations, best first.
+async function recommend(model, text) {
+  const response = await fetch(`/v1/models/${encodeURIComponent(model.name)}/recommend`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ user: text.trim(), k: 10 }),
+  });
+  if (!response.ok) return showError(await errorMessage(response));
+  const body = await response.json();
+  const columns = el("div", "recommendations");
+  const seen = el("section", "history");
+  seen.append(el("h2", null, `History (${body.history.length})`));
+  const seenList = el("ul");
+  for (const item of body.history) seenList.append(el("li", null, item.title));
+  seen.append(seenList);
+  const picks = el("section", "picks");
+  picks.append(el("h2", null, "Recommended"));
+  const pickList = el("ol");
+  for (const item of body.items) {
+    const row = el("li", null, item.title);
+    row.append(el("small", "muted", ` ${item.score.toFixed(2)}`));
+    pickList.append(row);
+  }
+  picks.append(pickList);
+  columns.append(seen, picks);
+  $("result").append(columns);
+}
+
 async function run(event) {
   event.preventDefault();
   const model = current();
@@ -205,9 +239,12 @@ async function run(event) {
   $("error").hidden = true;
   $("result").replaceChildren();
   if (!model) return showError("no model is loaded");
-  if (!text.trim()) return showError("type some text first");
+  if (!text.trim()) {
+    return showError(model.kind === "recommend" ? "type a user id first" : "type some text first");
+  }
   $("run").disabled = true;
-  const action = model.assistant ? ask : model.kind === "generate" ? generate : predict;
+  const actions = { generate, recommend, predict };
+  const action = model.assistant ? ask : actions[model.kind] || predict;
   try {
     await action(model, text);
   } catch (err) {
