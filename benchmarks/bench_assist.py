@@ -353,8 +353,7 @@ def main() -> None:
 
 
 def tables(records: list[dict]) -> str:
-    """Tables of the key figures per part (intents, few-shot, out-of-scope); the other parts'
-    figures as JSON."""
+    """Tables of the key figures per part."""
     lines = ["## Customer-service assistant (`bench_assist.py`)", ""]
 
     def f(x) -> str:
@@ -395,13 +394,47 @@ def tables(records: list[dict]) -> str:
                         f"{f(t.get('oos_recall'))} | {f(t.get('oos_precision'))} | "
                         f"{f(a['mahalanobis'])} | {f(a['knn'])} | {f(a['msp'])} |"
                     )
+        elif part == "embeddings":
+            lines += _embedding_rows(rows)
         else:
-            lines += ["| run | figures |", "|---|---|"]
-            for r in rows:
-                figures = {k: v for k, v in r.items() if k not in ("part", "name")}
-                lines.append(f"| {r['name']} | `{json.dumps(figures, default=str)[:600]}` |")
+            lines += _index_rows(rows)
         lines.append("")
     return "\n".join(lines)
+
+
+def _embedding_rows(rows: list[dict]) -> list[str]:
+    speed = [r for r in rows if "texts_per_second" in r]
+    anchor = next((r for r in speed if "sentence-transformers" in r["name"]), None)
+    lines = ["| run | texts/s | vs sentence-transformers | peak GiB |", "|---|---|---|---|"]
+    for r in speed:
+        ratio = f"{r['texts_per_second'] / anchor['texts_per_second']:.2f}x" if anchor else ""
+        lines.append(
+            f"| {r['name']} | {r['texts_per_second']:.0f} | {ratio} | {r['peak_rss_gib']:.2f} |"
+        )
+    for r in rows:
+        if "top10_overlap" in r:
+            lines += [
+                "",
+                f"int8 vs fp32: top-10 neighbour overlap {r['top10_overlap']:.3f}, "
+                f"lowest cosine {r['cosine_min']:.4f} (target overlap >= 0.99).",
+            ]
+    return lines
+
+
+def _index_rows(rows: list[dict]) -> list[str]:
+    lines = [
+        "| run | items | build s | add: new / unchanged | texts embedded by add | add s | "
+        "HNSW recall@10 | served p50 / p95 ms | peak GiB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['name']} | {r['items']} | {r['build_seconds']:.0f} | {r['add']['added']} / "
+            f"{r['add']['unchanged']} | {r['add_embedded_texts']} | {r['add_seconds']:.1f} | "
+            f"{r['hnsw_recall_at_10']:.3f} | {r['served_p50_ms']:.1f} / "
+            f"{r['served_p95_ms']:.1f} | {r['peak_rss_gib']:.2f} |"
+        )
+    return lines
 
 
 if __name__ == "__main__":
