@@ -72,38 +72,36 @@ def _change(k, r, dw, state, rules, on_chem, where, exp_w, chem_par):
         _set_weight(k, w + dw, r, rules, on_chem, where, exp_w, chem_par)
 
 
+@jit_inline
+def _on_spike(k, t, as_pre, on_chem, where, rule, rules, state, exp_w, chem_par):
+    """Synapse k's neuron on one side fired at t: its trace steps up, and the weight moves by
+    the other side's trace (depression for a presynaptic spike, potentiation for a
+    postsynaptic one)."""
+    r = rule[k]
+    _catch_up(k, r, t, state, rules)
+    own, other = (PL_X_PRE, PL_X_POST) if as_pre else (PL_X_POST, PL_X_PRE)
+    state[own, k] = 1.0 if rules[RULE_NEAREST, r] > 0.0 else state[own, k] + 1.0
+    w_min, w_max = rules[RULE_W_MIN, r], rules[RULE_W_MAX, r]
+    scale = w_max
+    if rules[RULE_MULTIPLICATIVE, r] > 0.0:  # soft bounds: the distance to the bound moved to
+        w = weight_of(k, on_chem, where, exp_w, chem_par)
+        scale = w - w_min if as_pre else w_max - w
+    amplitude = -rules[RULE_A_MINUS, r] if as_pre else rules[RULE_A_PLUS, r]
+    _change(k, r, amplitude * scale * state[other, k], state, rules, on_chem, where, exp_w,
+            chem_par)  # fmt: skip
+
+
 @jit
 def pair_spikes(t, spikes, on_chem, where, rule, rules, state, pre_ptr, pre_syn, post_ptr,
                 post_syn, exp_w, chem_par):  # fmt: skip
-    """Apply STDP for the neurons in ``spikes`` that fired at time t (ms)."""
-    for i in spikes:  # as presynaptic neurons: depression by the postsynaptic trace
+    """Apply STDP for the neurons in ``spikes`` that fired at time t (ms): every spike as
+    presynaptic first, then every spike as postsynaptic (Brian2's order within a step)."""
+    for i in spikes:
         for q in range(pre_ptr[i], pre_ptr[i + 1]):
-            k = pre_syn[q]
-            r = rule[k]
-            _catch_up(k, r, t, state, rules)
-            nearest = rules[RULE_NEAREST, r] > 0.0
-            state[PL_X_PRE, k] = 1.0 if nearest else state[PL_X_PRE, k] + 1.0
-            w_max = rules[RULE_W_MAX, r]
-            if rules[RULE_MULTIPLICATIVE, r] > 0.0:
-                scale = weight_of(k, on_chem, where, exp_w, chem_par) - rules[RULE_W_MIN, r]
-            else:
-                scale = w_max
-            dw = -rules[RULE_A_MINUS, r] * scale * state[PL_X_POST, k]
-            _change(k, r, dw, state, rules, on_chem, where, exp_w, chem_par)
-    for i in spikes:  # as postsynaptic neurons: potentiation by the presynaptic trace
+            _on_spike(pre_syn[q], t, True, on_chem, where, rule, rules, state, exp_w, chem_par)
+    for i in spikes:
         for q in range(post_ptr[i], post_ptr[i + 1]):
-            k = post_syn[q]
-            r = rule[k]
-            _catch_up(k, r, t, state, rules)
-            nearest = rules[RULE_NEAREST, r] > 0.0
-            state[PL_X_POST, k] = 1.0 if nearest else state[PL_X_POST, k] + 1.0
-            w_max = rules[RULE_W_MAX, r]
-            if rules[RULE_MULTIPLICATIVE, r] > 0.0:
-                scale = w_max - weight_of(k, on_chem, where, exp_w, chem_par)
-            else:
-                scale = w_max
-            dw = rules[RULE_A_PLUS, r] * scale * state[PL_X_PRE, k]
-            _change(k, r, dw, state, rules, on_chem, where, exp_w, chem_par)
+            _on_spike(post_syn[q], t, False, on_chem, where, rule, rules, state, exp_w, chem_par)
 
 
 @jit

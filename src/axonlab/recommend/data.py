@@ -126,6 +126,13 @@ def _records(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     return [h.strip() for h in header], rows()
 
 
+def _check_width(fields: list[str], header: list[str], path: Path, line: int) -> None:
+    if len(fields) != len(header):
+        raise InputError(
+            f"{len(fields)} fields; expected {len(header)} as in the header", path=path, line=line
+        )
+
+
 def _pick(
     header: list[str],
     given: str | None,
@@ -177,12 +184,7 @@ def read_items(
         text_at = [_pick(header, c, (), "text", path) for c in text_columns]
     ids, titles, texts, seen = [], [], [], {}
     for line, fields in rows:
-        if len(fields) != len(header):
-            raise InputError(
-                f"{len(fields)} fields; expected {len(header)} as in the header",
-                path=path,
-                line=line,
-            )
+        _check_width(fields, header, path, line)
         item = fields[id_at].strip()
         if not item:
             raise InputError("empty item id", path=path, line=line)
@@ -222,12 +224,7 @@ def add_tags(
     counts: dict[str, dict[str, int]] = {}
     unknown = 0
     for line, fields in rows:
-        if len(fields) != len(header):
-            raise InputError(
-                f"{len(fields)} fields; expected {len(header)} as in the header",
-                path=path,
-                line=line,
-            )
+        _check_width(fields, header, path, line)
         item, tag = fields[item_at].strip(), " ".join(fields[tag_at].lower().split())
         if item not in items.index:
             unknown += 1
@@ -267,12 +264,7 @@ def read_interactions(
     time_at = _pick(header, time_column, TIME_COLUMNS, "time", path, required=False)
     users, item_ids, ratings, times, unknown = [], [], [], [], 0
     for line, fields in rows:
-        if len(fields) != len(header):
-            raise InputError(
-                f"{len(fields)} fields; expected {len(header)} as in the header",
-                path=path,
-                line=line,
-            )
+        _check_width(fields, header, path, line)
         user, item = fields[user_at].strip(), fields[item_at].strip()
         if not user or not item:
             raise InputError("empty user or item id", path=path, line=line)
