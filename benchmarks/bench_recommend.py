@@ -372,7 +372,9 @@ def _ratios(others: list[dict]) -> str:
     return (
         f"on the {len(others)} other splits below "
         + ", ".join(f"{r:.2f}x" for r in ratios)
-        + f": **{'met' if met == len(others) else 'missed'}** on {met} of {len(others)}. "
+        + f": met on {met} of {len(others)}"
+        + ("" if met == len(others) else " (**missed** there)")
+        + ". "
         "The gain is the cold films': how many of the held-out ratings they carry depends on "
         "which films the split draws."
     )
