@@ -34,7 +34,7 @@ import numpy as np
 from axonlab.neuro.compiled import jit
 from axonlab.neuro.drive import synaptic_drive
 from axonlab.neuro.layout import CHEM_G_MAX, REC_CURRENT, Loop
-from axonlab.neuro.learning import modulate, pair_spikes, release_into_volumes
+from axonlab.neuro.learning import modulate, pair_spikes, plastic_weights, release_into_volumes
 from axonlab.neuro.models import REGISTRY
 from axonlab.neuro.stages import (
     advance_chemical,
@@ -437,16 +437,6 @@ def simulate(loop: Loop, dt: float, n_steps: int, seed: int) -> RawOutput:
         loop.acc.na_charge,
         loop.acc.syn_charge,
         elapsed,
-        final_weights(loop),
+        plastic_weights(loop.plastic.on_chem, loop.plastic.where, loop.exp.w, loop.chem.par),
         loop.chem.par[CHEM_G_MAX].copy(),
     )
-
-
-def final_weights(loop: Loop) -> np.ndarray:
-    """(m,) the weight of each plastic synapse now, in :class:`PlasticSynapses` order."""
-    pl = loop.plastic
-    out = np.empty(pl.where.size)
-    on_chem = pl.on_chem
-    out[on_chem] = loop.chem.par[CHEM_G_MAX, pl.where[on_chem]]
-    out[~on_chem] = loop.exp.w[pl.where[~on_chem]]
-    return out

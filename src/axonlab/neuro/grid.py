@@ -106,14 +106,16 @@ def point_summary(result: Any) -> dict[str, Any]:
     projection the mean final weight and the fractions near the bounds."""
     row: dict[str, Any] = {}
     energy = result.energy()
+    atp = energy.per_population()
     supply = energy.supply().as_dict()["populations"]
     for name in result.network.populations:
         sp = result.spikes(name)
         row[f"{name}.rate_hz"] = sp.rate_hz
         row[f"{name}.cv_isi"] = isi_cv(sp.times, sp.neurons)
-        row[f"{name}.atp"] = energy.per_population()[name]
+        row[f"{name}.atp"] = atp[name]
         row[f"{name}.glucose"] = supply[name]["glucose"]
-    for name, proj in result.summary().get("projections", {}).items():
+    for name in result.layout.plastic:
+        proj = result.weight_summary(name)
         for key in ("mean_weight", "fraction_above_90pct", "fraction_below_10pct"):
             row[f"{name}.{key}"] = proj[key]
     return row

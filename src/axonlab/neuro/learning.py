@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from axonlab.neuro.compiled import jit, jit_inline
 from axonlab.neuro.layout import (
     CHEM_G_MAX,
@@ -42,6 +44,17 @@ from axonlab.neuro.layout import (
 def weight_of(k, on_chem, where, exp_w, chem_par):
     """The current weight of plastic synapse k."""
     return chem_par[CHEM_G_MAX, where[k]] if on_chem[k] else exp_w[where[k]]
+
+
+def plastic_weights(
+    on_chem: np.ndarray, where: np.ndarray, exp_w: np.ndarray, chem_par: np.ndarray
+) -> np.ndarray:
+    """(m,) the current weight of every plastic synapse (:func:`weight_of` for all at once,
+    outside the loop: initial weights, recordings' first row, the result's final weights)."""
+    out = np.empty(where.size)
+    out[on_chem] = chem_par[CHEM_G_MAX, where[on_chem]]
+    out[~on_chem] = exp_w[where[~on_chem]]
+    return out
 
 
 @jit_inline

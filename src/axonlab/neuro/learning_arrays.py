@@ -11,6 +11,7 @@ import numpy as np
 
 from axonlab.errors import InputError
 from axonlab.neuro import layout as lay
+from axonlab.neuro.learning import plastic_weights
 from axonlab.neuro.synapses import ChemicalSynapse
 
 if TYPE_CHECKING:
@@ -67,19 +68,11 @@ def plastic_synapses(net: Network, a: _Parts) -> dict[str, np.ndarray]:
     on_chem_arr, where_arr, rule_arr = cat(on_chem, np.bool_), cat(where, I64), cat(rule_of, I64)
     exp, chem = a.groups["exp"], a.groups["chem"]
     exp_pre = np.repeat(np.arange(a.n, dtype=I64), np.diff(exp["ptr"]).astype(I64))
-    pre, post, weights = (
-        np.empty_like(where_arr),
-        np.empty_like(where_arr),
-        np.empty(where_arr.size),
-    )
+    pre, post = np.empty_like(where_arr), np.empty_like(where_arr)
     c, e = on_chem_arr, ~on_chem_arr
     pre[c], post[c] = chem["pre"][where_arr[c]], chem["post"][where_arr[c]]
-    weights[c] = chem["par"][lay.CHEM_G_MAX, where_arr[c]]
-    pre[e], post[e], weights[e] = (
-        exp_pre[where_arr[e]],
-        exp["post"][where_arr[e]],
-        exp["w"][where_arr[e]],
-    )
+    pre[e], post[e] = exp_pre[where_arr[e]], exp["post"][where_arr[e]]
+    weights = plastic_weights(on_chem_arr, where_arr, exp["w"], chem["par"])
     rule_matrix = np.stack(rules, axis=1) if rules else np.zeros((lay.N_RULE_PARAM, 0))
     w_min, w_max = rule_matrix[lay.RULE_W_MIN, rule_arr], rule_matrix[lay.RULE_W_MAX, rule_arr]
     outside = (weights < w_min - 1e-12) | (weights > w_max + 1e-12)

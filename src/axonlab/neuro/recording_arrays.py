@@ -12,6 +12,7 @@ import numpy as np
 from axonlab.errors import InputError
 from axonlab.neuro import layout as lay
 from axonlab.neuro.layout import CURRENT_ROWS, RecordColumn
+from axonlab.neuro.learning import plastic_weights
 from axonlab.neuro.network import DEFAULT_TRACE_LIMIT, Monitor
 from axonlab.neuro.synapses import ChemicalSynapse
 
@@ -99,19 +100,16 @@ def recording(net: Network, a: _Parts, n_steps: int) -> dict[str, np.ndarray]:
     buf = np.full((rows, len(src)), np.nan)
     state, ch_val = a.neurons["state"], a.groups["channels"]["val"]
     plastic, vols = a.groups["plastic"], a.groups["volumes"]
+    weights = plastic_weights(
+        plastic["on_chem"], plastic["where"], a.groups["exp"]["w"], a.groups["chem"]["par"]
+    )
     for col, (code, r, i) in enumerate(zip(src, row, idx, strict=True)):
         if code == lay.REC_STATE:
             buf[0, col] = state[r, i]
         elif code == lay.REC_CHANNEL:
             buf[0, col] = ch_val[r, i]
         elif code == lay.REC_WEIGHT and r == 0:
-            where = plastic["where"][i]
-            on_chem = plastic["on_chem"][i]
-            buf[0, col] = (
-                a.groups["chem"]["par"][lay.CHEM_G_MAX, where]
-                if on_chem
-                else a.groups["exp"]["w"][where]
-            )
+            buf[0, col] = weights[i]
         elif code == lay.REC_VOLUME:
             buf[0, col] = vols["conc"][i]
         else:

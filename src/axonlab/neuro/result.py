@@ -154,11 +154,11 @@ class Result:
         }
         if self.layout.plastic:
             summary["projections"] = {
-                name: self._weight_summary(name) for name in self.layout.plastic
+                name: self.weight_summary(name) for name in self.layout.plastic
             }
         return summary
 
-    def _weight_summary(self, projection: str) -> dict:
+    def weight_summary(self, projection: str) -> dict:
         """Final weights of a plastic projection, their bounds and how many sit near them."""
         rule = self.network.projections[projection].plasticity
         w = self.weights(projection)
