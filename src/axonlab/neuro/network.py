@@ -168,8 +168,7 @@ class Network:
         ``v_init``: initial membrane potential (mV); ``synapse_init``: initial synaptic
         conductance or current per incoming projection name (see :class:`Population`).
         """
-        if name in self.populations or name in self.projections:
-            raise InputError(f"name {name!r} is already used in this network")
+        self._check_unused(name)
         if n < 1:
             raise InputError(f"population {name!r}: n must be >= 1, got {n}")
         if model.max_dt is not None and self.dt > model.max_dt:
@@ -211,8 +210,7 @@ class Network:
         """
         pre_pop, post_pop = self._population(pre), self._population(post)
         name = name or default_projection_name(pre_pop.name, post_pop.name)
-        if name in self.projections or name in self.populations or name in self.volumes:
-            raise InputError(f"name {name!r} is already used in this network; pass name=")
+        self._check_unused(name, "; pass name=")
         if plasticity is not None and isinstance(synapse, GapJunction):
             raise InputError(f"projection {name!r}: gap junctions do not take STDP")
         if short_term is not None and not isinstance(synapse, ChemicalSynapse):
@@ -252,8 +250,7 @@ class Network:
         except KeyError as err:
             raise InputError(str(err.args[0])) from None
         name = name or preset.name
-        if name in self.volumes or name in self.populations or name in self.projections:
-            raise InputError(f"name {name!r} is already used in this network; pass name=")
+        self._check_unused(name, "; pass name=")
         release = preset.release if release is None else release
         k_clear = preset.k_clear if k_clear is None else k_clear
         for what, value in (("release", release), ("k_clear", k_clear), ("baseline", baseline)):
@@ -312,7 +309,11 @@ class Network:
         channel names; projection: T, r, and for a plastic one w and (three-factor)
         eligibility; volume: concentration) of ``neurons`` (synapses) every ``every`` ms."""
         name = target if isinstance(target, str) else target.name
-        if name not in self.populations and name not in self.projections | self.volumes:
+        if (
+            name not in self.populations
+            and name not in self.projections
+            and name not in self.volumes
+        ):
             raise InputError(f"monitor: no population, projection or volume named {name!r}")
         mon = Monitor(name, tuple(variables), neurons, every)
         self.monitors.append(mon)
@@ -332,6 +333,11 @@ class Network:
         from axonlab.neuro.runner import run  # the execution side imports this module
 
         return run(self, duration, memory_limit=memory_limit)
+
+    def _check_unused(self, name: str, hint: str = "") -> None:
+        """Populations, projections and volumes share one namespace (monitors name any)."""
+        if name in self.populations or name in self.projections or name in self.volumes:
+            raise InputError(f"name {name!r} is already used in this network{hint}")
 
     def _population(self, pop: Population | str) -> Population:
         name = pop if isinstance(pop, str) else pop.name
