@@ -1,8 +1,8 @@
 """The customer-service assistant's parts, measured against live anchors in one invocation.
 
 - intents on all of BANKING77 (10% of train held out as dev), test accuracy;
-- 10-shot BANKING77 (3 seeds): ``--few-shot`` against SetFit run live on the same backbone and
-  the same examples, accuracy and training time;
+- 10-shot BANKING77 (3 seeds): ``--few-shot`` (each loss in ``--few-shot-losses``) against
+  SetFit run live on the same backbone and the same examples, accuracy and training time;
 - zero-shot BANKING77 from the intents' names;
 - BANKING77-OOS: in-scope accuracy, out-of-scope recall at the default threshold (set on dev
   with its in-domain out-of-scope questions), AUROC of in-scope test questions against the
@@ -38,6 +38,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 THREADS = 2
 SEEDS = (1, 2, 3)
+
+from axonlab.text.defaults import FEW_SHOT_LOSS, FEW_SHOT_LOSSES  # noqa: E402 (light: no torch)
 
 
 def _rows(path: Path) -> list[tuple[str, str]]:
@@ -245,17 +247,18 @@ def measure(args: argparse.Namespace, files: dict[str, Path], tmp: Path, log) ->
     if "few-shot" in args.parts:
         for seed in args.seeds:
             few = files[f"few-{seed}"]
-            result = train(
-                f"few-{seed}",
-                few,
-                files["dev"],
-                {"test": files["test"]},
-                few_shot=True,
-                seed=seed,
-                threads=THREADS,
-                epochs=args.few_shot_epochs,
-            )
-            record("few-shot", f"axonlab --few-shot seed {seed}", result)
+            for loss in args.few_shot_losses:
+                result = train(
+                    f"few-{seed}-{loss}",
+                    few,
+                    files["dev"],
+                    {"test": files["test"]},
+                    few_shot=True,
+                    few_shot_loss=loss,
+                    seed=seed,
+                    threads=THREADS,
+                )
+                record("few-shot", f"axonlab --few-shot seed {seed} ({loss} loss)", result)
             if args.skip_setfit:
                 continue
             spec = {"train": str(few), "test": str(files["test"]), "seed": seed}
@@ -329,7 +332,9 @@ def main() -> None:
     )
     parser.add_argument("--epochs", type=float, default=6.0)
     parser.add_argument("--lr", type=float, default=2e-4, help="intents on all data")
-    parser.add_argument("--few-shot-epochs", type=float, default=10.0)
+    parser.add_argument(
+        "--few-shot-losses", nargs="*", default=[FEW_SHOT_LOSS], choices=FEW_SHOT_LOSSES
+    )
     parser.add_argument("--shots", type=int, default=10)
     parser.add_argument("--seeds", type=int, nargs="*", default=list(SEEDS), choices=SEEDS)
     parser.add_argument("--skip-setfit", action="store_true", help="few-shot: axonlab only")

@@ -268,6 +268,38 @@ def test_sentence_pairs_are_half_positive_and_name_real_pairs():
     assert sum(t for *_, t in pairs) == 8  # 2 positives for each of the 4 paired texts
 
 
+def test_positive_pairs_share_a_label_and_a_lone_text_pairs_with_itself():
+    from axonlab.text.contrastive import positive_pairs
+
+    texts = ["a1", "a2", "a3", "b1"]
+    labels = ["a", "a", "a", "b"]
+    pairs = positive_pairs(texts, labels, pairs_per_text=3, seed=2)
+    assert len(pairs) == 12
+    label = dict(zip(texts, labels, strict=True))
+    for left, right, pair_label in pairs:
+        assert label[left] == label[right] == pair_label
+        assert left != right or left == "b1"
+    assert [p for p in pairs if p[0] == "b1"] == [("b1", "b1", "b")] * 3
+
+
+def test_in_batch_loss_masks_partners_of_the_same_label():
+    import torch
+
+    from axonlab.text.contrastive import in_batch_loss
+
+    e = torch.eye(3)
+    # each text's partner is its own direction: near zero loss with a clear winner
+    assert in_batch_loss(e, e, [("", "", "x"), ("", "", "y"), ("", "", "z")]) < 1e-6
+    crossed = e[[1, 0, 2]]
+    # partners swapped: a mistake when the labels differ...
+    assert in_batch_loss(e, crossed, [("", "", "x"), ("", "", "y"), ("", "", "z")]) > 10
+    # ...but not when they share a label: that candidate is masked, not a wrong answer
+    assert in_batch_loss(e, crossed, [("", "", "x"), ("", "", "x"), ("", "", "z")]) < 1
+    # two texts of one label close together are not pushed apart
+    same = torch.tensor([[1.0, 0, 0], [0.9, 0.1, 0], [0, 0, 1]])
+    assert in_batch_loss(same, same, [("", "", "x"), ("", "", "x"), ("", "", "z")]) < 1e-6
+
+
 def test_few_shot_tunes_the_encoder_on_pairs_first(
     tiny_backbone, spam_files, tmp_path, monkeypatch
 ):
@@ -309,8 +341,14 @@ def test_few_shot_tunes_the_encoder_on_pairs_first(
     pairs = contrastive.sentence_pairs(
         ["good", "great", "bad", "awful"] * 4, list("ppnn") * 4, seed=0
     )
+    tokenizer = load_tokenizer(tiny_backbone)
+    losses = tune(encoder, tokenizer, pairs, max_length=16, epochs=4, learning_rate=1e-3)
+    assert losses[-1] < losses[0]
+    pairs = contrastive.positive_pairs(
+        ["good", "great", "bad", "awful"] * 4, list("ppnn") * 4, pairs_per_text=2, seed=0
+    )
     losses = tune(
-        encoder, load_tokenizer(tiny_backbone), pairs, max_length=16, epochs=4, learning_rate=1e-3
+        encoder, tokenizer, pairs, loss="in-batch", max_length=16, epochs=4, learning_rate=1e-3
     )
     assert losses[-1] < losses[0]
 

@@ -72,3 +72,8 @@ def test_sliced_step_gives_the_whole_batchs_gradient(tmp_path):
 def test_budget_must_be_positive():
     with pytest.raises(InputError, match="batch tokens"):
         FinetuneConfig(batch_tokens=0)
+
+
+def test_unknown_few_shot_loss_names_the_choices():
+    with pytest.raises(InputError, match="unknown few-shot loss 'triplet'; one of: in-batch, cos"):
+        FinetuneConfig(few_shot_loss="triplet")

@@ -163,9 +163,18 @@ def train(
         typer.Option(
             "--few-shot",
             help="classify/intent with a handful of examples per class: first tune the "
-            "encoder on same/different-label pairs (SetFit's recipe), then fine-tune.",
+            "encoder on pairs of examples (SetFit's recipe), then fit a logistic-regression "
+            "head on their embeddings.",
         ),
     ] = False,
+    few_shot_loss: Annotated[
+        str | None,
+        typer.Option(
+            help="--few-shot: the pairs' loss: in-batch (same-label pairs, the batch's other "
+            "texts as negatives) or cosine (SetFit's: same/different-label pairs to "
+            f"similarity 1/0) (default: {defaults.FEW_SHOT_LOSS}).",
+        ),
+    ] = None,
     zero_shot: Annotated[
         bool,
         typer.Option(
@@ -253,6 +262,7 @@ def train(
         casing=casing,
         freeze_embeddings=freeze_embeddings,
         few_shot=few_shot or None,
+        few_shot_loss=few_shot_loss,
         zero_shot=zero_shot or None,
         oos_label=oos_label,
         oos_method=oos_method,

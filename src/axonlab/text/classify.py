@@ -211,14 +211,15 @@ class Classification(TextTask):
         from transformers import AutoModel
 
         from axonlab.text import zero_shot
-        from axonlab.text.contrastive import contrastive_tune, sentence_pairs
+        from axonlab.text.contrastive import contrastive_tune, training_pairs
 
         train = self.modelled(train)
         encoder = AutoModel.from_pretrained(backbone)
         start = time.perf_counter()
         if config.few_shot:
-            pairs = sentence_pairs(train.texts, train.labels, seed=config.seed)
-            contrastive_tune(encoder, tokenizer, pairs, max_length=config.max_length)
+            loss = config.few_shot_loss
+            pairs = training_pairs(loss, train.texts, train.labels, seed=config.seed)
+            contrastive_tune(encoder, tokenizer, pairs, loss=loss, max_length=config.max_length)
         examples: dict[str, list[str]] = {label: [] for label in labels}
         for text, label in zip(train.texts, train.labels, strict=True):
             examples[label].append(text)

@@ -74,8 +74,9 @@ class FinetuneConfig:
     # transformer layers on a CPU. None: frozen above defaults.FREEZE_EMBEDDINGS_ABOVE pieces.
     freeze_embeddings: bool | None = None
     # Few examples per class: tune the encoder on same/different-label pairs (SetFit's first
-    # stage, axonlab.text.contrastive), then classify by the nearest class prototype.
+    # stage, axonlab.text.contrastive, with this loss), then fit a logistic-regression head.
     few_shot: bool = False
+    few_shot_loss: str = defaults.FEW_SHOT_LOSS
     # No training: each label's prototype is the embedding of its training texts (descriptions
     # of the label, or its name in words), axonlab.text.zero_shot.
     zero_shot: bool = False
@@ -96,6 +97,9 @@ class FinetuneConfig:
             raise InputError("warmup ratio must be in [0, 1) and weight decay finite")
         if self.batch_size < 1 or self.eval_batch_size < 1:
             raise InputError("batch sizes must be >= 1")
+        if self.few_shot_loss not in defaults.FEW_SHOT_LOSSES:
+            choices = ", ".join(defaults.FEW_SHOT_LOSSES)
+            raise InputError(f"unknown few-shot loss {self.few_shot_loss!r}; one of: {choices}")
         if self.batch_tokens < 1:
             raise InputError(f"batch tokens must be >= 1, got {self.batch_tokens}")
         if not 8 <= self.max_length <= 4096:
