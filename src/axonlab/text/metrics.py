@@ -41,20 +41,33 @@ def classification_metrics(
     }
 
 
-def report_table(metrics: dict[str, Any]) -> str:
-    """The per-class table as plain text, like scikit-learn's ``classification_report``."""
+def report_table(
+    metrics: dict[str, Any],
+    *,
+    thresholds: dict[str, float] | None = None,
+    summary: Sequence[tuple[str, str]] | None = None,
+) -> str:
+    """The per-class table as plain text, like scikit-learn's ``classification_report``: a
+    ``thresholds`` column where each label has its own (multi-label), then the ``summary`` rows
+    (name, figures; default: accuracy and macro F1)."""
     width = max(12, *(len(label) for label in metrics["per_class"]))
-    lines = [f"{'':>{width}}  precision  recall  f1-score  support", ""]
+    lines = [
+        f"{'':>{width}}  precision  recall  f1-score  support" + "  threshold" * bool(thresholds)
+    ]
+    lines.append("")
     for label, row in metrics["per_class"].items():
+        cut = f"  {thresholds[label]:9.2f}" if thresholds else ""
         lines.append(
             f"{label:>{width}}  {row['precision']:9.4f}  {row['recall']:6.4f}  "
-            f"{row['f1']:8.4f}  {row['support']:7d}"
+            f"{row['f1']:8.4f}  {row['support']:7d}{cut}"
         )
-    lines += [
-        "",
-        f"{'accuracy':>{width}}  {'':9}  {'':6}  {metrics['accuracy']:8.4f}  {metrics['n']:7d}",
-        f"{'macro f1':>{width}}  {'':9}  {'':6}  {metrics['macro_f1']:8.4f}  {metrics['n']:7d}",
-    ]
+    if summary is None:
+        blank = f"{'':9}  {'':6}"
+        summary = [
+            ("accuracy", f"{blank}  {metrics['accuracy']:8.4f}  {metrics['n']:7d}"),
+            ("macro f1", f"{blank}  {metrics['macro_f1']:8.4f}  {metrics['n']:7d}"),
+        ]
+    lines += ["", *(f"{name:>{width}}  {figures}" for name, figures in summary)]
     return "\n".join(lines)
 
 

@@ -20,6 +20,7 @@ import torch
 from axonlab.errors import InputError
 from axonlab.text.classify import WINDOW_OF, Classification, encode, text_logits, text_outputs
 from axonlab.text.data import LabelledTexts, read_labelled
+from axonlab.text.metrics import report_table
 from axonlab.text.report import EvalReport
 from axonlab.text.tasks import TASKS
 from axonlab.text.train import FinetuneConfig
@@ -149,20 +150,15 @@ def evaluate(
 
 
 def _table(metrics: dict) -> str:
-    width = max(12, *(len(label) for label in metrics["per_class"]))
-    lines = [f"{'':>{width}}  precision  recall  f1-score  support  threshold", ""]
-    for label, row in metrics["per_class"].items():
-        lines.append(
-            f"{label:>{width}}  {row['precision']:9.4f}  {row['recall']:6.4f}  "
-            f"{row['f1']:8.4f}  {row['support']:7d}  {metrics['thresholds'][label]:9.2f}"
-        )
-    lines += [
-        "",
-        f"{'micro f1':>{width}}  {metrics['micro_f1']:.4f}",
-        f"{'macro f1':>{width}}  {metrics['macro_f1']:.4f}",
-        f"{'exact match':>{width}}  {metrics['accuracy']:.4f}  ({metrics['n']} texts)",
-    ]
-    return "\n".join(lines)
+    return report_table(
+        metrics,
+        thresholds=metrics["thresholds"],
+        summary=[
+            ("micro f1", f"{metrics['micro_f1']:.4f}"),
+            ("macro f1", f"{metrics['macro_f1']:.4f}"),
+            ("exact match", f"{metrics['accuracy']:.4f}  ({metrics['n']} texts)"),
+        ],
+    )
 
 
 class MultiLabelClassification(Classification):
