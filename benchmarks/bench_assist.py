@@ -379,12 +379,15 @@ def tables(records: list[dict]) -> str:
                 if "error" in r:
                     lines.append(f"| {r['name']} | error: {r['error']} | | | |")
                     continue
-                t = r.get("scores", {}).get("test", r)
+                t = r.get("scores", {}).get("test")
+                if t is None:  # an anchor: argmax accuracy, no out-of-scope threshold
+                    t = {"intent_accuracy": r.get("accuracy")}
                 lines.append(
                     f"| {r['name']} | {f(t.get('intent_accuracy'))} | "
                     f"{f(t.get('accuracy'))} | {r.get('train_seconds', 0):.0f} | "
                     f"{r.get('peak_rss_gib', 0):.2f} |"
                 )
+            lines += _seed_means(rows) if part == "few-shot" else []
         elif part == "oos":
             lines += [
                 "| run | test set | in-scope accuracy | oos recall | oos precision | "
@@ -405,6 +408,28 @@ def tables(records: list[dict]) -> str:
             lines += _index_rows(rows)
         lines.append("")
     return "\n".join(lines)
+
+
+def _seed_means(rows: list[dict]) -> list[str]:
+    """A mean row for each few-shot run measured on more than one seed (latest run per seed)."""
+    import re
+
+    by_run: dict[str, dict[str, dict]] = {}
+    for r in rows:
+        if "error" not in r and (m := re.search(r" seed (\d+)", r["name"])):
+            by_run.setdefault(r["name"].replace(m.group(0), ""), {})[m.group(1)] = r
+    lines = []
+    for run, seeds in by_run.items():
+        if len(seeds) < 2:
+            continue
+        tests = [r.get("scores", {}).get("test", r) for r in seeds.values()]
+        accuracy = statistics.mean(t.get("intent_accuracy", t.get("accuracy", 0)) for t in tests)
+        seconds = statistics.mean(r.get("train_seconds", 0) for r in seeds.values())
+        lines.append(
+            f"| **{run}, mean of seeds {', '.join(sorted(seeds))}** | **{accuracy:.3f}** | | "
+            f"{seconds:.0f} | |"
+        )
+    return lines
 
 
 def _embedding_rows(rows: list[dict]) -> list[str]:
