@@ -117,6 +117,8 @@ class Served:
     _encoder: Any = None
     _encoder_lock: threading.Lock = field(default_factory=threading.Lock)
     _explainer: Any = None
+    # explanations run one at a time under their own lock: an embed request is not kept waiting
+    _explainer_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def kind(self) -> str:
@@ -172,7 +174,7 @@ class Served:
         if not self.explainable:
             raise InputError(f"model {self.name!r} is not a classifier that can be explained")
         run_dir = self.model.run_dir
-        with self._encoder_lock:
+        with self._explainer_lock:
             if self._explainer is None:
                 if getattr(self.model, "backend", "torch") == "torch":
                     self._explainer = self.model
