@@ -151,8 +151,8 @@ def plan(args: argparse.Namespace) -> list[tuple[str, str, str, dict]]:
     MiniLM on the rest (the order of importance, should the CPU time run out)."""
     names = args.only or list(DATASETS)
     targeted = [n for n in names if "target" in DATASETS[n]]
-    jobs = [(name, E5, "default", {}) for name in names]
-    if not args.skip_minilm:
+    jobs = [] if args.tuned_only else [(name, E5, "default", {}) for name in names]
+    if not args.skip_minilm and not args.tuned_only:
         jobs += [(name, MINILM, "default", {}) for name in targeted]
     if args.embeddings:
         jobs.append((args.embeddings, E5, "embeddings trained", {"freeze_embeddings": False}))
@@ -164,8 +164,10 @@ def plan(args: argparse.Namespace) -> list[tuple[str, str, str, dict]]:
             (name, E5, f"lr {lr:g}, {epochs} epochs", {"learning_rate": lr, "epochs": epochs})
             for name in names
         ]
-    if not args.skip_minilm:
+    if not args.skip_minilm and not args.tuned_only:
         jobs += [(name, MINILM, "default", {}) for name in names if name not in targeted]
+    if args.tag:  # what changed in the code since the log's earlier rows of the same variant
+        jobs = [(name, b, f"{variant}, {args.tag}", options) for name, b, variant, options in jobs]
     return jobs
 
 
@@ -237,6 +239,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lora", choices=list(DATASETS), help="also LoRA on this data set")
     parser.add_argument(
         "--tuned", nargs=2, metavar=("LR", "EPOCHS"), help="also e5 at this lr and epochs"
+    )
+    parser.add_argument("--tuned-only", action="store_true", help="only the --tuned runs")
+    parser.add_argument(
+        "--tag", help="appended to each run's variant (a code change since earlier rows)"
     )
     parser.add_argument("--log", type=Path, default=Path("bench-multilingual-tasks.jsonl"))
     parser.add_argument("--replay", action="store_true", help="table from --log, no training")
