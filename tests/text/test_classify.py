@@ -311,7 +311,7 @@ def test_few_shot_tunes_the_encoder_on_pairs_first(
     tune = contrastive.contrastive_tune
 
     def spy(encoder, tokenizer, pairs, **kw):
-        calls.append(len(pairs))
+        calls.append((len(pairs), kw["loss"], {label for *_, label in pairs}))
         return tune(encoder, tokenizer, pairs[:32], **kw)
 
     monkeypatch.setattr(contrastive, "contrastive_tune", spy)
@@ -324,7 +324,10 @@ def test_few_shot_tunes_the_encoder_on_pairs_first(
         few_shot=True,
         **{**FAST, "epochs": 1},
     )
-    assert calls and calls[0] % contrastive.PAIRS_PER_TEXT == 0
+    # the default loss: same-label pairs only, half as many per text as the cosine loss draws
+    (n_pairs, loss, labels), *_ = calls
+    assert loss == "in-batch" and labels == {"ham", "spam"}
+    assert n_pairs % (contrastive.PAIRS_PER_TEXT // 2) == 0
     # then a logistic regression on the examples' embeddings (SetFit's head), saved and read back
     from axonlab.text.zero_shot import PrototypeClassifier
 

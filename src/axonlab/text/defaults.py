@@ -16,9 +16,10 @@ BATCH_SIZE = 32
 # slices that fit (the update is the same): 32 NER windows of 512 pieces took 23 GB (MSRA, e5).
 BATCH_TOKENS = 4096
 SEED = 13
-# Few-shot: the contrastive loss that tunes the encoder before the head (axonlab.text.contrastive)
+# Few-shot: the contrastive loss that tunes the encoder before the head (axonlab.text.contrastive).
+# In-batch negatives: BANKING77 10-shot seed 1, 0.860 in 370 s vs SetFit's cosine 0.804 in 838 s.
 FEW_SHOT_LOSSES = ("in-batch", "cosine")
-FEW_SHOT_LOSS = "cosine"
+FEW_SHOT_LOSS = "in-batch"
 OOS_LABEL = "oos"  # intent: the label of out-of-scope rows
 OOS_METHOD = "mahalanobis"  # intent: the out-of-scope score (axonlab.text.out_of_scope)
 # A vocabulary this large (multilingual-e5-small: 250,037 pieces) is kept fixed unless asked:
