@@ -227,6 +227,7 @@ def test_predicting_from_a_model_folder_names_the_run(axonlab, finished_run):
     [
         (("--metric", "bogus"), "unknown classify metric 'bogus'; expected one of"),
         (("--max-steps", "0"), "max steps must be >= 1"),
+        (("--few-shot", "--few-shot-loss", "triplet"), "unknown few-shot loss 'triplet'; one of"),
         (("--backbone", "no-such-org/no-such-model"), "never downloads"),
     ],
 )
