@@ -246,11 +246,10 @@ def measure(args: argparse.Namespace, files: dict[str, Path], tmp: Path, log) ->
         record("full", "axonlab intent", result)
     if "few-shot" in args.parts:
         for seed in args.seeds:
-            few = files[f"few-{seed}"]
             for loss in args.few_shot_losses:
                 result = train(
                     f"few-{seed}-{loss}",
-                    few,
+                    files[f"few-{seed}"],
                     files["dev"],
                     {"test": files["test"]},
                     few_shot=True,
@@ -259,9 +258,9 @@ def measure(args: argparse.Namespace, files: dict[str, Path], tmp: Path, log) ->
                     threads=THREADS,
                 )
                 record("few-shot", f"axonlab --few-shot seed {seed} ({loss} loss)", result)
-            if args.skip_setfit:
-                continue
-            spec = {"train": str(few), "test": str(files["test"]), "seed": seed}
+        setfit_seeds = args.seeds if args.setfit_seeds is None else args.setfit_seeds
+        for seed in [] if args.skip_setfit else setfit_seeds:
+            spec = {"train": str(files[f"few-{seed}"]), "test": str(files["test"]), "seed": seed}
             spec["backbone"] = default_backbone()
             record("few-shot", f"setfit seed {seed}", run(spec, args.anchors_python, "setfit"))
     if "zero-shot" in args.parts:
@@ -338,6 +337,9 @@ def main() -> None:
     parser.add_argument("--shots", type=int, default=10)
     parser.add_argument("--seeds", type=int, nargs="*", default=list(SEEDS), choices=SEEDS)
     parser.add_argument("--skip-setfit", action="store_true", help="few-shot: axonlab only")
+    parser.add_argument(
+        "--setfit-seeds", type=int, nargs="*", choices=SEEDS, help="default: --seeds"
+    )
     parser.add_argument("--embed-texts", type=int, default=5000)
     parser.add_argument("--index-size", type=int, default=100_000)
     parser.add_argument("--log", type=Path, default=Path("bench-assist.jsonl"))
