@@ -59,9 +59,6 @@ def test_chinese_ner_train_eval_predict_offsets(tmp_path):
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout)
     assert 0.0 <= metrics["micro_f1"] <= 1.0 and metrics["words"] == 261  # every character scored
-    # trained on one piece per character, and read back so
-    config = json.loads((out / "model" / "config.json").read_text())
-    assert config["axonlab_word_pieces"] is True
 
     texts = ["浙商银行企业信贷部叶老桂博士😀说CEO很好", "我在 北京 🙂", "Hong Kong 很美"]
     result = runner.invoke(app, ["text", "predict", str(out), *texts, "--json"])

@@ -72,25 +72,6 @@ def test_no_space_sentence_has_no_piece_per_character(e5_tokenizer):
     assert not {w for _, w in window.owned} & {w for _, w in window.shared}
 
 
-def test_word_pieces_give_every_character_its_own_piece(e5_tokenizer):
-    joined = WordAligner(e5_tokenizer, max_length=64)
-    split = WordAligner(e5_tokenizer, max_length=64, word_pieces=True)
-    sentence = list("张三在北京大学读书。ＡＢ")
-    ((ids, word_ids),) = split.tokenize([sentence])
-    pieces = e5_tokenizer.convert_ids_to_tokens(ids)
-    # one piece per character after the sentence's "▁" start (full-width letters normalised)
-    assert pieces[0] == "▁" and pieces[1:] == [*"张三在北京大学读书。", "A", "B"]
-    assert word_ids == [0, *range(len(sentence))]
-    (window,) = split.windows([sentence])
-    assert not window.shared and {w for _, w in window.owned} == set(range(len(sentence)))
-    # the joined tokenisation hides bounds: "在北京" is one piece there
-    ((joined_ids, _),) = joined.tokenize([sentence])
-    assert "在北京" in e5_tokenizer.convert_ids_to_tokens(joined_ids)
-    # spaced text is untouched
-    words = ["New", "York", "is", "big", "."]
-    assert split.tokenize([words]) == joined.tokenize([words])
-
-
 def test_shared_words_take_no_training_label(e5_tokenizer):
     aligner = WordAligner(e5_tokenizer, max_length=64)
     (window,) = aligner.windows([SENTENCE])
@@ -134,13 +115,11 @@ def test_predict_on_raw_chinese_gives_offsets_into_the_input(tiny_e5_ner):
         "我爱北京😀 ok",
         "",
     ]
-    for word_pieces in (False, True):
-        model.config.axonlab_word_pieces = word_pieces
-        out = predict(model, tokenizer, texts, max_length=16)
-        assert len(out) == 3 and out[2] == {"entities": []}
-        found = 0
-        for text, row in zip(texts, out, strict=True):
-            for entity in row["entities"]:
-                assert entity["text"] == text[entity["start"] : entity["end"]]
-                found += 1
-        assert found  # random weights still tag something, so the offsets were checked
+    out = predict(model, tokenizer, texts, max_length=16)
+    assert len(out) == 3 and out[2] == {"entities": []}
+    found = 0
+    for text, row in zip(texts, out, strict=True):
+        for entity in row["entities"]:
+            assert entity["text"] == text[entity["start"] : entity["end"]]
+            found += 1
+    assert found  # random weights still tag something, so the offsets were checked

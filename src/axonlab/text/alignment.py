@@ -19,11 +19,9 @@ position, a label in training, a prediction at inference, and counts in the scor
 CoNLL) is tokenised as running text: the words joined, with a space only where a side is not of a
 no-space script, and sub-tokens mapped back to words through the tokenizer's character offsets
 (fed one word each, XLM-R gives every character its own "▁" piece, doubling the length). A
-sub-token may then cover several words. With ``word_pieces`` (new NER runs) it is replaced by one
-vocabulary piece per word where the vocabulary has them, so that an entity can begin and end at
-any character. Otherwise (or where a piece is missing) the first word *leads* it (label and
-prediction as usual), the others *share* its position; they take no label in training and at
-prediction copy its row, a ``B-X`` turned into ``I-X`` (the same entity goes on).
+sub-token may then cover several words: the first *leads* it (label and prediction as usual), the
+others *share* its position; they take no label in training and at prediction copy its row, a
+``B-X`` turned into ``I-X`` (the same entity goes on).
 """
 
 from __future__ import annotations
@@ -38,9 +36,6 @@ from axonlab.text.scripts import has_no_space_char, is_no_space_char
 from axonlab.text.tags import split_tag
 
 IGNORE_INDEX = -100  # label ignored by torch's cross-entropy
-SPACE_PIECE = "\u2581"  # sentencepiece's word-start mark
-# A model's config flag: trained with one piece per word in no-space scripts (runs before: no)
-WORD_PIECES_FLAG = "axonlab_word_pieces"
 
 
 @dataclass(frozen=True)
@@ -75,17 +70,11 @@ class WordAligner:
     ``tokenizer`` must be a fast (Rust) Hugging Face tokenizer; ``max_length`` is the window size
     in sub-tokens including special tokens; ``stride`` the overlap between windows in sub-tokens
     (default: a quarter of a window); ``casing``: give each sub-token its word's casing class as
-    token type (for a model trained that way); ``word_pieces``: in no-space scripts, split a
-    sub-token that spans several words into one piece per word (for a model trained that way).
+    token type (for a model trained that way).
     """
 
     def __init__(
-        self,
-        tokenizer,
-        max_length: int = 512,
-        stride: int | None = None,
-        casing: bool = False,
-        word_pieces: bool = False,
+        self, tokenizer, max_length: int = 512, stride: int | None = None, casing: bool = False
     ):
         if tokenizer.unk_token is None:
             raise ValueError("the tokenizer has no unknown token; NER alignment needs one")
@@ -100,11 +89,7 @@ class WordAligner:
         if not 0 <= stride < self.capacity:
             raise ValueError(f"stride={stride} must be in [0, {self.capacity})")
         self.tokenizer, self.max_length, self.stride = tokenizer, max_length, stride
-        self.casing, self.word_pieces = casing, word_pieces
-        if word_pieces:
-            self._vocab = tokenizer.get_vocab()
-            normaliser = tokenizer.backend_tokenizer.normalizer
-            self._normalise = normaliser.normalize_str if normaliser else (lambda text: text)
+        self.casing = casing
 
     def __repr__(self) -> str:
         return f"WordAligner(max_length={self.max_length}, stride={self.stride})"
@@ -147,8 +132,6 @@ class WordAligner:
                 text, add_special_tokens=False, return_offsets_mapping=True, verbose=False
             )
             ids, offsets = enc["input_ids"], enc["offset_mapping"]
-            if self.word_pieces:
-                ids, offsets = self._split_across_words(text, bounds, ids, offsets)
             # each sub-token goes to the first word it overlaps (a bare "▁" to the next word's)
             # a character -> word table keeps this linear (MSRA has 50k sentences of ~50 chars)
             owner_of = [-1] * len(text)
@@ -168,51 +151,6 @@ class WordAligner:
         leaders = set(word_ids)
         shared = {w: c[0] for c in covers for w in c[1:] if w not in leaders}
         return ids, word_ids, shared
-
-    def _split_across_words(
-        self,
-        text: str,
-        bounds: list[tuple[int, int]],
-        ids: list[int],
-        offsets: list[tuple[int, int]],
-    ) -> tuple[list[int], list[tuple[int, int]]]:
-        """Each sub-token that spans several words replaced by one vocabulary piece per word,
-        where the vocabulary has them (a sentencepiece "▁" start kept on the first): an entity
-        may then begin or end at any word. Kept whole where a piece is missing."""
-        out_ids: list[int] = []
-        out_offsets: list[tuple[int, int]] = []
-        for token, (start, end) in zip(ids, offsets, strict=True):
-            parts = [(max(a, start), min(b, end)) for a, b in bounds if a < end and b > start]
-            pieces = (
-                self._word_pieces(token, [text[a:b] for a, b in parts]) if len(parts) > 1 else None
-            )
-            if pieces is None:
-                out_ids.append(token)
-                out_offsets.append((start, end))
-                continue
-            spans = parts if len(pieces) == len(parts) else [parts[0], *parts]
-            out_ids += pieces
-            out_offsets += spans
-        return out_ids, out_offsets
-
-    def _word_pieces(self, token: int, segments: list[str]) -> list[int] | None:
-        """The ids of ``segments`` as vocabulary pieces (the first one with a "▁" start when
-        ``token`` has one: as that piece if known, else a bare "▁" before it), or None."""
-        vocab, unk = self._vocab, self.tokenizer.unk_token_id
-        normalise = self._normalise
-        keys = [normalise(seg) for seg in segments]
-        pieces = [vocab.get(key, unk) for key in keys]
-        if unk in pieces:
-            return None
-        if self.tokenizer.convert_ids_to_tokens(token).startswith(SPACE_PIECE):
-            marked = vocab.get(SPACE_PIECE + keys[0])
-            if marked is not None:
-                pieces[0] = marked
-            elif SPACE_PIECE in vocab:
-                pieces.insert(0, vocab[SPACE_PIECE])
-            else:
-                return None
-        return pieces
 
     def windows(self, sentences: Sequence[Sequence[str]]) -> list[Window]:
         """Model windows for every sentence, in sentence order (none for an empty sentence)."""

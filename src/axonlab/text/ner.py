@@ -18,7 +18,7 @@ import torch
 
 from axonlab.errors import InputError
 from axonlab.text import defaults
-from axonlab.text.alignment import IGNORE_INDEX, WORD_PIECES_FLAG, WordAligner
+from axonlab.text.alignment import IGNORE_INDEX, WordAligner
 from axonlab.text.casing import add_casing_types, has_token_types, uses_casing
 from axonlab.text.conll import TaggedSentence, read_ner
 from axonlab.text.entities import decode, split_no_space, split_words
@@ -38,10 +38,7 @@ def make_aligner(model: torch.nn.Module, tokenizer: Any, max_length: int) -> Wor
     limits = [max_length, getattr(model.config, "max_position_embeddings", max_length)]
     if 0 < getattr(tokenizer, "model_max_length", 0) < 1_000_000:
         limits.append(tokenizer.model_max_length)
-    word_pieces = bool(getattr(model.config, WORD_PIECES_FLAG, False))
-    return WordAligner(
-        tokenizer, max_length=min(limits), casing=uses_casing(model), word_pieces=word_pieces
-    )
+    return WordAligner(tokenizer, max_length=min(limits), casing=uses_casing(model))
 
 
 def check_types(sentences: Sequence[TaggedSentence], labels: Sequence[str], path: Path) -> None:
@@ -190,9 +187,6 @@ class EntityRecognition(TextTask):
 
     def new_model(self, backbone: str, labels: Sequence[str], config: FinetuneConfig):
         model = super().new_model(backbone, labels, config)
-        # one piece per character in Chinese and Japanese: an entity may start or end at any
-        # character (whole sentencepiece tokens hid ~6% of MSRA's and CLUENER's entity bounds)
-        setattr(model.config, WORD_PIECES_FLAG, True)
         if config.casing or (config.casing is None and has_token_types(model)):
             add_casing_types(model)
         return model
