@@ -160,10 +160,11 @@ def plan(args: argparse.Namespace) -> list[tuple[str, str, str, dict]]:
         jobs.append((args.lora, E5, "LoRA", {"lora": True}))
     if args.tuned:
         lr, epochs = float(args.tuned[0]), int(args.tuned[1])
-        jobs += [
-            (name, E5, f"lr {lr:g}, {epochs} epochs", {"learning_rate": lr, "epochs": epochs})
-            for name in names
-        ]
+        variant, options = f"lr {lr:g}, {epochs} epochs", {"learning_rate": lr, "epochs": epochs}
+        if args.max_length:
+            variant += f", windows of {args.max_length}"
+            options["max_length"] = args.max_length
+        jobs += [(name, E5, variant, options) for name in names]
     if not args.skip_minilm and not args.tuned_only:
         jobs += [(name, MINILM, "default", {}) for name in names if name not in targeted]
     if args.tag:  # what changed in the code since the log's earlier rows of the same variant
@@ -241,6 +242,7 @@ def main(argv: list[str] | None = None) -> None:
         "--tuned", nargs=2, metavar=("LR", "EPOCHS"), help="also e5 at this lr and epochs"
     )
     parser.add_argument("--tuned-only", action="store_true", help="only the --tuned runs")
+    parser.add_argument("--max-length", type=int, help="--tuned runs: window in sub-tokens")
     parser.add_argument(
         "--tag", help="appended to each run's variant (a code change since earlier rows)"
     )
