@@ -93,8 +93,7 @@ def add_application_routes(app: FastAPI) -> None:
             )
         texts = body.texts()
         check_texts(texts, settings)
-        vectors = await _embed(served, texts)
-        tokens = sum(len(ids) for ids in served.encoder().tokenizer(texts)["input_ids"])
+        vectors, tokens = await _embed(served, texts, counted=True)
         return {
             "data": [
                 {"index": i, "embedding": vector} for i, vector in enumerate(vectors.tolist())
@@ -104,10 +103,11 @@ def add_application_routes(app: FastAPI) -> None:
         }
 
 
-async def _embed(served: Any, texts: list[str]):
+async def _embed(served: Any, texts: list[str], counted: bool = False):
+    """The texts' embeddings; with ``counted``, also the sub-tokens read (for ``usage``)."""
     try:
         encoder = await run_in_threadpool(served.encoder)
-        return await run_in_threadpool(encoder.encode, texts)
+        return await run_in_threadpool(encoder.encode_counted if counted else encoder.encode, texts)
     except InputError as err:
         raise HTTPException(400, str(err)) from err
 

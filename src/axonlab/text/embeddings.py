@@ -112,6 +112,17 @@ class SentenceEncoder:
         progress: Callable[[int], None] | None = None,
     ) -> np.ndarray:
         """Embeddings of ``texts`` in their order; ``progress(n)`` is told as texts finish."""
+        return self.encode_counted(texts, batch_size=batch_size, progress=progress)[0]
+
+    def encode_counted(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = BATCH_SIZE,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, int]:
+        """:meth:`encode`, plus how many sub-tokens the model read (special tokens and the
+        prefix included, each window of a long text counted)."""
         import torch
 
         from axonlab.text.length_batches import length_batches
@@ -141,7 +152,7 @@ class SentenceEncoder:
                     progress(len(chunk))
         vectors = pooled.means()
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+        return (vectors / np.maximum(norms, 1e-12)).astype(np.float32), sum(lengths)
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
