@@ -345,7 +345,9 @@ def test_few_shot_tunes_the_encoder_on_pairs_first(
         ["good", "great", "bad", "awful"] * 4, list("ppnn") * 4, seed=0
     )
     tokenizer = load_tokenizer(tiny_backbone)
-    losses = tune(encoder, tokenizer, pairs, max_length=16, epochs=4, learning_rate=1e-3)
+    losses = tune(
+        encoder, tokenizer, pairs, loss="cosine", max_length=16, epochs=4, learning_rate=1e-3
+    )
     assert losses[-1] < losses[0]
     pairs = contrastive.positive_pairs(
         ["good", "great", "bad", "awful"] * 4, list("ppnn") * 4, pairs_per_text=2, seed=0
