@@ -353,9 +353,9 @@ def main() -> None:
     if not args.replay:
         with tempfile.TemporaryDirectory(prefix="bench-assist-") as tmp, open(args.log, "a") as log:
             measure(args, prepare(args.data, Path(tmp), args.shots), Path(tmp), log)
-    from report import write_section
+    from report import read_log, write_section
 
-    records = [json.loads(line) for line in args.log.read_text().splitlines() if line.strip()]
+    records = read_log(args.log)
     write_section("assist", tables(records) + ("\n" + args.note + "\n" if args.note else ""))
 
 

@@ -207,9 +207,9 @@ def main() -> None:
                 record = {"part": "speed", "data": "sms-spam", **speed(runs["sms-spam"], texts)}
                 log.write(json.dumps(record) + "\n")
                 print(json.dumps(record), file=sys.stderr)
-    from report import write_section
+    from report import read_log, write_section
 
-    records = [json.loads(line) for line in args.log.read_text().splitlines() if line.strip()]
+    records = read_log(args.log)
     write_section("explain", tables(records))
 
 

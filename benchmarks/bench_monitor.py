@@ -330,9 +330,9 @@ def main() -> None:
                 record("detection", detection(stream, len(negative)))
             if "durability" in args.parts:
                 record("durability", durability(finance, args.run, Path(tmp), args.kills))
-    from report import write_section
+    from report import read_log, write_section
 
-    records = [json.loads(line) for line in args.log.read_text().splitlines() if line.strip()]
+    records = read_log(args.log)
     write_section("monitor", tables(records))
 
 

@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.child:
         child(json.loads(args.child))
         return
-    from report import write_section
+    from report import read_log, write_section
 
     done = set()
     if args.log.exists():
@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> None:
                 print(json.dumps(record), file=sys.stderr, flush=True)
                 with open(args.log, "a") as log:
                     log.write(json.dumps(record) + "\n")
-    records = [json.loads(line) for line in args.log.read_text().splitlines() if line.strip()]
+    records = read_log(args.log)
     order = {job[:3]: i for i, job in enumerate(plan(args))}
     records.sort(key=lambda r: order.get((r["dataset"], r["backbone"], r["variant"]), len(order)))
     write_section("multilingual-tasks", table(records) + ("\n\n" + args.note if args.note else ""))

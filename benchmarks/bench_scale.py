@@ -207,9 +207,9 @@ def main() -> None:
             if "prediction" in args.parts:
                 predict = prediction(args.data, tmp, tmp / "sst2-1")
                 log.write(json.dumps({"part": "prediction", "result": predict}) + "\n")
-    from report import write_section
+    from report import read_log, write_section
 
-    records = [json.loads(line) for line in args.log.read_text().splitlines() if line.strip()]
+    records = read_log(args.log)
     write_section("scale", tables(records))
 
 

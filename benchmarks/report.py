@@ -1,4 +1,4 @@
-"""Write one benchmark's table into ``docs/benchmarks.md``.
+"""Write one benchmark's table into ``docs/benchmarks.md``; read back a benchmark's run log.
 
 Each benchmark owns one section of that page, delimited by HTML comments, and replaces only its
 own section, so benchmarks can be re-run one at a time without touching each other's results.
@@ -19,6 +19,13 @@ HEADER = (
     "Each section is written by the script named in it, which measures axonlab and its anchor in\n"
     "the same run. Machines are shared and noisy: compare ratios and medians, not single timings.\n"
 )
+
+
+def read_log(path: Path) -> list[dict]:
+    """The records of a benchmark's JSON-lines log (one run a line; blank lines skipped)."""
+    import json
+
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def machine_line() -> str:
