@@ -153,11 +153,7 @@ def for_user(
     from axonlab import recommend
 
     model = recommend.load(run)
-    listing = model.for_user(user, k)
-    if json_output:
-        print_json({"user": user, "items": [r["item"] for r in listing], "results": listing})
-        return
-    _print_listing(listing)
+    _answer({"user": user}, model.for_user(user, k), json_output)
 
 
 @app.command("similar")
@@ -171,11 +167,15 @@ def similar(
     from axonlab import recommend
 
     model = recommend.load(run)
-    listing = model.similar(item, k)
+    _answer({"item": item}, model.similar(item, k), json_output)
+
+
+def _answer(query: dict, listing: list[dict], json_output: bool) -> None:
+    """The ranked items: one JSON object (the query, the item ids, the rows) or a table."""
     if json_output:
-        print_json({"item": item, "items": [r["item"] for r in listing], "results": listing})
-        return
-    _print_listing(listing)
+        print_json({**query, "items": [r["item"] for r in listing], "results": listing})
+    else:
+        _print_listing(listing)
 
 
 def _print_listing(listing: list[dict]) -> None:
