@@ -22,7 +22,7 @@ def test_paths_are_relative_to_the_config(tmp_path):
     config = load_config(path)
     assert config.store == tmp_path / "data" / "m.db"
     assert config.sources[0].path == tmp_path / "feeds"
-    assert config.window == 3600 and config.baseline == 86400
+    assert config.window == 3600 and config.baseline == 14 * 86400
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""``axonlab monitor``: run the opinion monitor, ask its status, replay history through it."""
+"""``axonlab monitor``: run the opinion monitor, ask its status, replay history through it, and
+back-test its rules against marked surges."""
 
 from __future__ import annotations
 
@@ -51,48 +52,40 @@ def status(
         return
     console.print(f"{counts['items']} items, {counts['alerts']} alerts", highlight=False)
     for alert in counts["latest_alerts"]:
-        console.print(
-            f"  {alert['time']}  {alert['key']}  {alert['rule']}  "
-            f"negative share {alert['negative_share']:.2f}",
-            highlight=False,
-        )
+        console.print(f"  {_alert_line(alert)}", highlight=False)
 
 
-@app.command("replay")
-def replay(
-    sentiment: Annotated[Path, typer.Option(help="A sentiment classification run.")],
-    input_file: Annotated[
-        Path,
-        typer.Option("--input", help="TSV (header: time, text, optional key) or JSON lines."),
-    ],
-    topic: Annotated[Path | None, typer.Option(help="A topic classification run.")] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(help="A monitor YAML config whose rules, labels and windows to use."),
-    ] = None,
-    window: Annotated[
-        str | None, typer.Option(help="Rolling window, e.g. 60m (default 60m).")
-    ] = None,
-    baseline: Annotated[
-        str | None, typer.Option(help="Trailing baseline before it, e.g. 24h (default 24h).")
-    ] = None,
-    rules: Annotated[
-        str | None, typer.Option(help="Comma-separated rules: zscore, share, cusum.")
-    ] = None,
-    backend: Annotated[
-        str | None, typer.Option(help="torch, onnx or onnx-int8 (default onnx-int8).")
-    ] = None,
-    store: Annotated[
-        Path | None, typer.Option(help="Keep the replay in this SQLite file (default: memory).")
-    ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-) -> None:
-    """Run the monitor's pipeline over a historical file, as fast as the machine allows."""
+# Options that replay and backtest share, declared once.
+SentimentOption = Annotated[Path, typer.Option(help="A sentiment classification run.")]
+InputOption = Annotated[
+    Path, typer.Option("--input", help="TSV (header: time, text, optional key) or JSON lines.")
+]
+TopicOption = Annotated[Path | None, typer.Option(help="A topic classification run.")]
+ConfigOption = Annotated[
+    Path | None, typer.Option(help="A monitor YAML config whose rules, labels and windows to use.")
+]
+WindowOption = Annotated[
+    str | None, typer.Option(help="Longest stretch the rules scan, e.g. 60m (default 60m).")
+]
+BaselineOption = Annotated[
+    str | None,
+    typer.Option(help="Oldest item a series' baseline keeps, e.g. 14d (default 14d)."),
+]
+RulesOption = Annotated[
+    str | None,
+    typer.Option(help="Comma-separated rules: volume (the default), zscore, share, cusum."),
+]
+BackendOption = Annotated[
+    str | None, typer.Option(help="torch, onnx or onnx-int8 (default onnx-int8).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def _replay_setup(sentiment, input_file, topic, config, window, baseline, rules, backend):
+    """The validated settings, the items and the loaded models of a replay or backtest."""
     from axonlab.cli.common import given
     from axonlab.monitor import MonitorConfig, load_config, read_items
-    from axonlab.monitor import replay as run_replay
     from axonlab.monitor.pipeline import load_classifier
-    from axonlab.text.batch_prediction import progress_bar
 
     quiet_transformers()
     base = load_config(config) if config else None
@@ -108,6 +101,31 @@ def replay(
     items = read_items(input_file)
     model = load_classifier(settings.sentiment, settings.backend)
     topic_model = load_classifier(settings.topic, settings.backend) if settings.topic else None
+    return settings, items, model, topic_model
+
+
+@app.command("replay")
+def replay(
+    sentiment: SentimentOption,
+    input_file: InputOption,
+    topic: TopicOption = None,
+    config: ConfigOption = None,
+    window: WindowOption = None,
+    baseline: BaselineOption = None,
+    rules: RulesOption = None,
+    backend: BackendOption = None,
+    store: Annotated[
+        Path | None, typer.Option(help="Keep the replay in this SQLite file (default: memory).")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Run the monitor's pipeline over a historical file, as fast as the machine allows."""
+    from axonlab.monitor import replay as run_replay
+    from axonlab.text.batch_prediction import progress_bar
+
+    settings, items, model, topic_model = _replay_setup(
+        sentiment, input_file, topic, config, window, baseline, rules, backend
+    )
     with progress_bar(not json_output, "replay", len(items), 0) as advance:
         result = run_replay(
             items, settings, sentiment=model, topic=topic_model, store=store, progress=advance
@@ -121,9 +139,91 @@ def replay(
         highlight=False,
     )
     for alert in result["alerts"]:
+        console.print(f"  {_alert_line(alert)}", highlight=False)
+
+
+def _alert_line(alert: dict) -> str:
+    """One alert in words: when, which series, which rule, and the counts behind it."""
+    line = f"{alert['time']}  {alert['key']}  {alert['rule']}  "
+    if alert["rule"] == "volume":
+        line += (
+            f"{alert['negatives']} negative of {alert['count']} items in "
+            f"{alert['minutes']:g} min (usually {alert['negative_rate_per_hour']:g} negative/h)"
+        )
+    else:
+        line += f"negative share {alert['negative_share']:.2f} ({alert['count']} items)"
+    drivers = alert.get("drivers")
+    if drivers:
+        line += "; driven by " + ", ".join(f"{key} ({n})" for key, n in drivers)
+    return line
+
+
+@app.command("backtest")
+def backtest(
+    sentiment: SentimentOption,
+    input_file: InputOption,
+    events: Annotated[
+        Path,
+        typer.Option(
+            help="The marked surges: TSV with a header naming time and optionally key "
+            "(or JSON lines); a row without a key matches an alert on any series."
+        ),
+    ],
+    budget: Annotated[
+        float,
+        typer.Option(help="False alerts per 10,000 items you accept; the suggestion meets it."),
+    ] = 5.0,
+    match: Annotated[
+        str, typer.Option(help="An alert this soon after an event's start detects it.")
+    ] = "2h",
+    topic: TopicOption = None,
+    config: ConfigOption = None,
+    window: WindowOption = None,
+    baseline: BaselineOption = None,
+    rules: RulesOption = None,
+    backend: BackendOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Score every rule and setting against your own history and marked surges: detection
+    rate, median delay and false alerts per 10k items, and the setting that meets --budget."""
+    from axonlab.monitor.backtest import backtest as run_backtest
+    from axonlab.monitor.backtest import read_events
+    from axonlab.monitor.config import parse_duration
+    from axonlab.text.batch_prediction import progress_bar
+
+    marked = read_events(events)
+    seconds = parse_duration(match)
+    settings, items, model, topic_model = _replay_setup(
+        sentiment, input_file, topic, config, window, baseline, rules, backend
+    )
+    with progress_bar(not json_output, "backtest", len(items), 0) as advance:
+        result = run_backtest(
+            items, marked, settings, sentiment=model, topic=topic_model, budget=budget,
+            match=seconds, progress=advance,
+        )  # fmt: skip
+    if json_output:
+        print_json(result)
+        return
+    console.print(
+        f"{result['items']} items, {result['events']} marked surges, alerts within {match}",
+        highlight=False,
+    )
+    console.print("rule     setting            detected  median delay  false per 10k")
+    for row in result["rows"]:
+        delay = row["median_delay_minutes"]
         console.print(
-            f"  {alert['time']}  {alert['key']}  {alert['rule']}  "
-            f"negative share {alert['negative_share']:.2f} ({alert['count']} items)",
+            f"{row['rule']:<8} {row['setting']:<18} {row['detected']:>3}/{row['events']:<5} "
+            f"{'-' if delay is None else f'{delay:.0f} min':>12}  "
+            f"{row['false_alerts_per_10k']:>12.1f}",
+            highlight=False,
+        )
+    best = result["suggested"]
+    if best is None:
+        console.print(f"no setting stays within {budget:g} false alerts per 10k items")
+    else:
+        console.print(
+            f"suggested: {best['rule']} {best['setting']} ({best['detected']} of "
+            f"{best['events']} detected, {best['false_alerts_per_10k']:.1f} false per 10k)",
             highlight=False,
         )
 

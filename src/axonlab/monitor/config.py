@@ -5,9 +5,10 @@
     topic: runs/topics                # optional: a second run, each topic a series of its own
     sources:
       - path: feeds/                  # a file or a folder of .tsv / .jsonl files, tailed
-    window: 60m                       # the rolling window the rules look at
-    baseline: 24h                     # the trailing period before it, the rules' reference
-    rules: [zscore, cusum]
+    window: 60m                       # the longest span the rules scan
+    baseline: 14d                     # the oldest item a series' baseline may hold
+    rules: [volume]                   # any of volume, zscore, share, cusum
+    alert_on: [key, cashtag, topic, all]  # which series may raise alerts
     webhook: {url: http://hooks.example/alerts}
 
 Durations are numbers with a unit: ``s``, ``m``, ``h`` or ``d`` (``90s``, ``60m``, ``1.5h``).
@@ -50,7 +51,10 @@ def _duration(value: object) -> float:
 
 
 Seconds = Annotated[float, BeforeValidator(_duration)]
-RuleName = Literal["zscore", "share", "cusum"]
+RuleName = Literal["volume", "zscore", "share", "cusum"]
+# The series an item counts in, narrowest first (axonlab.monitor.items.series_kind).
+SeriesKind = Literal["key", "cashtag", "topic", "all"]
+SERIES_KINDS: tuple[str, ...] = ("key", "cashtag", "topic", "all")
 
 
 class _Strict(BaseModel):
@@ -58,15 +62,38 @@ class _Strict(BaseModel):
 
 
 class RuleSettings(_Strict):
-    """When a key's negative share counts as a surge (see :mod:`axonlab.monitor.rules`)."""
+    """When a series counts as surging (see :mod:`axonlab.monitor.rules`). The defaults were
+    measured on streams of 0.3 to 50 items an hour per key (docs/benchmarks.md, monitor)."""
 
+    volume: float = Field(
+        7.0, gt=0, description="volume: alert at this surprise (-log10 p) of the negative count"
+    )
+    volume_share: float = Field(
+        1.3, ge=0, description="volume: and at this surprise of the negative share"
+    )
+    min_negative: int = Field(5, ge=1, description="volume: fewest negative items in a surge")
+    peak_ratio: float = Field(
+        2.0, ge=0, description="volume: and this many times the baseline's busiest window"
+    )
     zscore: float = Field(4.0, gt=0, description="zscore: alert at this many standard errors")
     share: float = Field(0.6, gt=0, le=1, description="share: alert at this negative share")
     cusum_drift: float = Field(0.1, ge=0, description="cusum: slack above the baseline share")
     cusum_limit: float = Field(8.0, gt=0, description="cusum: alert when the sum passes this")
-    min_count: int = Field(20, ge=1, description="fewest items in the window to judge it")
-    min_baseline: int = Field(50, ge=1, description="fewest items in the baseline to judge it")
+    min_count: int = Field(10, ge=1, description="zscore, share: fewest items in the window")
+    min_baseline: int = Field(20, ge=1, description="fewest items in the baseline to judge it")
+    baseline_items: int = Field(
+        200, ge=2, description="the baseline: at most this many items before the window"
+    )
     cooldown: Seconds = Field(6 * 3600.0, description="no second alert for a key and rule sooner")
+
+    @model_validator(mode="after")
+    def _sizes(self) -> RuleSettings:
+        if self.min_baseline > self.baseline_items:
+            raise ValueError(
+                f"min_baseline {self.min_baseline} is more than baseline_items "
+                f"{self.baseline_items}: no series would ever be judged"
+            )
+        return self
 
 
 class SourceSettings(_Strict):
@@ -95,8 +122,9 @@ class MonitorConfig(_Strict):
     negative: list[str] = Field(["negative", "bearish"], min_length=1)
     positive: list[str] = Field(["positive", "bullish"])
     window: Seconds = 3600.0
-    baseline: Seconds = 24 * 3600.0
-    rules: list[RuleName] = Field(["zscore", "cusum"], min_length=1)
+    baseline: Seconds = 14 * 86400.0
+    rules: list[RuleName] = Field(["volume"], min_length=1)
+    alert_on: list[SeriesKind] = Field(list(SERIES_KINDS), min_length=1)
     rule: RuleSettings = Field(default_factory=RuleSettings)
     cashtags: bool = True  # a $TICKER in the text is a key of its own
     webhook: WebhookSettings | None = None

@@ -90,6 +90,15 @@ def item_keys(item: Item, *, cashtags: bool, topic: str | None = None) -> list[s
     return list(dict.fromkeys(keys))
 
 
+def series_kind(key: str) -> str:
+    """Which kind of series ``key`` names: ``all``, ``cashtag``, ``topic`` or ``key``."""
+    if key == ALL:
+        return "all"
+    if key.startswith("$"):
+        return "cashtag"
+    return "topic" if key.startswith("topic:") else "key"
+
+
 @dataclass
 class FileCursor:
     """How far a file has been read: its byte offset, and its TSV header once read."""

@@ -58,7 +58,11 @@ class Monitor:
             )
         self.negative, self.positive = negative, set(config.positive)
         self.rules = SurgeRules(
-            list(config.rules), config.rule, window=config.window, baseline=config.baseline
+            list(config.rules),
+            config.rule,
+            window=config.window,
+            baseline=config.baseline,
+            alert_on=config.alert_on,
         )
         self._warm_up()
 
