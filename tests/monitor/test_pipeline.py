@@ -43,8 +43,8 @@ def test_a_restart_keeps_the_rolling_counts_and_cooldowns(config, sentiment):
     again = Monitor(config, Store(config.store), sentiment=sentiment)
     before, after = first.rules.keys["ACME"], again.rules.keys["ACME"]
     counts = lambda s: (s.n, s.neg, s.n_base, s.neg_base)  # noqa: E731
-    # window and baseline rebuilt; the baseline holds the last 200 items before the window
-    assert counts(after) == counts(before) == (30, 21, 200, 20)
+    # window and baseline rebuilt; the baseline holds the day before the window (> 200 items)
+    assert counts(after) == counts(before) == (30, 21, 360, 36)
     # still surging, but within the cool-down: no new alert for the same key and rule
     _, more = again.process(stream(20, negative_every=1, start=620 * 60.0))
     assert not {(a["key"], a["rule"]) for a in more} & {(a["key"], a["rule"]) for a in alerts}

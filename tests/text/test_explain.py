@@ -6,8 +6,10 @@ import json
 import random
 
 import pytest
+import torch
 
 from axonlab.errors import InputError
+from axonlab.text.explain import explain_texts, log_odds
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +53,73 @@ def test_attributions_add_up_and_offsets_point_into_the_text(zebra_run):
         assert all(source[w["start"] : w["end"]] == w["text"] for w in item["words"])
         assert [w["start"] for w in item["words"]] == sorted(w["start"] for w in item["words"])
     assert len(zebra_run.explain(texts[1])[0]["words"]) == 6 * 12  # Dogs ran home , quickly ;
+
+
+def _outputs(run, source: str, label: str) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """The run's logits for ``source`` and for its baseline (special tokens kept, every other
+    token padding), computed here apart from the explainer; and the label's id."""
+    enc = run.tokenizer(source, return_tensors="pt", return_special_tokens_mask=True)
+    special = enc.pop("special_tokens_mask").bool()
+    baseline = enc["input_ids"].masked_fill(~special, run.tokenizer.pad_token_id)
+    with torch.no_grad():
+        z, z0 = (
+            run.model(**{**enc, "input_ids": ids}).logits[0] for ids in (enc["input_ids"], baseline)
+        )
+    return z, z0, run.labels.index(label)
+
+
+def test_the_attributions_add_up_to_the_log_odds_not_the_logit(zebra_run):
+    source = "the big zebra ran home slowly"
+    [item] = zebra_run.explain(source, target="animal")
+    z, z0, a = _outputs(zebra_run, source, "animal")
+    odds, odds0 = float(z[a] - z[1 - a]), float(z0[a] - z0[1 - a])  # two labels: z1 - z0
+    assert item["output"] == "log_odds"
+    assert item["log_odds"] == pytest.approx(odds, abs=1e-4)
+    assert item["baseline_log_odds"] == pytest.approx(odds0, abs=1e-4)
+    assert item["probability"] == pytest.approx(item["score"], rel=1e-5)  # one window
+    total = sum(w["attribution"] for w in item["words"])
+    assert total == pytest.approx(odds - odds0, rel=0.05) and item["completeness_error"] <= 0.05
+    # the raw logit's change is far from it: explaining the logit could not pass the line above
+    logit_change = float(z[a] - z0[a])
+    assert abs(logit_change - (odds - odds0)) > 0.2 * abs(odds - odds0)
+    [old] = explain_texts(
+        zebra_run.model, zebra_run.tokenizer, [source], max_length=16, targets=[a],
+        output="logit",
+    )  # fmt: skip
+    assert old["output"] == "logit" and old["logit"] == pytest.approx(float(z[a]), abs=1e-4)
+    old_total = sum(w["attribution"] for w in old["words"])
+    assert old_total == pytest.approx(logit_change, rel=0.05)
+
+
+def test_log_odds_of_several_labels_is_the_logit_margin():
+    z = torch.tensor([[2.0, -1.0, 0.5], [30.0, 0.0, -30.0]])
+    p = z.softmax(-1).double()
+    assert torch.allclose(log_odds(z)[0].double(), (p / (1 - p)).log()[0], atol=1e-5)
+    assert log_odds(z)[1, 0] == pytest.approx(30.0, abs=1e-6)  # p saturated at 1: still finite
+    assert log_odds(z)[1, 2] == pytest.approx(-60.0, abs=1e-5)
+    assert torch.equal(log_odds(z[:, :1]), z[:, :1])
+
+
+def test_a_multilabel_label_is_explained_by_its_own_logit(tiny_backbone, tmp_path):
+    from axonlab import text
+    from tests.text.conftest import DATA
+
+    run = text.finetune(
+        "multilabel", train=DATA / "topics_train.tsv", dev=DATA / "topics_dev.tsv",
+        out=tmp_path / "topics", backbone=tiny_backbone, max_steps=2, max_length=16,
+    )  # fmt: skip
+    source = "Acme agrees to buy Globex"
+    [item] = run.explain(source, target="merger")
+    z, z0, m = _outputs(run, source, "merger")  # a sigmoid's log-odds is its logit
+    assert item["output"] == "log_odds" and item["log_odds"] == pytest.approx(float(z[m]), abs=1e-4)
+    assert item["probability"] == pytest.approx(item["score"], rel=1e-5)
+    total = sum(w["attribution"] for w in item["words"])
+    assert total == pytest.approx(float(z[m] - z0[m]), rel=0.05, abs=1e-4)
+
+
+def test_an_unknown_output_is_refused(zebra_run):
+    with pytest.raises(InputError, match="unknown output 'prob'"):
+        explain_texts(zebra_run.model, zebra_run.tokenizer, ["a"], max_length=16, output="prob")
 
 
 def test_texts_explained_in_length_groups_come_back_in_order(zebra_run, monkeypatch):
@@ -103,7 +172,8 @@ def test_cli_json_contract_and_html(axonlab, zebra_run, tmp_path):
     code, out, err = axonlab("text", "explain", zebra_run.run_dir, source, "--json", "--html", page)
     assert code == 0, err
     result = json.loads(out)
-    assert {"label", "score", "completeness_error", "words"} <= result.keys()
+    assert {"label", "score", "completeness_error", "steps", "words"} <= result.keys()
+    assert result["output"] == "log_odds" and {"log_odds", "probability"} <= result.keys()
     assert [w["text"] for w in result["words"]] == ["the", "zebra", "ran"]
     assert all(source[w["start"] : w["end"]] == w["text"] for w in result["words"])
     assert "zebra</span>" in page.read_text()
