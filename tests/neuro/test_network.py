@@ -43,7 +43,8 @@ def test_the_reported_seed_reproduces_an_unseeded_run():
         net = neuro.Network(dt=0.1, seed=seed)
         net.add("p", neuro.LIF(), n=20, v_init=neuro.Uniform(-65, -50))
         net.connect("p", "p", neuro.ExpCurrentSynapse(0.2), rule="fixed_probability", p=0.2)
-        net.stimulate("p", current=0.7, noise=0.5)
+        # above rheobase, so that every seed spikes (~150 spikes) and the comparison means something
+        net.stimulate("p", current=1.5, noise=0.5)
         return net.run(100.0)
 
     first = run(None)
