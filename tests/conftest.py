@@ -10,6 +10,11 @@ import pytest
 
 from tests.tiny_bert import tiny_run
 
+# The suite trains tiny random-weight models for plumbing (shapes, saving, resuming), which learn
+# nothing by design: their runs are still marked and warn, but do not fail. The tests of the
+# guard itself (tests/text/test_collapse.py) set it back to "error".
+os.environ.setdefault("AXONLAB_LEARNED_NOTHING", "warn")
+
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("AXONLAB_NO_SKIP") != "1":

@@ -56,6 +56,10 @@ class TrainingDivergedError(AxonlabError):
     """Training produced a non-finite loss (NaN or infinity): the weights are no longer usable."""
 
 
+class TrainingCollapsedError(AxonlabError):
+    """Training ended no better than a constant predictor (the run is kept, marked so)."""
+
+
 class SimulationError(AxonlabError):
     """A simulation could not go on (e.g. it went numerically unstable)."""
 
@@ -63,6 +67,10 @@ class SimulationError(AxonlabError):
 class CoarseTimeStepWarning(UserWarning):
     """A simulation's time step is larger than its integrator handles well (silence it with
     ``warnings.simplefilter("ignore", CoarseTimeStepWarning)``)."""
+
+
+class LearnedNothingWarning(UserWarning):
+    """A loaded run was marked, when it was trained, as no better than a constant predictor."""
 
 
 class IncompleteCheckpointWarning(UserWarning):

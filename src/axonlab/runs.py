@@ -22,6 +22,7 @@ from axonlab import __version__
 from axonlab.errors import InputError, RunDirectoryError
 
 INCOMPLETE_MARKER = "INCOMPLETE"
+LEARNED_NOTHING_MARKER = "LEARNED_NOTHING"  # a finished run no better than a constant predictor
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
 
@@ -204,6 +205,18 @@ class RunDirectory:
 
     def mark_complete(self) -> None:
         (self.path / INCOMPLETE_MARKER).unlink(missing_ok=True)
+
+    def mark_learned_nothing(self, reason: str) -> None:
+        """Mark a finished run as no better than a constant predictor, saying why."""
+        (self.path / LEARNED_NOTHING_MARKER).write_text(reason + "\n")
+
+    @property
+    def learned_nothing(self) -> str | None:
+        """Why the run learned nothing, if training found so; else ``None``."""
+        try:
+            return (self.path / LEARNED_NOTHING_MARKER).read_text().strip() or "learned nothing"
+        except OSError:
+            return None
 
     def config(self) -> dict[str, Any]:
         return read_json(self.path / CONFIG_FILE)

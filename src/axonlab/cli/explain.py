@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from axonlab.cli.common import console, print_json, quiet_transformers
+from axonlab.cli.common import console, print_json, quiet_transformers, warnings_as_lines
 
 
 def explain(
@@ -39,7 +39,9 @@ def explain(
     quiet_transformers()
     if html is not None:
         check_writable(html)
-    explanations = text.load(run_dir).explain(texts, target=target)
+    with warnings_as_lines():  # a run that learned nothing says so
+        model = text.load(run_dir)
+    explanations = model.explain(texts, target=target)
     if json_output:
         print_json(explanations[0] if len(texts) == 1 else {"explanations": explanations})
     # an NER text is explained entity by entity: one section each

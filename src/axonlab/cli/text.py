@@ -15,6 +15,7 @@ from axonlab.cli.common import (
     console,
     print_json,
     quiet_transformers,
+    warnings_as_lines,
 )
 from axonlab.cli.explain import explain
 from axonlab.cli.text_train import train
@@ -49,7 +50,9 @@ def evaluate(
     quiet_transformers()
     if save is not None:
         check_writable(save, folder=True)
-    report = text.load(run_dir).evaluate(data)
+    with warnings_as_lines():  # a run that learned nothing says so
+        model = text.load(run_dir)
+    report = model.evaluate(data)
     if save is not None:
         report.save(save, prefix=data.stem)
     if json_output:
@@ -115,7 +118,8 @@ def predict(
     if output_file is not None:
         check_writable(output_file)
     check_backend(backend, quantize)
-    model = text.load(run_dir)
+    with warnings_as_lines():  # a run that learned nothing says so
+        model = text.load(run_dir)
     if backend is Backend.onnx:
         from axonlab.serve.onnx import use_onnx
 

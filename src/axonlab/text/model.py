@@ -7,11 +7,12 @@ The task (``classify``, ``ner``, ...) is read from the run's ``config.json`` and
 from __future__ import annotations
 
 import shutil
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from axonlab.errors import InputError, RunDirectoryError
+from axonlab.errors import InputError, LearnedNothingWarning, RunDirectoryError
 from axonlab.runs import METRICS_FILE, RunDirectory, read_json
 from axonlab.text.defaults import LORA_LEARNING_RATE
 from axonlab.text.report import EvalReport
@@ -34,6 +35,14 @@ class TextModel:
         if self.task not in TASKS:
             raise RunDirectoryError(f"{run.path} holds a {self.task!r} run, not a text model")
         self.text_task = get_task(self.task)
+        self.learned_nothing: str | None = run.learned_nothing
+        if self.learned_nothing:
+            warnings.warn(
+                f"{run.path} learned nothing when it was trained ({self.learned_nothing}): "
+                "its predictions are no better than a constant's",
+                LearnedNothingWarning,
+                stacklevel=2,
+            )
         self.model = self.text_task.load_model(run.path / MODEL_DIR)
         self.model.eval()
         self.tokenizer = load_tokenizer(str(run.path / MODEL_DIR))

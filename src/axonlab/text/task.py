@@ -10,7 +10,9 @@ hooks below; ``predict`` and ``evaluate`` are its own. :mod:`axonlab.text.tasks`
 
 from __future__ import annotations
 
+import os
 import shutil
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,9 +21,10 @@ from typing import Any, ClassVar
 import torch
 
 from axonlab import distributed
-from axonlab.errors import InputError
+from axonlab.errors import InputError, LearnedNothingWarning, TrainingCollapsedError
 from axonlab.runs import CONFIG_FILE, RunDirectory
 from axonlab.text.backbones import load_tokenizer, resolve_backbone
+from axonlab.text.collapse import ADVICE, LEARNED_NOTHING_ENV, learned_nothing
 from axonlab.text.report import EvalReport
 from axonlab.text.saving import save_model
 from axonlab.text.train import FinetuneConfig, FitResult, fit
@@ -237,10 +240,24 @@ class TextTask(ABC):
             result.model, tokenizer, dev, max_length=config.max_length, **columns
         )
         report.save(run.path, prefix="dev")
-        run.write_metrics({"dev": report.metrics, "training": result.summary()})
+        collapsed = None if config.zero_shot else learned_nothing(report.metrics)
+        summary = {"dev": report.metrics, "training": result.summary()}
+        if collapsed:
+            summary["learned_nothing"] = collapsed
+        run.write_metrics(summary)
         if not config.keep_checkpoints:
             shutil.rmtree(run.path / "checkpoints", ignore_errors=True)
+        if collapsed:
+            run.mark_learned_nothing(collapsed)
         run.mark_complete()
+        if collapsed:  # kept for a look, but not a success
+            message = (
+                f"{run.path} learned nothing: {collapsed}. The run is kept, marked so; {ADVICE}"
+            )
+            if os.environ.get(LEARNED_NOTHING_ENV, "error") == "warn":  # smoke tests, tiny models
+                warnings.warn(message, LearnedNothingWarning, stacklevel=2)
+            else:
+                raise TrainingCollapsedError(message)
 
     def _fit(
         self,
