@@ -184,7 +184,7 @@ def explain_texts(
     max_length: int,
     targets: Sequence[int | None] | None = None,
     tolerance: float = TOLERANCE,
-    output: str = "logit",
+    output: str = "log_odds",
 ) -> list[dict[str, Any]]:
     """Word attributions for each text's ``targets`` label id (default: the predicted one):
     ``{"target", "logits" (every label's), "output" (what is explained: ``"log_odds"``, or
