@@ -38,6 +38,7 @@ KEYS = (1, 3, 10)
 SIZES = (10, 20, 30)  # negative items per surge
 SURGE_SECONDS = 20 * 60.0
 SURGES, SEEDS = 5, (0, 1, 2)
+NO_SAME_TIME = "defaults, same_time off"
 
 
 def _table(path: Path) -> list[dict[str, str]]:
@@ -177,6 +178,9 @@ def measure(run: Path, data: Path, cache: Path, log) -> None:
     for rule in ("volume", "zscore", "share", "cusum"):
         if [rule] != list(defaults.rules):
             configs[rule] = defaults.model_copy(update={"rules": [rule]})
+    if "volume" in defaults.rules and defaults.rule.same_time:  # what the same-time count buys
+        mean_only = defaults.rule.model_copy(update={"same_time": False})
+        configs[NO_SAME_TIME] = defaults.model_copy(update={"rule": mean_only})
     for source in ("headlines", "tweets"):
         labellings = variants(source, m, model)
         for rate in RATES:
@@ -227,9 +231,12 @@ def tables(rows: list[dict]) -> str:
         "## Surge detection across stream rates (`bench_monitor_rates.py`)",
         "",
         f"Shipped defaults (`MonitorConfig`): rules {d.rules}, window {d.window / 60:g} min, "
-        f"baseline the last {r.baseline_items} items (at most {d.baseline / DAY:g} d), "
+        f"baseline the last {r.baseline_items} items or the last day, whichever holds more (at "
+        f"most {d.baseline / DAY:g} d), "
         f"volume surprise {r.volume:g} with share surprise {r.volume_share:g} and at least "
-        f"{r.min_negative} negatives, cool-down {r.cooldown / HOUR:g} h, alerts on {d.alert_on}.",
+        f"{r.min_negative} negatives, the count expected from the mean rate or the same time "
+        f"on earlier days (same_time {r.same_time}), "
+        f"cool-down {r.cooldown / HOUR:g} h, alerts on {d.alert_on}.",
         "",
         "Each cell pools 3 key counts (1, 3, 10) x 3 seeds = 9 streams of 5 surges: surges "
         "alerted out of 5 (mean, and the worst stream), median minutes from surge start to alert, "
@@ -237,6 +244,14 @@ def tables(rows: list[dict]) -> str:
         "stream). Surges: 10, 20 or 30 held-out negative sentences in 20 minutes on one key.",
         "",
     ]
+    missing = [
+        f"{source} at {rate:g}/h"
+        for source in ("headlines", "tweets")
+        for rate in RATES
+        if not any(x["source"] == source and x["rate"] == rate for x in rows)
+    ]
+    if missing:
+        lines += [f"**Partial run**: no rows yet for {', '.join(missing)}.", ""]
     for title, keep in (
         (
             "Defaults, the sentiment run's labels",
@@ -246,7 +261,9 @@ def tables(rows: list[dict]) -> str:
         lines += _grid(title, [x for x in rows if keep(x)])
     for rule in sorted({x["rules"] for x in rows} - {"defaults"}):
         lines += _grid(
-            f"Rule `{rule}` alone (its default setting)",
+            "The defaults with `same_time: false` (the count against the mean rate only)"
+            if rule == NO_SAME_TIME
+            else f"Rule `{rule}` alone (its default setting)",
             [x for x in rows if x["rules"] == rule and x["sentiment"] == "run"],
         )
     lines += _classifiers(

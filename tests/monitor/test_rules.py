@@ -115,6 +115,30 @@ def test_volume_stays_quiet_on_a_busy_hour_of_ordinary_items():
     assert not any(alerts)
 
 
+def _nightly_batches(days: int, seed: int) -> list:
+    """A quiet key (one item an hour) that gets a batch of 60 ordinary items within ten minutes
+    every night, a fifth of them negative as ever (headlines published at one time of day)."""
+    import random
+
+    rng = random.Random(seed)
+    batches = [
+        (86400.0 * d + 23 * 3600 + rng.uniform(0, 600), rng.random() < 0.2)
+        for d in range(days)
+        for _ in range(60)
+    ]
+    return sorted(_sparse_stream(24 * days, seed=seed) + batches)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_volume_is_quiet_through_weeks_of_nightly_batches(seed):
+    stream = _nightly_batches(28, seed)
+    quiet = _volume_rules()
+    assert [a for ts, neg in stream for a in quiet.observe(ts, ["ACME"], neg)] == []
+    # against the mean rate alone, the count is surprising every night
+    weak = _volume_rules(same_time=False)
+    assert [a for ts, neg in stream for a in weak.observe(ts, ["ACME"], neg)] != []
+
+
 def test_volume_raises_no_false_alerts_on_months_of_a_quiet_key():
     rules = _volume_rules()
     alerts = [

@@ -68,12 +68,14 @@ class RuleSettings(_Strict):
     volume: float = Field(
         7.0, gt=0, description="volume: alert at this surprise (-log10 p) of the negative count"
     )
+    # 2, not 1.3: with the same-time count expected, 1.3 still let 10-20 per 10k false alerts
+    # through on headline streams; 3 missed mixed surges (docs/benchmarks.md, monitor-rates)
     volume_share: float = Field(
-        1.3, ge=0, description="volume: and at this surprise of the negative share"
+        2.0, ge=0, description="volume: and at this surprise (-log10 p) of the negative share"
     )
     min_negative: int = Field(5, ge=1, description="volume: fewest negative items in a surge")
-    peak_ratio: float = Field(
-        2.0, ge=0, description="volume: and this many times the baseline's busiest window"
+    same_time: bool = Field(
+        True, description="volume: expect at least the count seen at this time on earlier days"
     )
     zscore: float = Field(4.0, gt=0, description="zscore: alert at this many standard errors")
     share: float = Field(0.6, gt=0, le=1, description="share: alert at this negative share")

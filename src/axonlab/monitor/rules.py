@@ -12,9 +12,10 @@ own rate, whatever that rate is. Each new item is judged with the counts up to a
   starts at one of the window's negative items is tried (a scan statistic), so a burst of twenty
   items in ten minutes and one of forty over an hour are both seen. The count alone would fire on
   a news dump of ordinary items; the share alone on three negatives in a row on a quiet ticker;
-  a surge is both. And it must pass the series' own bursts: ``k`` at least ``rule.peak_ratio``
-  times the most negative items the baseline held in any ``window`` (a nightly batch of
-  headlines is a burst every night, not a surge).
+  a surge is both. And a series' own daily bursts are expected: the count is judged against
+  the larger of its mean rate and the mean count the baseline held over the same minutes of the
+  day on each earlier day (``rule.same_time``), so a nightly batch of headlines, which brings
+  many negative items every night, is no surge.
 - ``zscore``: the window's negative share ``p`` against the baseline share ``p0`` in standard
   errors of a binomial share, ``(p - p0) / sqrt(p0 (1 - p0) / n)`` at or above ``rule.zscore``;
 - ``share``: ``p`` at or above an absolute ``rule.share``;
@@ -38,7 +39,7 @@ from typing import Any
 from axonlab.monitor.config import SERIES_KINDS, RuleSettings
 from axonlab.monitor.items import iso, series_kind
 from axonlab.monitor.series import Series
-from axonlab.monitor.tails import binomial_surprise, poisson_surprise
+from axonlab.monitor.tails import binomial_surprise, poisson_point_surprise, poisson_surprise
 
 HOUR = 3600.0
 
@@ -143,15 +144,18 @@ class SurgeRules:
                 continue
             seconds = max(series.last_ts - start, floor)
             expected = negative_rate * seconds
-            volume = poisson_surprise(k, expected)
+            if k <= expected or poisson_point_surprise(k, expected) < s.volume:
+                continue  # cannot reach the threshold: the tail's first term already misses
             share = binomial_surprise(k, n, p0)
-            if volume >= s.volume and share >= s.volume_share:
-                if best is None or volume > best[0]:
-                    best = (volume, share, start, k, n, seconds, expected)
+            if share < s.volume_share:
+                continue
+            if s.same_time:  # only now, as most items never get this far
+                usual = series.same_time_before(series.last_ts - seconds, series.last_ts)
+                expected = max(expected, usual or 0.0)
+            volume = poisson_surprise(k, expected)
+            if volume >= s.volume and (best is None or volume > best[0]):
+                best = (volume, share, start, k, n, seconds, expected)
         if best is None:
-            return None
-        peak = series.usual_peak(self.window)  # only now: most items never get this far
-        if best[3] < s.peak_ratio * peak:
             return None
         volume, share, start, k, n, seconds, expected = best
         rate, _ = series.baseline_rates(self.window)
@@ -163,7 +167,6 @@ class SurgeRules:
             "share_surprise": round(min(share, 99.0), 2),
             "rate_per_hour": round(rate * HOUR, 3),
             "negative_rate_per_hour": round(negative_rate * HOUR, 3),
-            "usual_peak": peak,
             "since": iso(start),
         }
         if series_kind(key) != "key":

@@ -10,6 +10,7 @@ all), and every baseline spans at least one daily cycle, with its usual bursts.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -79,16 +80,22 @@ class Series:
         span = max(self.last_ts - window - self.baseline[0][0], window)
         return self.n_base / span, (self.neg_base + 0.5) / span
 
-    def usual_peak(self, window: float) -> int:
-        """The most negative items the baseline ever held in ``window`` seconds: the series'
-        ordinary bursts (a nightly batch of headlines), which a surge must clearly pass."""
+    def same_time_before(self, start: float, end: float, day: float = 86400.0) -> float | None:
+        """The mean number of negative items the baseline held from ``start`` to ``end`` (s) on
+        each earlier day it spans, at the same time of day: the series' usual count then (a
+        nightly batch of headlines brings many negative items every night, and is no surge).
+        ``None`` when the baseline reaches less than a day back."""
+        if not self.baseline:
+            return None
+        days = int((start - self.baseline[0][0]) // day)
+        if days < 1:
+            return None
         times = [ts for ts, negative in self.baseline if negative]
-        peak, first = 0, 0
-        for last, ts in enumerate(times):
-            while times[first] <= ts - window:
-                first += 1
-            peak = max(peak, last - first + 1)
-        return peak
+        total = sum(
+            bisect.bisect_right(times, end - d * day) - bisect.bisect_left(times, start - d * day)
+            for d in range(1, days + 1)
+        )
+        return total / days
 
     def negative_runs(self) -> list[tuple[float, int, int]]:
         """Each stretch of the window that ends now and starts at a negative item, newest first:

@@ -40,6 +40,14 @@ def poisson_surprise(k: int, mean: float) -> float:
     return max(0.0, -log_tail / _LN10)
 
 
+def poisson_point_surprise(k: int, mean: float) -> float:
+    """``-log10 P(X = k)``: an upper bound of :func:`poisson_surprise` (the tail holds the
+    point), in one step, to pass over the many stretches that cannot be surprising."""
+    if mean <= 0.0:
+        return math.inf
+    return max(0.0, -(-mean + k * math.log(mean) - math.lgamma(k + 1)) / _LN10)
+
+
 def binomial_surprise(k: int, n: int, p: float) -> float:
     """``-log10 P(Y >= k)`` for ``Y ~ Binomial(n, p)``; 0 when ``k <= n p``."""
     if k <= 0 or k <= n * p:
