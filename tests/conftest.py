@@ -16,6 +16,16 @@ from tests.tiny_bert import tiny_run
 os.environ.setdefault("AXONLAB_LEARNED_NOTHING", "warn")
 
 
+@pytest.fixture(autouse=True)
+def _epochs_as_given(monkeypatch):
+    """The suite's runs train a tiny model for the few epochs a test names: the floor of
+    optimizer steps (``defaults.MIN_STEPS``) would turn 20 rows x 1 epoch into 300 steps. Its
+    own tests (tests/text/test_recipe.py) set it back."""
+    from axonlab.text import defaults
+
+    monkeypatch.setattr(defaults, "MIN_STEPS", 0)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("AXONLAB_NO_SKIP") != "1":
         return

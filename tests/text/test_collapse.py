@@ -79,7 +79,7 @@ def test_the_cli_exits_non_zero_and_predict_says_so(tmp_path, tiny_backbone):
     out = tmp_path / "run"
     command = [sys.executable, "-m", "axonlab", "text", "train", "classify", "--train",
                str(train), "--dev", str(dev), "--out", str(out), "--backbone", tiny_backbone,
-               "--epochs", "1", "--threads", "1"]  # fmt: skip
+               "--epochs", "1", "--min-steps", "0", "--threads", "1"]  # fmt: skip
     trained = subprocess.run(command, capture_output=True, text=True)
     assert trained.returncode == 1
     assert "learned nothing" in trained.stderr and "Traceback" not in trained.stderr

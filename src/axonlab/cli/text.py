@@ -202,6 +202,7 @@ def demo(
         dev=_bundled("sms_spam_dev.tsv"),
         out=out,
         epochs=epochs,
+        min_steps=0,  # a quick look: the epochs asked for, not the floor of steps
     )
     report = model.evaluate(_bundled("sms_spam_test.tsv"))
     report.save(out, prefix="test")

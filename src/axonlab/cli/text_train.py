@@ -41,14 +41,30 @@ def train(
     ],
     epochs: Annotated[
         float | None,
-        typer.Option(help=f"Passes over the training data (default: {defaults.EPOCHS:g})."),
+        typer.Option(
+            help=f"Passes over the training data (default: {defaults.EPOCHS:g}; raised for a "
+            "small training set to reach --min-steps, and the new figure printed)."
+        ),
+    ] = None,
+    min_steps: Annotated[
+        int | None,
+        typer.Option(
+            help="Fewest optimizer steps a run takes: a small training set gets more epochs "
+            f"(default: {defaults.MIN_STEPS}; 0: never more than --epochs).",
+        ),
     ] = None,
     lr: Annotated[
         float | None,
         typer.Option(
             "--lr",
-            help=f"Peak learning rate (default: {defaults.LEARNING_RATE:g}; "
-            f"with --lora {defaults.LORA_LEARNING_RATE:g}).",
+            help="Peak learning rate (default: chosen for the backbone and task and printed: "
+            f"{defaults.LEARNING_RATE:g}, "
+            + ", ".join(
+                f"{rate:g} for {task} on {name}"
+                for name, tasks in defaults.BACKBONE_LEARNING_RATES.items()
+                for task, rate in tasks.items()
+            )
+            + f"; with --lora {defaults.LORA_LEARNING_RATE:g}).",
         ),
     ] = None,
     batch_size: Annotated[
@@ -255,6 +271,7 @@ def train(
         threads=threads,
         bf16=bf16,
         max_steps=max_steps,
+        min_steps=min_steps,
         keep_checkpoints=keep_checkpoints or None,
         learning_rate=lr,
         max_length=max_length,

@@ -14,7 +14,6 @@ from typing import Any
 
 from axonlab.errors import InputError, LearnedNothingWarning, RunDirectoryError
 from axonlab.runs import METRICS_FILE, RunDirectory, read_json
-from axonlab.text.defaults import LORA_LEARNING_RATE
 from axonlab.text.report import EvalReport
 from axonlab.text.task import MODEL_DIR
 from axonlab.text.tasks import EXPLAINED_TASKS, TASKS, get_task
@@ -186,8 +185,6 @@ def finetune(
     if lora is True:
         lora = LoraSettings()
     defaults = dict(text_task.config_defaults)
-    if lora:
-        defaults["learning_rate"] = LORA_LEARNING_RATE
     config = FinetuneConfig(**{**defaults, **hyperparameters, "lora": lora or None})
     given = {"text_column": text_column, "label_column": label_column}
     columns = {k: v for k, v in given.items() if k in text_task.column_options}

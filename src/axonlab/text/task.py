@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -25,6 +26,8 @@ from axonlab.errors import InputError, LearnedNothingWarning, TrainingCollapsedE
 from axonlab.runs import CONFIG_FILE, RunDirectory
 from axonlab.text.backbones import load_tokenizer, resolve_backbone
 from axonlab.text.collapse import ADVICE, LEARNED_NOTHING_ENV, learned_nothing
+from axonlab.text.recipe import backbone_name
+from axonlab.text.recipe import choose as choose_recipe
 from axonlab.text.report import EvalReport
 from axonlab.text.saving import save_model
 from axonlab.text.train import FinetuneConfig, FitResult, fit
@@ -196,12 +199,14 @@ class TextTask(ABC):
         train_data, dev_data = self.read(train, **columns), self.read(dev, **columns)
         labels = self.label_names(train_data)
         self.check_dev(dev_data, labels, Path(dev))
+        name = backbone_name(backbone)
         backbone = resolve_backbone(backbone)
         tokenizer = load_tokenizer(backbone)
         if resume and (run.path / CONFIG_FILE).exists():
             self.resume_config(config, run.config())
+        notes = self._choose_recipe(config, name, len(train_data))
         if distributed.is_main():
-            self._start(run, backbone, labels, train, dev, columns, config, resume)
+            self._start(run, backbone, labels, train, dev, columns, config, resume, notes)
         distributed.barrier()
         torch.manual_seed(config.seed)
         if config.zero_shot or config.few_shot:
@@ -216,10 +221,22 @@ class TextTask(ABC):
         distributed.barrier()  # the run is complete before any process returns it
         return run.path
 
-    def _start(self, run, backbone, labels, train, dev, columns, config, resume) -> None:
+    def _choose_recipe(self, config: FinetuneConfig, backbone: str, n_train: int) -> list[str]:
+        """Fill in the learning rate and epochs the user left to the defaults; say what was
+        chosen (on stderr, and in the run's config)."""
+        if config.zero_shot or config.few_shot:  # no optimizer steps of this kind
+            return []
+        recipe = choose_recipe(config, backbone=backbone, task=self.name, n_train=n_train)
+        config.learning_rate, config.epochs = recipe.learning_rate, recipe.epochs
+        if recipe.notes and distributed.is_main():
+            print(f"recipe: {'; '.join(recipe.notes)}", file=sys.stderr, flush=True)
+        return recipe.notes
+
+    def _start(self, run, backbone, labels, train, dev, columns, config, resume, notes) -> None:
         run.start(
             {
                 "backbone": backbone,
+                "recipe": notes,
                 "labels": list(labels),
                 "train_file": str(train),
                 "dev_file": str(dev),

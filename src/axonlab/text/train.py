@@ -53,7 +53,10 @@ class FinetuneConfig:
     a task may change some, see ``TextTask.config_defaults``)."""
 
     epochs: float = defaults.EPOCHS
-    learning_rate: float = defaults.LEARNING_RATE
+    # None: chosen for the backbone and task (axonlab.text.recipe)
+    learning_rate: float | None = None
+    # fewer steps than this: more epochs (0: never; None: defaults.MIN_STEPS, read when chosen)
+    min_steps: int | None = None
     batch_size: int = defaults.BATCH_SIZE
     eval_batch_size: int = 128
     warmup_ratio: float = 0.06
@@ -91,8 +94,11 @@ class FinetuneConfig:
             raise InputError(f"max steps must be >= 1, got {self.max_steps}")
         if not math.isfinite(self.epochs) or (self.epochs <= 0 and self.max_steps is None):
             raise InputError(f"epochs must be a number > 0, got {self.epochs}")
-        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
-            raise InputError(f"learning rate must be a finite number > 0, got {self.learning_rate}")
+        rate = self.learning_rate
+        if rate is not None and not (math.isfinite(rate) and rate > 0):
+            raise InputError(f"learning rate must be a finite number > 0, got {rate}")
+        if self.min_steps is not None and self.min_steps < 0:
+            raise InputError(f"min steps must be >= 0, got {self.min_steps}")
         if not 0.0 <= self.warmup_ratio < 1.0 or not math.isfinite(self.weight_decay):
             raise InputError("warmup ratio must be in [0, 1) and weight decay finite")
         if self.batch_size < 1 or self.eval_batch_size < 1:
