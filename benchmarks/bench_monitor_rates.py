@@ -38,6 +38,7 @@ KEYS = (1, 3, 10)
 SIZES = (10, 20, 30)  # negative items per surge
 SURGE_SECONDS = 20 * 60.0
 SURGES, SEEDS = 5, (0, 1, 2)
+SOURCES = ("headlines", "tweets")
 NO_SAME_TIME = "defaults, same_time off"
 
 
@@ -168,7 +169,7 @@ def cell(items, surges, labels, config, pool, seed) -> dict:
     return out
 
 
-def measure(run: Path, data: Path, cache: Path, log) -> None:
+def measure(run: Path, data: Path, cache: Path, log, sources=SOURCES, rates=RATES) -> None:
     from axonlab.monitor.config import MonitorConfig
 
     m = material(data)
@@ -181,9 +182,9 @@ def measure(run: Path, data: Path, cache: Path, log) -> None:
     if "volume" in defaults.rules and defaults.rule.same_time:  # what the same-time count buys
         mean_only = defaults.rule.model_copy(update={"same_time": False})
         configs[NO_SAME_TIME] = defaults.model_copy(update={"rule": mean_only})
-    for source in ("headlines", "tweets"):
+    for source in sources:
         labellings = variants(source, m, model)
-        for rate in RATES:
+        for rate in rates:
             for keys in KEYS:
                 for seed in SEEDS:
                     items, surges = stream(source, rate, keys, seed, m)
@@ -322,11 +323,14 @@ def main() -> None:
     parser.add_argument("--run", type=Path, required=True, help="a sentiment classification run")
     parser.add_argument("--log", type=Path, default=Path("bench-monitor-rates.jsonl"))
     parser.add_argument("--replay", action="store_true", help="tables from --log, no runs")
+    parser.add_argument("--sources", nargs="+", choices=SOURCES, default=list(SOURCES))
+    parser.add_argument("--rates", nargs="+", type=float, default=list(RATES))
     args = parser.parse_args()
     if not args.replay:
         args.log.write_text("")
         with open(args.log, "a") as log:
-            measure(args.run, args.data, args.log.with_suffix(".labels.json"), log)
+            cache = args.log.with_suffix(".labels.json")
+            measure(args.run, args.data, cache, log, args.sources, args.rates)
     from report import read_log, write_section
 
     write_section("monitor-rates", tables(read_log(args.log)))
