@@ -1,5 +1,5 @@
-"""Turn a :class:`~axonlab.neuro.network.Network` description into the named groups of flat
-arrays the numba loop runs on (:mod:`axonlab.neuro.layout`).
+"""Turn a network description (:class:`~axonlab.neuro.description.NetworkDescription`) into the
+named groups of flat arrays the numba loop runs on (:mod:`axonlab.neuro.layout`).
 
 Neurons of all populations share one global index (population after population). Exponential
 synapses with the same (kind, tau, e_rev) share a *channel*: one value per neuron that decays with
@@ -11,15 +11,16 @@ One seed feeds separate random streams (initial state, connectivity, run-time no
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from axonlab.errors import InputError
 from axonlab.neuro import layout as lay
+from axonlab.neuro.build_parts import BuildParts
 from axonlab.neuro.connect import connect, resolve
-from axonlab.neuro.layout import Layout, Loop, RecordColumn
+from axonlab.neuro.layout import Layout, Loop
 from axonlab.neuro.learning_arrays import plastic_synapses, volumes
 from axonlab.neuro.models import N_PARAM
 from axonlab.neuro.plasticity import TsodyksMarkram
@@ -33,7 +34,7 @@ from axonlab.neuro.synapses import (
 )
 
 if TYPE_CHECKING:
-    from axonlab.neuro.network import Network
+    from axonlab.neuro.description import NetworkDescription
 
 I64 = np.int64
 
@@ -61,36 +62,13 @@ class Arrays:
         }
 
 
-@dataclass
-class _Parts:
-    """The arrays while they are being made, by group (each group becomes one named tuple)."""
-
-    dt: float
-    offsets: dict[str, int]
-    sizes: dict[str, int]
-    c_m: np.ndarray
-    neurons: dict[str, np.ndarray]
-    channels: list[tuple[bool, float, float]] = field(default_factory=list)
-    channel_of: dict[str, int] = field(default_factory=dict)
-    chem_index: dict[str, slice] = field(default_factory=dict)
-    exp_index: dict[str, slice] = field(default_factory=dict)  # in connection order
-    exp_position: np.ndarray | None = None  # connection order -> position in ExpSynapses
-    plastic_index: dict[str, slice] = field(default_factory=dict)
-    columns: list[RecordColumn] = field(default_factory=list)
-    groups: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-
-    @property
-    def n(self) -> int:
-        return int(self.neurons["state"].shape[1])
-
-
 def _steps(ms: np.ndarray, dt: float, what: str) -> np.ndarray:
     if np.any(ms < 0):
         raise InputError(f"{what}: delays must be >= 0 ms")
     return np.round(ms / dt).astype(I64)
 
 
-def build(net: Network, n_steps: int) -> Arrays:
+def build(net: NetworkDescription, n_steps: int) -> Arrays:
     """Flatten ``net`` for ``n_steps`` steps into a :class:`Layout` and a :class:`Loop`."""
     seed = net.seed if net.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
     init_rng, conn_rng, run_seq = (
@@ -123,7 +101,7 @@ def build(net: Network, n_steps: int) -> Arrays:
     return Arrays(layout, loop, int(run_seq.integers(2**31)))
 
 
-def _uniform_segments(a: _Parts) -> np.ndarray:
+def _uniform_segments(a: BuildParts) -> np.ndarray:
     """Per population: do all its neurons share one parameter column (and channel weighting)?
     The kernels then read those parameters once per block instead of once per neuron."""
     uniform = []
@@ -138,7 +116,7 @@ def _uniform_segments(a: _Parts) -> np.ndarray:
     return np.array(uniform, dtype=np.bool_)
 
 
-def _neurons(net: Network, rng: np.random.Generator) -> _Parts:
+def _neurons(net: NetworkDescription, rng: np.random.Generator) -> BuildParts:
     offsets, sizes, kinds, lo, hi, states, params, c_m = {}, {}, [], [], [], [], [], []
     tables: dict[type, int] = {}  # model class -> its table's index (one per model and dt)
     table_list, table_of = [], []
@@ -176,7 +154,7 @@ def _neurons(net: Network, rng: np.random.Generator) -> _Parts:
         params=np.hstack(params).reshape(N_PARAM, at),
         tables=_stack_tables(table_list),
     )
-    return _Parts(net.dt, offsets, sizes, np.concatenate(c_m), neurons)
+    return BuildParts(net.dt, offsets, sizes, np.concatenate(c_m), neurons)
 
 
 def _stack_tables(tables: list[np.ndarray]) -> np.ndarray:
@@ -191,7 +169,7 @@ def _stack_tables(tables: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _channel(a: _Parts, syn: Synapse) -> int:
+def _channel(a: BuildParts, syn: Synapse) -> int:
     if isinstance(syn, ExpConductanceSynapse):
         key = (True, float(syn.tau), float(syn.e_rev))
     elif isinstance(syn, ExpCurrentSynapse):
@@ -203,7 +181,7 @@ def _channel(a: _Parts, syn: Synapse) -> int:
     return a.channels.index(key)
 
 
-def _synapses(net: Network, a: _Parts, rng: np.random.Generator) -> None:
+def _synapses(net: NetworkDescription, a: BuildParts, rng: np.random.Generator) -> None:
     exp_parts, chem_parts, gap_parts = [], [], []
     for proj in net.projections.values():
         # a self-connection (autapse) exists only within one population: between two
@@ -281,7 +259,7 @@ def _chem_params(
     return par
 
 
-def _channel_weights(net: Network, a: _Parts, n: int) -> np.ndarray:
+def _channel_weights(net: NetworkDescription, a: BuildParts, n: int) -> np.ndarray:
     """(k, n) weight of each current channel in each neuron's drive (the model says how it takes
     a channel: :meth:`NeuronModel.channel_weight`); conductance channels keep 1."""
     prop = np.ones((len(a.channels), n))
@@ -295,7 +273,7 @@ def _channel_weights(net: Network, a: _Parts, n: int) -> np.ndarray:
     return prop
 
 
-def _pack_exp(net: Network, a: _Parts, parts: list) -> None:
+def _pack_exp(net: NetworkDescription, a: BuildParts, parts: list) -> None:
     n, dt, k = a.n, net.dt, len(a.channels)
     pre, post, ch, w, d = (
         np.concatenate([p[j] for p in parts]) if parts else np.zeros(0, I64) for j in range(5)
@@ -334,7 +312,7 @@ def _pack_exp(net: Network, a: _Parts, parts: list) -> None:
     )
 
 
-def _pack_chem(a: _Parts, parts: list) -> None:
+def _pack_chem(a: BuildParts, parts: list) -> None:
     pre, post, d = (
         np.concatenate([p[j] for p in parts]).astype(I64) if parts else np.zeros(0, I64)
         for j in range(3)
@@ -357,7 +335,7 @@ def _chemical_state(m: int) -> np.ndarray:
     return tr
 
 
-def _inputs(net: Network, a: _Parts, n_steps: int) -> None:
+def _inputs(net: NetworkDescription, a: BuildParts, n_steps: int) -> None:
     rng = np.random.default_rng(0)  # only used if a current is a distribution
     idx, on, off, amp, sd = [], [], [], [], []
     for stim in net.stimuli:
@@ -394,7 +372,7 @@ def _inputs(net: Network, a: _Parts, n_steps: int) -> None:
     )
 
 
-def _grow_channels(net: Network, a: _Parts) -> None:
+def _grow_channels(net: NetworkDescription, a: BuildParts) -> None:
     """Poisson inputs added channels after the synapses were packed: re-pack the channel arrays."""
     e = a.groups["exp"]
     pre = np.repeat(np.arange(a.n, dtype=I64), np.diff(e["ptr"]).astype(I64))
@@ -403,7 +381,7 @@ def _grow_channels(net: Network, a: _Parts) -> None:
     )
 
 
-def _initial_channels(net: Network, a: _Parts, rng: np.random.Generator) -> None:
+def _initial_channels(net: NetworkDescription, a: BuildParts, rng: np.random.Generator) -> None:
     """Start channels at each population's ``synapse_init`` (after any re-packing zeroed them)."""
     for pop in net.populations.values():
         started: dict[int, str] = {}

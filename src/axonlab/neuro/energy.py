@@ -28,7 +28,7 @@ import numpy as np
 from axonlab.errors import InputError
 
 if TYPE_CHECKING:
-    from axonlab.neuro.result import Result
+    from axonlab.neuro.recorded import Recorded
 
 ELEMENTARY_CHARGE = 1.602176634e-19  # C
 AVOGADRO = 6.02214076e23  # 1/mol
@@ -126,7 +126,7 @@ def atp_from_charge(charge_nc_per_cm2: np.ndarray, area_um2: float) -> np.ndarra
     return coulombs / ELEMENTARY_CHARGE / NA_PER_ATP
 
 
-def energy_report(result: Result, area_um2: float) -> Energy:
+def energy_report(result: Recorded, area_um2: float) -> Energy:
     """Energy account of a :class:`axonlab.neuro.result.Result` (its ``layout`` says which
     neurons are whose, its ``output`` holds the charges the loop integrated)."""
     layout, output = result.layout, result.output

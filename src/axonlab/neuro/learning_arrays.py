@@ -15,8 +15,8 @@ from axonlab.neuro.learning import plastic_weights
 from axonlab.neuro.synapses import ChemicalSynapse
 
 if TYPE_CHECKING:
-    from axonlab.neuro.build import _Parts
-    from axonlab.neuro.network import Network
+    from axonlab.neuro.build_parts import BuildParts
+    from axonlab.neuro.description import NetworkDescription
     from axonlab.neuro.plasticity import STDP
 
 I64 = np.int64
@@ -43,7 +43,7 @@ def _by_neuron(neuron: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return ptr, order
 
 
-def plastic_synapses(net: Network, a: _Parts) -> dict[str, np.ndarray]:
+def plastic_synapses(net: NetworkDescription, a: BuildParts) -> dict[str, np.ndarray]:
     """The fields of :class:`~axonlab.neuro.layout.PlasticSynapses`; records each plastic
     projection's slice in ``a.plastic_index``."""
     on_chem, where, rules, rule_of = [], [], [], []
@@ -91,7 +91,7 @@ def plastic_synapses(net: Network, a: _Parts) -> dict[str, np.ndarray]:
                 pre_syn=pre_syn, post_ptr=post_ptr, post_syn=post_syn, gated=gated)  # fmt: skip
 
 
-def volumes(net: Network, a: _Parts) -> dict[str, np.ndarray]:
+def volumes(net: NetworkDescription, a: BuildParts) -> dict[str, np.ndarray]:
     """The fields of :class:`~axonlab.neuro.layout.Volumes`, in the network's order."""
     vols = list(net.volumes.values())
     lo = np.array([a.offsets[v.source.name] for v in vols], I64)

@@ -18,6 +18,7 @@ import numpy as np
 
 from axonlab.errors import RunTooLargeError  # noqa: F401  (also importable from here)
 from axonlab.neuro.connect import Normal, Uniform, Value
+from axonlab.neuro.description import DEFAULT_TRACE_LIMIT
 from axonlab.neuro.engine import spike_buffer_capacity
 from axonlab.neuro.models import N_PARAM, N_STATE
 from axonlab.neuro.synapses import ChemicalSynapse, ExpConductanceSynapse, GapJunction
@@ -42,7 +43,7 @@ INPUT_BYTES = 40  # per neuron and stimulus or Poisson input (index, window, amp
 GB = 1e9
 
 if TYPE_CHECKING:
-    from axonlab.neuro.network import Network, Projection
+    from axonlab.neuro.description import NetworkDescription, Projection
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def available_memory() -> int | None:
         return None
 
 
-def estimate_memory(net: Network, n_steps: int, scale: float = 1.0) -> MemoryEstimate:
+def estimate_memory(net: NetworkDescription, n_steps: int, scale: float = 1.0) -> MemoryEstimate:
     """Estimate the memory of running ``net`` for ``n_steps`` steps (with every population
     ``scale`` times its size: used to find the largest network that fits)."""
     sizes = {name: max(1, int(pop.n * scale)) for name, pop in net.populations.items()}
@@ -127,7 +128,7 @@ def estimate_memory(net: Network, n_steps: int, scale: float = 1.0) -> MemoryEst
     return MemoryEstimate(parts, int(building), int(running), n, columns * 8, every)
 
 
-def check_memory(net: Network, n_steps: int, limit: int | None = None) -> MemoryEstimate:
+def check_memory(net: NetworkDescription, n_steps: int, limit: int | None = None) -> MemoryEstimate:
     """Raise :class:`RunTooLargeError` if running ``net`` for ``n_steps`` steps needs more
     than ``limit`` bytes (default: :func:`available_memory`); else return the estimate."""
     est = estimate_memory(net, n_steps)
@@ -177,7 +178,7 @@ def _max_duration(est: MemoryEstimate, limit: int, dt: float) -> float | None:
     return longest if rows >= 2 and longest >= dt else None
 
 
-def _max_neurons(net: Network, n_steps: int, limit: int) -> int | None:
+def _max_neurons(net: NetworkDescription, n_steps: int, limit: int) -> int | None:
     """Most neurons (every population scaled alike) that fit for ``n_steps`` steps."""
     lo, hi = 0.0, 1.0
     if estimate_memory(net, n_steps, 1e-9).total > limit:
@@ -217,11 +218,9 @@ def _channel_key(synapse) -> tuple:
     return (False, float(getattr(synapse, "tau", 0.0)), 0.0)
 
 
-def _recorded_columns(net: Network, sizes: dict[str, int]) -> tuple[int, int]:
+def _recorded_columns(net: NetworkDescription, sizes: dict[str, int]) -> tuple[int, int]:
     """(recorded columns, fewest steps between recorded rows) of the monitors and the default
     monitors (small populations and chemical projections; see build._default_monitors)."""
-    from axonlab.neuro.network import DEFAULT_TRACE_LIMIT
-
     columns, every = 0, []
     watched = {m.target for m in net.monitors}
     for mon in net.monitors:

@@ -22,7 +22,7 @@ from axonlab.errors import InputError
 from axonlab.runs import atomic_path
 
 if TYPE_CHECKING:
-    from axonlab.neuro.result import Result
+    from axonlab.neuro.recorded import Recorded
 
 # variable -> (NWB unit, factor from axonlab's unit to it)
 CURRENT, CONDUCTANCE = ("A/m^2", 1e-2), ("S/m^2", 10.0)
@@ -49,7 +49,7 @@ def require_pynwb():  # noqa: ANN201 (the module)
     return pynwb
 
 
-def _unit(result: Result, target: str, var: str) -> tuple[str, float]:
+def _unit(result: Recorded, target: str, var: str) -> tuple[str, float]:
     from axonlab.neuro.synapses import ExpCurrentSynapse
 
     if var in UNITS:
@@ -62,7 +62,7 @@ def _unit(result: Result, target: str, var: str) -> tuple[str, float]:
     return ("axonlab unit (see docs/neuro.md)", 1.0)
 
 
-def save_nwb(result: Result, path: str | Path) -> Path:
+def save_nwb(result: Recorded, path: str | Path) -> Path:
     """Write ``result`` to the NWB file ``path`` (atomically); see the module docstring."""
     pynwb = require_pynwb()
     path = Path(path)

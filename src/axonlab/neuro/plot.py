@@ -23,7 +23,7 @@ from axonlab.runs import atomic_path
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from axonlab.neuro.result import Result
+    from axonlab.neuro.recorded import Recorded
 
 MAX_TRACES = 8  # lines per population in the voltage panel; more is unreadable
 MIN_SWEEP_STEPS = 3  # distinct currents that make a population an f-I sweep
@@ -59,12 +59,12 @@ class Sweep:
     stop: float
 
 
-def population_colours(result: Result) -> dict[str, str]:
+def population_colours(result: Recorded) -> dict[str, str]:
     """One colour per population, in the order they were added."""
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(result.network.populations)}
 
 
-def current_sweeps(result: Result) -> list[Sweep]:
+def current_sweeps(result: Recorded) -> list[Sweep]:
     """The populations that a stimulus drives with a constant current per neuron taking at
     least :data:`MIN_SWEEP_STEPS` values (no noise): an f-I curve is their natural figure."""
     sweeps, seen = [], set()
@@ -91,7 +91,7 @@ def current_sweeps(result: Result) -> list[Sweep]:
     return sweeps
 
 
-def plot_result(result: Result, path: Path, title: str | None = None) -> Path:
+def plot_result(result: Recorded, path: Path, title: str | None = None) -> Path:
     """Write :func:`make_figure` to ``path`` (atomically; the extension picks the format)."""
     import matplotlib.pyplot as plt
 
@@ -106,7 +106,7 @@ def plot_result(result: Result, path: Path, title: str | None = None) -> Path:
     return path
 
 
-def make_figure(result: Result, title: str | None = None) -> Figure:
+def make_figure(result: Recorded, title: str | None = None) -> Figure:
     """A matplotlib Figure with a panel per kind of output that the run has: membrane
     potentials, transmitter/receptor traces, spikes, population rates (sharing the time axis)
     and an f-I curve for each current sweep (:func:`current_sweeps`)."""

@@ -11,19 +11,19 @@ import numpy as np
 
 from axonlab.errors import InputError
 from axonlab.neuro import layout as lay
+from axonlab.neuro.description import DEFAULT_TRACE_LIMIT, Monitor
 from axonlab.neuro.layout import CURRENT_ROWS, RecordColumn
 from axonlab.neuro.learning import plastic_weights
-from axonlab.neuro.network import DEFAULT_TRACE_LIMIT, Monitor
 from axonlab.neuro.synapses import ChemicalSynapse
 
 if TYPE_CHECKING:
-    from axonlab.neuro.build import _Parts
-    from axonlab.neuro.network import Network
+    from axonlab.neuro.build_parts import BuildParts
+    from axonlab.neuro.description import NetworkDescription
 
 I64 = np.int64
 
 
-def _default_monitors(net: Network) -> list[Monitor]:
+def _default_monitors(net: NetworkDescription) -> list[Monitor]:
     """Small populations record v, small chemical projections T and r, unless monitored."""
     watched = {m.target for m in net.monitors}
     out = [
@@ -46,7 +46,9 @@ def _default_monitors(net: Network) -> list[Monitor]:
     return out
 
 
-def _source(net: Network, a: _Parts, target: str, var: str) -> tuple[int, int, int, int]:
+def _source(
+    net: NetworkDescription, a: BuildParts, target: str, var: str
+) -> tuple[int, int, int, int]:
     """(REC_* source, row, global offset, element count) of ``var`` of ``target``."""
     if target in net.volumes:
         if var != "concentration":
@@ -79,7 +81,7 @@ def _source(net: Network, a: _Parts, target: str, var: str) -> tuple[int, int, i
     raise InputError(f"monitor {target!r}: unknown variable {var!r}; expected one of {allowed}")
 
 
-def recording(net: Network, a: _Parts, n_steps: int) -> dict[str, np.ndarray]:
+def recording(net: NetworkDescription, a: BuildParts, n_steps: int) -> dict[str, np.ndarray]:
     """The fields of :class:`~axonlab.neuro.layout.Recording`; appends each column to
     ``a.columns``."""
     src, row, idx, every = [], [], [], []

@@ -1,8 +1,8 @@
 """Running a network: check its memory, build its arrays, run the loop, wrap the result.
 
-:meth:`axonlab.neuro.network.Network.run` calls :func:`run`, so that the description
-(:mod:`~axonlab.neuro.network`) never imports the execution (:mod:`~axonlab.neuro.build`, which
-reads the description, and :mod:`~axonlab.neuro.engine`).
+:meth:`axonlab.neuro.network.Network.run` calls :func:`run`. This side reads the description
+(:mod:`~axonlab.neuro.description`), never the network that runs it, so the two import each other
+nowhere.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ import math
 
 from axonlab.errors import InputError, SimulationError
 from axonlab.neuro.build import build
+from axonlab.neuro.description import NetworkDescription
 from axonlab.neuro.engine import Unstable, simulate
 from axonlab.neuro.memory import check_memory
-from axonlab.neuro.network import Network
 from axonlab.neuro.result import Result
 
 
-def run(net: Network, duration: float, *, memory_limit: int | None = None) -> Result:
-    """Simulate ``net`` for ``duration`` ms (see :meth:`Network.run`)."""
+def run(net: NetworkDescription, duration: float, *, memory_limit: int | None = None) -> Result:
+    """Simulate ``net`` for ``duration`` ms (see :meth:`axonlab.neuro.network.Network.run`)."""
     if not (math.isfinite(duration) and duration > 0):
         raise InputError(f"`duration` must be a finite number of ms > 0, got {duration}")
     if not net.populations:

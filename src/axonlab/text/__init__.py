@@ -21,7 +21,7 @@ _EXPORTS = {
     "TrainConfig": "axonlab.text.train",
     "embed": "axonlab.text.embeddings",
     "finetune": "axonlab.text.model",
-    "get_task": "axonlab.text.tasks",
+    "get_task": "axonlab.text.task",
     "iter_rows": "axonlab.text.data",
     "load": "axonlab.text.model",
     "read_labelled": "axonlab.text.data",

@@ -15,8 +15,8 @@ from typing import Any
 from axonlab.errors import InputError, LearnedNothingWarning, RunDirectoryError
 from axonlab.runs import METRICS_FILE, RunDirectory, read_json
 from axonlab.text.report import EvalReport
-from axonlab.text.task import MODEL_DIR
-from axonlab.text.tasks import EXPLAINED_TASKS, TASKS, get_task
+from axonlab.text.task import MODEL_DIR, get_task
+from axonlab.text.tasks import EXPLAINED_TASKS, TASKS
 from axonlab.text.train import FinetuneConfig, LoraSettings
 
 

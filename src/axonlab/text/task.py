@@ -10,6 +10,7 @@ hooks below; ``predict`` and ``evaluate`` are its own. :mod:`axonlab.text.tasks`
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import sys
@@ -30,6 +31,7 @@ from axonlab.text.recipe import backbone_name
 from axonlab.text.recipe import choose as choose_recipe
 from axonlab.text.report import EvalReport
 from axonlab.text.saving import save_model
+from axonlab.text.tasks import TASKS
 from axonlab.text.train import FinetuneConfig, FitResult, fit
 
 MODEL_DIR = "model"  # the run's Hugging Face model folder
@@ -307,3 +309,12 @@ class TextTask(ABC):
             class_weights=self.class_weights(train_data, labels, config),
             resume=resume,
         )
+
+
+def get_task(name: str) -> TextTask:
+    """The task called ``name`` (an entry of :data:`axonlab.text.tasks.TASKS`);
+    :class:`InputError` naming the known ones otherwise."""
+    if name not in TASKS:
+        raise InputError(f"unknown task {name!r}; expected one of {list(TASKS)}")
+    entry = TASKS[name]
+    return getattr(importlib.import_module(entry.module), entry.cls)()

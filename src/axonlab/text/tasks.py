@@ -1,19 +1,13 @@
 """The registry of text tasks: the one list the CLI, the server and the Python API read.
 
 Light on purpose (no torch, no transformers): ``--help`` and the server's routes read the names
-without loading a task. A task is a :class:`~axonlab.text.task.TextTask` subclass; adding one is
-one entry here and one module.
+without loading a task. A task is a :class:`~axonlab.text.task.TextTask` subclass (made by
+:func:`axonlab.text.task.get_task`); adding one is one entry here and one module.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, NamedTuple
-
-from axonlab.errors import InputError
-
-if TYPE_CHECKING:
-    from axonlab.text.task import TextTask
+from typing import NamedTuple
 
 
 class TaskEntry(NamedTuple):
@@ -55,11 +49,3 @@ EXPLAINED_TASKS = ("classify", "intent", "multilabel")
 
 def task_names() -> tuple[str, ...]:
     return tuple(TASKS)
-
-
-def get_task(name: str) -> TextTask:
-    """The task called ``name``; :class:`InputError` naming the known ones otherwise."""
-    if name not in TASKS:
-        raise InputError(f"unknown task {name!r}; expected one of {list(TASKS)}")
-    entry = TASKS[name]
-    return getattr(importlib.import_module(entry.module), entry.cls)()
