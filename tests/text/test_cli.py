@@ -257,7 +257,8 @@ def test_help_shows_defaults_and_flags_take_no_value(axonlab, monkeypatch):
     code, out, _ = axonlab("text", "train", "--help")
     text = " ".join(out.split())
     assert code == 0
-    assert "0.0001, 0.0003 for ner on multilingual-e5-small; with --lora 0.001" in text
+    assert "printed: 0.0001; with --lora 0.001" in text
+    assert "--head-lr" in text and "(default: 0.003, or --lr where that is higher" in text
     assert "--min-steps" in text and "0: never more than --epochs" in text
     assert "macro_f1|accuracy (default macro_f1)" in text and "(default: 128; ner: 512" in text
     assert "<bool>" not in out

@@ -17,7 +17,11 @@ def _floor_on(monkeypatch):
     monkeypatch.setattr(defaults, "MIN_STEPS", 300)  # the suite turns it off for tiny runs
 
 
-def test_the_learning_rate_is_chosen_by_backbone_and_task():
+def test_the_learning_rate_is_chosen_by_backbone_and_task(monkeypatch):
+    monkeypatch.setattr(
+        defaults, "BACKBONE_LEARNING_RATES", {"multilingual-e5-small": {"ner": 3e-4}}
+    )
+
     def rate(backbone, task, **config):
         return choose(FinetuneConfig(**config), backbone=backbone, task=task, n_train=10**5)
 
@@ -28,7 +32,20 @@ def test_the_learning_rate_is_chosen_by_backbone_and_task():
     lora = rate("multilingual-e5-small", "ner", lora=LoraSettings())
     assert lora.learning_rate == defaults.LORA_LEARNING_RATE
     given = rate("multilingual-e5-small", "ner", learning_rate=2e-5)
-    assert given.learning_rate == 2e-5 and given.notes == []  # the user's choice, unremarked
+    assert given.learning_rate == 2e-5  # the user's choice, unremarked:
+    assert not any(note.startswith("learning rate") for note in given.notes)
+
+
+def test_the_new_head_gets_its_own_rate_unless_given_or_under_lora():
+    def recipe(**config):
+        return choose(FinetuneConfig(**config), backbone="x", task="classify", n_train=10**5)
+
+    full = recipe()
+    assert full.head_learning_rate == defaults.HEAD_LEARNING_RATE > full.learning_rate
+    assert f"the new head at {defaults.HEAD_LEARNING_RATE:g}" in full.notes
+    assert recipe(head_learning_rate=1e-3).head_learning_rate == 1e-3
+    assert recipe(lora=LoraSettings()).head_learning_rate is None  # peft trains it with the rest
+    assert recipe(learning_rate=1e-2).head_learning_rate is None  # never slower than the encoder
 
 
 def test_a_small_training_set_gets_enough_steps():
@@ -62,6 +79,7 @@ def test_the_run_trains_the_chosen_steps_and_keeps_the_notes(tmp_path, tiny_back
     assert per_epoch < 12  # the data set is small enough for the floor to matter
     config = json.loads((run.run_dir / "config.json").read_text())
     assert config["train"]["epochs"] > 1 and config["train"]["learning_rate"] == 1e-4
+    assert config["train"]["head_learning_rate"] == defaults.HEAD_LEARNING_RATE
     assert any("min_steps" in note for note in config["recipe"])
     assert "recipe: learning rate 0.0001 (the default)" in capsys.readouterr().err
     steps = max(h["step"] for h in json.loads((run.run_dir / "metrics.json").read_text())

@@ -1,4 +1,4 @@
-"""The fine-tuning loop's own pieces: batches sliced to a token budget."""
+"""The fine-tuning loop's own pieces: batches sliced to a token budget, the head's own rate."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import torch
 
 from axonlab.errors import InputError
 from axonlab.text.train import FinetuneConfig
-from axonlab.text.trainer import batch_slices, checked_trainer
+from axonlab.text.trainer import batch_slices, checked_trainer, head_parameters
 
 
 def _batch(rows: int, length: int) -> dict[str, torch.Tensor]:
@@ -77,3 +77,32 @@ def test_budget_must_be_positive():
 def test_unknown_few_shot_loss_names_the_choices():
     with pytest.raises(InputError, match="unknown few-shot loss 'triplet'; one of: in-batch, cos"):
         FinetuneConfig(few_shot_loss="triplet")
+
+
+def test_the_head_trains_at_its_own_rate_and_the_encoder_at_the_run_rate(tmp_path):
+    from transformers import BertForTokenClassification, TrainingArguments
+
+    from tests.tiny_bert import tiny_bert
+
+    _, config = tiny_bert()
+    config.num_labels = 3
+    model = BertForTokenClassification(config)
+    head = head_parameters(model)
+    assert [p.shape for p in head] == [(3, config.hidden_size), (3,)]  # classifier weight, bias
+    args = TrainingArguments(
+        output_dir=str(tmp_path), use_cpu=True, report_to="none", learning_rate=1e-4
+    )
+    optimizer = checked_trainer(None, 4096, 3e-3)(model=model, args=args).create_optimizer()
+    rate_of = {id(p): g["lr"] for g in optimizer.param_groups for p in g["params"]}
+    assert len(rate_of) == sum(1 for p in model.parameters() if p.requires_grad)  # none twice
+    assert {rate_of[id(p)] for p in head} == {3e-3}
+    body = [p for p in model.bert.parameters() if p.requires_grad]
+    assert {rate_of[id(p)] for p in body} == {1e-4}
+    decay_of = {id(p): g["weight_decay"] for g in optimizer.param_groups for p in g["params"]}
+    assert decay_of[id(model.classifier.bias)] == 0.0  # biases keep no decay in the head too
+    assert decay_of[id(model.classifier.weight)] == args.weight_decay
+
+
+def test_head_rate_must_be_positive():
+    with pytest.raises(InputError, match="head learning rate"):
+        FinetuneConfig(head_learning_rate=0.0)

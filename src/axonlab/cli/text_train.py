@@ -58,13 +58,24 @@ def train(
         typer.Option(
             "--lr",
             help="Peak learning rate (default: chosen for the backbone and task and printed: "
-            f"{defaults.LEARNING_RATE:g}, "
             + ", ".join(
-                f"{rate:g} for {task} on {name}"
-                for name, tasks in defaults.BACKBONE_LEARNING_RATES.items()
-                for task, rate in tasks.items()
+                [f"{defaults.LEARNING_RATE:g}"]
+                + [
+                    f"{rate:g} for {task} on {name}"
+                    for name, tasks in defaults.BACKBONE_LEARNING_RATES.items()
+                    for task, rate in tasks.items()
+                ]
             )
             + f"; with --lora {defaults.LORA_LEARNING_RATE:g}).",
+        ),
+    ] = None,
+    head_lr: Annotated[
+        float | None,
+        typer.Option(
+            "--head-lr",
+            help="Peak learning rate of the task's new head (the weights outside the pretrained "
+            f"encoder) (default: {defaults.HEAD_LEARNING_RATE:g}, or --lr where that is higher; "
+            "with --lora the adapters' rate).",
         ),
     ] = None,
     batch_size: Annotated[
@@ -274,6 +285,7 @@ def train(
         min_steps=min_steps,
         keep_checkpoints=keep_checkpoints or None,
         learning_rate=lr,
+        head_learning_rate=head_lr,
         max_length=max_length,
         best_metric=metric,
         casing=casing,

@@ -224,12 +224,13 @@ class TextTask(ABC):
         return run.path
 
     def _choose_recipe(self, config: FinetuneConfig, backbone: str, n_train: int) -> list[str]:
-        """Fill in the learning rate and epochs the user left to the defaults; say what was
+        """Fill in the learning rates and epochs the user left to the defaults; say what was
         chosen (on stderr, and in the run's config)."""
         if config.zero_shot or config.few_shot:  # no optimizer steps of this kind
             return []
         recipe = choose_recipe(config, backbone=backbone, task=self.name, n_train=n_train)
         config.learning_rate, config.epochs = recipe.learning_rate, recipe.epochs
+        config.head_learning_rate = recipe.head_learning_rate
         if recipe.notes and distributed.is_main():
             print(f"recipe: {'; '.join(recipe.notes)}", file=sys.stderr, flush=True)
         return recipe.notes

@@ -55,6 +55,8 @@ class FinetuneConfig:
     epochs: float = defaults.EPOCHS
     # None: chosen for the backbone and task (axonlab.text.recipe)
     learning_rate: float | None = None
+    # the task head's rate (the weights outside the pretrained encoder); None: chosen with it
+    head_learning_rate: float | None = None
     # fewer steps than this: more epochs (0: never; None: defaults.MIN_STEPS, read when chosen)
     min_steps: int | None = None
     batch_size: int = defaults.BATCH_SIZE
@@ -94,9 +96,9 @@ class FinetuneConfig:
             raise InputError(f"max steps must be >= 1, got {self.max_steps}")
         if not math.isfinite(self.epochs) or (self.epochs <= 0 and self.max_steps is None):
             raise InputError(f"epochs must be a number > 0, got {self.epochs}")
-        rate = self.learning_rate
-        if rate is not None and not (math.isfinite(rate) and rate > 0):
-            raise InputError(f"learning rate must be a finite number > 0, got {rate}")
+        for what, rate in (("", self.learning_rate), ("head ", self.head_learning_rate)):
+            if rate is not None and not (math.isfinite(rate) and rate > 0):
+                raise InputError(f"{what}learning rate must be a finite number > 0, got {rate}")
         if self.min_steps is not None and self.min_steps < 0:
             raise InputError(f"min steps must be >= 0, got {self.min_steps}")
         if not 0.0 <= self.warmup_ratio < 1.0 or not math.isfinite(self.weight_decay):
@@ -274,7 +276,7 @@ def fit(
     )
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(config.early_stopping_patience))
-    trainer = checked_trainer(class_weights, config.batch_tokens)(
+    trainer = checked_trainer(class_weights, config.batch_tokens, _head_rate(config))(
         model=model,
         args=args,
         train_dataset=train_dataset,
@@ -315,6 +317,13 @@ def fit(
         trainable_parameters=trainable,
         total_parameters=total,
     )
+
+
+def _head_rate(config: FinetuneConfig) -> float | None:
+    # Under LoRA the head is one of peft's modules_to_save, trained at the adapters' rate.
+    if config.lora is not None or config.head_learning_rate == config.learning_rate:
+        return None
+    return config.head_learning_rate
 
 
 def _use_bf16(config: FinetuneConfig) -> bool:

@@ -1,7 +1,8 @@
 """transformers' Trainer with axonlab's checks, the one :func:`axonlab.text.train.fit` runs:
 it stops at the first non-finite loss, runs a batch of more than ``batch_tokens`` padded
 sub-tokens in slices (:func:`batch_slices`: the same update, one slice's activations in memory),
-weighs each class's loss by ``class_weights`` and evaluates dev in the dev set's own order."""
+weighs each class's loss by ``class_weights``, gives the task head its own learning rate and
+evaluates dev in the dev set's own order."""
 
 from __future__ import annotations
 
@@ -13,13 +14,25 @@ import torch
 from axonlab.errors import TrainingDivergedError
 
 
-def checked_trainer(class_weights: torch.Tensor | None, batch_tokens: int) -> type:
+def checked_trainer(
+    class_weights: torch.Tensor | None,
+    batch_tokens: int,
+    head_learning_rate: float | None = None,
+) -> type:
     """transformers' Trainer, stopping at the first non-finite loss, running a batch of more
-    than ``batch_tokens`` padded sub-tokens in slices (:func:`batch_slices`), and with
-    ``class_weights`` (if given) weighing each class's loss (for imbalanced data)."""
+    than ``batch_tokens`` padded sub-tokens in slices (:func:`batch_slices`), with
+    ``class_weights`` (if given) weighing each class's loss (for imbalanced data) and the head's
+    weights (:func:`head_parameters`) at ``head_learning_rate`` (None: the backbone's rate)."""
     from transformers import Trainer
 
     class CheckedTrainer(Trainer):
+        def create_optimizer(self, model=None):
+            optimizer = super().create_optimizer(model)
+            if head_learning_rate is not None:
+                head = {id(p) for p in head_parameters(self.model if model is None else model)}
+                with_head_rate(optimizer, head, head_learning_rate)
+            return optimizer
+
         def training_step(self, model, inputs, num_items_in_batch=None):
             slices = batch_slices(inputs, batch_tokens)
             if len(slices) == 1:
@@ -96,3 +109,24 @@ def batch_slices(inputs: dict[str, Any], batch_tokens: int) -> list[tuple[dict, 
             share = float(items[start : start + per_slice].sum() / items.sum())
         slices.append((part, share))
     return slices
+
+
+def head_parameters(model: torch.nn.Module) -> list[torch.nn.Parameter]:
+    """The trained weights outside the pretrained encoder (``model.base_model_prefix``): the
+    task's new, randomly initialised head."""
+    prefix = getattr(model, "base_model_prefix", "") + "."
+    return [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith(prefix)]
+
+
+def with_head_rate(optimizer: torch.optim.Optimizer, head: set[int], rate: float) -> None:
+    """Move the parameters whose ``id`` is in ``head`` out of each of ``optimizer``'s groups into
+    a twin group (same weight decay) at learning rate ``rate``; called before the first step."""
+    twins = []
+    for group in optimizer.param_groups:
+        moved = [p for p in group["params"] if id(p) in head]
+        if moved:
+            group["params"] = [p for p in group["params"] if id(p) not in head]
+            twins.append({**{k: v for k, v in group.items() if k != "params"}, "params": moved})
+    for twin in twins:
+        twin["lr"] = rate
+        optimizer.add_param_group(twin)
