@@ -14,7 +14,8 @@ BACKBONE_LEARNING_RATES: dict[str, dict[str, float]] = {}
 # The task's head (new, random weights) trains at this rate, the encoder at the one above
 # (axonlab.text.recipe): 1,350 MSRA sentences on e5 at one rate of 3e-4 made F1 0.582 and
 # 0.000 (seeds 1, 2); PhraseBank and 1,500 SMS (MiniLM) were unchanged by it (accuracy 0.806 vs
-# 0.807, 0.992 vs 0.992, means of 3 seeds); 1,000 WikiANN sentences 0.680 vs 0.668 (one seed).
+# 0.807, 0.992 vs 0.992, means of 3 seeds); 1,000 WikiANN sentences 0.680 vs 0.668 and
+# BANKING77-OOS intents (train 5,903 rows, test) 0.841 vs 0.773 accuracy (one seed each).
 HEAD_LEARNING_RATE = 3e-3
 # A small training set gets more epochs, so that a run takes at least this many optimizer steps
 # (axonlab.text.recipe): 1,350 MSRA sentences, e5, lr 3e-4 in 129 steps (3 epochs of 32) tagged
