@@ -58,7 +58,7 @@ CELLS = [  # which variants run where (msra-heldout: only the frozen defaults)
 
 
 def flags(name: str, variant: str) -> list[str] | None:
-    task, _, fixed, _ = DATASETS[name]
+    _, _, fixed, _ = DATASETS[name]
     table = VARIANTS[variant]
     key = "ner-e5" if "multilingual-e5-small" in fixed else "*"
     return None if key not in table else fixed + table[key]

@@ -80,7 +80,7 @@ def test_unknown_few_shot_loss_names_the_choices():
 
 
 def test_the_head_trains_at_its_own_rate_and_the_encoder_at_the_run_rate(tmp_path):
-    from transformers import BertForTokenClassification, TrainingArguments
+    from transformers import BertForTokenClassification, BertModel, TrainingArguments
 
     from tests.tiny_bert import tiny_bert
 
@@ -89,6 +89,7 @@ def test_the_head_trains_at_its_own_rate_and_the_encoder_at_the_run_rate(tmp_pat
     model = BertForTokenClassification(config)
     head = head_parameters(model)
     assert [p.shape for p in head] == [(3, config.hidden_size), (3,)]  # classifier weight, bias
+    assert head_parameters(BertModel(config)) == []  # an encoder alone has no head to speed up
     args = TrainingArguments(
         output_dir=str(tmp_path), use_cpu=True, report_to="none", learning_rate=1e-4
     )

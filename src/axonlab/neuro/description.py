@@ -139,7 +139,7 @@ class NetworkDescription:
         chem = sum(isinstance(p.synapse, ChemicalSynapse) for p in self.projections.values())
         gap = sum(isinstance(p.synapse, GapJunction) for p in self.projections.values())
         return (
-            f"Network({len(self.populations)} populations / {n:,} neurons, "
+            f"{type(self).__name__}({len(self.populations)} populations / {n:,} neurons, "
             f"{len(self.projections)} projections ({chem} chemical, {gap} gap), "
             f"dt={self.dt} ms)"
         )

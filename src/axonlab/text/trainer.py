@@ -112,10 +112,10 @@ def batch_slices(inputs: dict[str, Any], batch_tokens: int) -> list[tuple[dict, 
 
 
 def head_parameters(model: torch.nn.Module) -> list[torch.nn.Parameter]:
-    """The trained weights outside the pretrained encoder (``model.base_model_prefix``): the
-    task's new, randomly initialised head."""
-    prefix = getattr(model, "base_model_prefix", "") + "."
-    return [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith(prefix)]
+    """The trained weights outside the pretrained encoder (transformers' ``model.base_model``):
+    the task's new, randomly initialised head. None for a model that is its own base."""
+    encoder = {id(p) for p in getattr(model, "base_model", model).parameters()}
+    return [p for p in model.parameters() if p.requires_grad and id(p) not in encoder]
 
 
 def with_head_rate(optimizer: torch.optim.Optimizer, head: set[int], rate: float) -> None:
