@@ -121,7 +121,7 @@ def _train(spec: dict) -> dict:
 
 
 def _encoder(backend: str):
-    from axonlab.text.embeddings import SentenceEncoder
+    from axonlab.text.embeddings.encoder import SentenceEncoder
 
     encoder = SentenceEncoder("all-minilm-l6-v2")
     if backend != "torch":
@@ -147,7 +147,7 @@ def _embed(spec: dict) -> dict:
 def _index(spec: dict) -> dict:
     import numpy as np
 
-    from axonlab.text.search_index import SearchIndex
+    from axonlab.text.embeddings.search_index import SearchIndex
 
     texts = json.loads(Path(spec["texts"]).read_text(encoding="utf-8"))
     bank, extra = texts[: spec["size"]], texts[spec["size"] : spec["size"] + 1000]
@@ -227,7 +227,7 @@ def run(spec: dict, python: str = sys.executable, anchor: str | None = None) -> 
 
 def measure(args: argparse.Namespace, files: dict[str, Path], tmp: Path, log) -> None:
     """Every part asked for, one JSON line per run into ``log``."""
-    from axonlab.text.backbones import default_backbone
+    from axonlab.text.backbones.resolve import default_backbone
 
     def record(part: str, name: str, result: dict) -> None:
         line = {"part": part, "name": name, **result}

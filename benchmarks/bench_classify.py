@@ -45,9 +45,9 @@ def reference_train(train: Path, dev: Path, epochs: float, padded: bool, limit: 
         default_data_collator,
     )
 
-    from axonlab.text.backbones import default_backbone
-    from axonlab.text.data import LabelMap, read_labelled
-    from axonlab.text.metrics import classification_metrics
+    from axonlab.text.backbones.resolve import default_backbone
+    from axonlab.text.data.labelled import LabelMap, read_labelled
+    from axonlab.text.tasks.metrics import classification_metrics
 
     torch.set_num_threads(THREADS)
     backbone = default_backbone()

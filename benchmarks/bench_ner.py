@@ -48,10 +48,10 @@ def reference_train(spec: dict) -> dict:
         TrainingArguments,
     )
 
-    from axonlab.text.backbones import default_backbone
-    from axonlab.text.conll import read_ner
-    from axonlab.text.ner_metrics import entity_scores
-    from axonlab.text.tags import label_list
+    from axonlab.text.backbones.resolve import default_backbone
+    from axonlab.text.data.conll import read_ner
+    from axonlab.text.data.tags import label_list
+    from axonlab.text.tasks.ner_metrics import entity_scores
 
     torch.set_num_threads(THREADS)
     backbone = default_backbone()

@@ -252,7 +252,7 @@ def run(data: Path, seeds: list[int]) -> dict:
     import torch
 
     from axonlab.recommend.evaluation import held_out
-    from axonlab.text.embeddings import SentenceEncoder
+    from axonlab.text.embeddings.encoder import SentenceEncoder
 
     torch.set_num_threads(THREADS)
     warnings.simplefilter("ignore")

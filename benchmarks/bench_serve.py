@@ -7,7 +7,7 @@
    ``--concurrency`` requests in flight until ``--requests`` have been answered (one SMS message
    per request, bounded by ``--time-limit`` seconds per server) and records every latency and
    failure.
-2. **Batch prediction backends.** ``axonlab.text.batch_prediction.predict_file`` over the SMS dev
+2. **Batch prediction backends.** ``axonlab.text.predict.batch.predict_file`` over the SMS dev
    texts with PyTorch fp32, ONNX Runtime fp32, ONNX Runtime int8 with per-row activation scales (the
    serve default) and, for comparison, ONNX Runtime's ``quantize_dynamic`` (the int8 scheme
    before issue 12: one activation scale per batch), in alternating rounds (medians); each
@@ -237,7 +237,7 @@ def backend_section(args) -> str:
 
     from axonlab import text
     from axonlab.serve.onnx import OnnxModule, onnx_files, use_onnx
-    from axonlab.text.batch_prediction import predict_file
+    from axonlab.text.predict.batch import predict_file
 
     work = Path(tempfile.mkdtemp(prefix="bench-serve-"))
     run = work / args.run.name

@@ -75,7 +75,11 @@ def neuro_digests() -> dict[str, str]:
     source = net.add("in", neuro.PoissonSource(rate_hz=20.0), n=80)
     cells = net.add("cells", neuro.LIF(), n=40)
     link = net.connect(
-        source, cells, neuro.ExpCurrentSynapse(weight=0.8), rule="fixed_probability", p=0.3,
+        source,
+        cells,
+        neuro.ExpCurrentSynapse(weight=0.8),
+        rule="fixed_probability",
+        p=0.3,
         plasticity=neuro.STDP(w_max=2.0),
     )
     learned = net.run(500.0)

@@ -24,7 +24,7 @@ def allowed_imports(page: str) -> dict[str, set[str]]:
 
 
 def package_of(module: str) -> str:
-    """``axonlab.text.ner`` -> ``text``; ``axonlab`` -> ``axonlab``."""
+    """``axonlab.text.tasks.ner`` -> ``text``; ``axonlab`` -> ``axonlab``."""
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else parts[0]
 

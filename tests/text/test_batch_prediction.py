@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from axonlab.errors import InputError
-from axonlab.text.batch_prediction import predict_file, rows_done, source_path
+from axonlab.text.predict.batch import predict_file, rows_done, source_path
 
 
 class LengthModel:

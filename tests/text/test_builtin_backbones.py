@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from axonlab.errors import InputError
-from axonlab.text import builtin_backbones as bb
-from axonlab.text.backbones import resolve_backbone
+from axonlab.text.backbones import builtin as bb
+from axonlab.text.backbones.resolve import resolve_backbone
 from tests.text.e5_reference import write_packed
 from tests.text.test_packed_e5 import DIMS, NORM, PIECES, SCORES
 
@@ -53,7 +53,7 @@ def test_first_use_converts_then_reuses(fake_builtin, monkeypatch):
     assert steps and bb.status("tiny-e5").ready
     assert oct(folder.stat().st_mode & 0o777) != "0o700"  # not the temporary folder's mode
 
-    monkeypatch.setattr("axonlab.text.e5_convert.convert", _refuse)
+    monkeypatch.setattr("axonlab.text.backbones.e5_convert.convert", _refuse)
     assert resolve_backbone("tiny-e5") == str(folder)  # the text tasks' entry point
 
 
@@ -64,7 +64,7 @@ def test_failed_conversion_leaves_nothing(fake_builtin, monkeypatch):
 
     fake_builtin.mkdir(parents=True)
     (fake_builtin / ".tiny-e5.partial-killed").mkdir()  # a kill -9'd conversion's leftover
-    monkeypatch.setattr("axonlab.text.e5_convert.convert", half_then_fail)
+    monkeypatch.setattr("axonlab.text.backbones.e5_convert.convert", half_then_fail)
     with pytest.raises(RuntimeError, match="disk full"):
         bb.prepare("tiny-e5")
     assert [p.name for p in fake_builtin.iterdir()] == [".tiny-e5.lock"]
@@ -81,7 +81,7 @@ def test_a_second_process_waits_and_reuses(fake_builtin, monkeypatch):
         time.sleep(0.3)
         assert waiter.is_alive() and not result  # blocked on the lock
         (folder / bb.STAMP).write_text(json.dumps(bb._source(FAKE)))  # the other one finishes
-        monkeypatch.setattr("axonlab.text.e5_convert.convert", _refuse)
+        monkeypatch.setattr("axonlab.text.backbones.e5_convert.convert", _refuse)
     waiter.join(10)
     assert result == [folder]
 

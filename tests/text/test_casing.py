@@ -12,8 +12,8 @@ from transformers import (
 )
 
 from axonlab.errors import InputError
-from axonlab.text.alignment import WordAligner
-from axonlab.text.casing import (
+from axonlab.text.data.alignment import WordAligner
+from axonlab.text.data.casing import (
     LOWER,
     MIXED,
     TITLE,

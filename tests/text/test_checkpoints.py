@@ -9,7 +9,7 @@ import pytest
 
 from axonlab import text
 from axonlab.errors import IncompleteCheckpointWarning, RunDirectoryError
-from axonlab.text.checkpoints import last_complete_checkpoint
+from axonlab.text.training.checkpoints import last_complete_checkpoint
 
 
 def _checkpoint(folder, step, *, state=True, weights=True):

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from axonlab.cli import app
-from axonlab.text.conll import read_ner
+from axonlab.text.data.conll import read_ner
 
 ZH = Path(__file__).resolve().parent.parent / "data" / "zh"
 runner = CliRunner()

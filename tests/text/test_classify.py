@@ -188,7 +188,7 @@ def test_seeded_runs_reproduce(tiny_backbone, spam_files, tmp_path):
 
 
 def test_a_long_text_is_read_in_windows_never_truncated(trained):
-    from axonlab.text.classify import class_probabilities, encode
+    from axonlab.text.tasks.classify import class_probabilities, encode
 
     model, _ = trained
     head = "free prize call now " * 10
@@ -206,7 +206,7 @@ def test_a_long_text_is_read_in_windows_never_truncated(trained):
 def test_text_logits_average_each_texts_windows():
     import numpy as np
 
-    from axonlab.text.classify import text_logits
+    from axonlab.text.tasks.classify import text_logits
 
     windows = np.array([[1.0, 0.0], [3.0, 2.0], [5.0, 4.0], [0.0, 7.0]])
     per_text = text_logits(windows, [0, 1, 1, 2], 3)
@@ -218,7 +218,7 @@ def test_dev_metrics_score_texts_not_windows(trained):
 
     import numpy as np
 
-    from axonlab.text.classify import WINDOW_OF, Classification
+    from axonlab.text.tasks.classify import WINDOW_OF, Classification
 
     # Text 0 has three windows, two of them wrong: the mean of their logits is right.
     dev = [
@@ -253,7 +253,7 @@ def test_the_embedding_table_can_be_frozen(tiny_backbone, spam_files, tmp_path):
 
 
 def test_sentence_pairs_are_half_positive_and_name_real_pairs():
-    from axonlab.text.contrastive import sentence_pairs
+    from axonlab.text.embeddings.contrastive import sentence_pairs
 
     texts = ["a1", "a2", "b1", "b2", "c1"]
     labels = ["a", "a", "b", "b", "c"]
@@ -269,7 +269,7 @@ def test_sentence_pairs_are_half_positive_and_name_real_pairs():
 
 
 def test_positive_pairs_share_a_label_and_a_lone_text_pairs_with_itself():
-    from axonlab.text.contrastive import positive_pairs
+    from axonlab.text.embeddings.contrastive import positive_pairs
 
     texts = ["a1", "a2", "a3", "b1"]
     labels = ["a", "a", "a", "b"]
@@ -285,7 +285,7 @@ def test_positive_pairs_share_a_label_and_a_lone_text_pairs_with_itself():
 def test_in_batch_loss_masks_partners_of_the_same_label():
     import torch
 
-    from axonlab.text.contrastive import in_batch_loss
+    from axonlab.text.embeddings.contrastive import in_batch_loss
 
     e = torch.eye(3)
     # each text's partner is its own direction: near zero loss with a clear winner
@@ -303,8 +303,8 @@ def test_in_batch_loss_masks_partners_of_the_same_label():
 def test_few_shot_tunes_the_encoder_on_pairs_first(
     tiny_backbone, spam_files, tmp_path, monkeypatch
 ):
-    from axonlab.text import contrastive
-    from axonlab.text.backbones import load_tokenizer
+    from axonlab.text.backbones.resolve import load_tokenizer
+    from axonlab.text.embeddings import contrastive
 
     train, dev = spam_files
     calls = []
@@ -329,7 +329,7 @@ def test_few_shot_tunes_the_encoder_on_pairs_first(
     assert loss == "in-batch" and labels == {"ham", "spam"}
     assert n_pairs % (contrastive.PAIRS_PER_TEXT // 2) == 0
     # then a logistic regression on the examples' embeddings (SetFit's head), saved and read back
-    from axonlab.text.zero_shot import PrototypeClassifier
+    from axonlab.text.embeddings.zero_shot import PrototypeClassifier
 
     assert isinstance(model.model, PrototypeClassifier)
     assert tuple(model.model.weights.shape) == (2, model.model.config.hidden_size)

@@ -271,7 +271,7 @@ def test_library_parameters_are_shown_as_flags(axonlab, finished_run, tmp_path):
     code, _, err = axonlab("text", "eval", finished_run, table)
     assert "name it with --text-column" in _one_line_error(code, err)
     from axonlab.errors import InputError
-    from axonlab.text.data import read_labelled
+    from axonlab.text.data.labelled import read_labelled
 
     with pytest.raises(InputError, match="name it with `text_column`"):
         read_labelled(table)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from axonlab.errors import InputError
-from axonlab.text.conll import read_ner
+from axonlab.text.data.conll import read_ner
 
 RECORD = {
     "text": "浙商银行企业信贷部叶老桂博士则从另一个角度对五道门槛进行了解读。",

@@ -1,4 +1,5 @@
-"""A run no better than a constant predictor never ends as a success (axonlab.text.collapse)."""
+"""A run no better than a constant predictor never ends as a success
+(axonlab.text.training.collapse)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from axonlab import text
 from axonlab.errors import LearnedNothingWarning, TrainingCollapsedError
 from axonlab.runs import LEARNED_NOTHING_MARKER
-from axonlab.text.collapse import constant_macro_f1, learned_nothing
+from axonlab.text.training.collapse import constant_macro_f1, learned_nothing
 
 
 def _classes(**supports: int) -> dict:

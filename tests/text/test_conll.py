@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from axonlab.errors import InputError
-from axonlab.text.conll import TaggedSentence, read_conll, read_jsonl, read_ner
+from axonlab.text.data.conll import TaggedSentence, read_conll, read_jsonl, read_ner
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "ner"
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from axonlab.errors import InputError
-from axonlab.text.data import LabelMap, iter_rows, read_labelled
+from axonlab.text.data.labelled import LabelMap, iter_rows, read_labelled
 
 
 def write(tmp_path, name, content, mode="w"):
@@ -44,7 +44,7 @@ def test_jsonl_integer_labels_and_named_columns(tmp_path):
 
 
 def test_integer_labels_sort_numerically():
-    from axonlab.text.data import LabelledTexts
+    from axonlab.text.data.labelled import LabelledTexts
 
     data = LabelledTexts(path=None, texts=["a"] * 3, labels=["10", "9", "2"], lines=[2, 3, 4])
     assert LabelMap.from_training(data).labels == ("2", "9", "10")

@@ -43,8 +43,8 @@ def _torchrun(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_two_ranks_train_on_different_shards_and_rank_0_writes(tiny_backbone, tmp_path):
     from axonlab import text
-    from axonlab.text.backbones import load_tokenizer
-    from axonlab.text.classify import encode
+    from axonlab.text.backbones.resolve import load_tokenizer
+    from axonlab.text.tasks.classify import encode
     from tests.text.ddp_worker import weights_digest
 
     # One-window texts, no repeats (SMS spam has some), 32 of them: one step of 2 x 16, so no

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from axonlab.cli import app
 from axonlab.errors import InputError
-from axonlab.text import embedding_files
-from axonlab.text.embeddings import SentenceEncoder
+from axonlab.text.embeddings import files as embedding_files
+from axonlab.text.embeddings.encoder import SentenceEncoder
 
 TEXTS = ["where is my card?", "my card has not arrived", "play some jazz", "x", "hello there"]
 

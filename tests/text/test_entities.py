@@ -1,6 +1,6 @@
 import pytest
 
-from axonlab.text.entities import Entity, Word, decode, split_words
+from axonlab.text.tasks.entities import Entity, Word, decode, split_words
 
 
 def test_split_words_keeps_offsets():

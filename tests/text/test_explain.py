@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from axonlab.errors import InputError
-from axonlab.text.explain import explain_texts, log_odds
+from axonlab.text.explain.attribution import explain_texts, log_odds
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +123,8 @@ def test_an_unknown_output_is_refused(zebra_run):
 
 
 def test_texts_explained_in_length_groups_come_back_in_order(zebra_run, monkeypatch):
-    from axonlab.text import explain
-    from axonlab.text.explain import length_groups
+    from axonlab.text.explain import attribution as explain
+    from axonlab.text.explain.attribution import length_groups
 
     texts = ["the zebra ran home " * 3, "a zebra", "cat dog ran home today slowly", "big red"]
     groups = length_groups(zebra_run.tokenizer, texts, max_length=16, budget=20)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from axonlab import text
 from axonlab.cli import app
 from axonlab.errors import InputError
-from axonlab.text.out_of_scope import OutOfScopeDetector, auroc
+from axonlab.text.tasks.out_of_scope import OutOfScopeDetector, auroc
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "intent"
 

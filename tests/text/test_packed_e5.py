@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from axonlab.errors import InputError
-from axonlab.text.charsmap import build_charsmap
-from axonlab.text.e5_convert import convert
-from axonlab.text.packed_e5 import dequantize_q4_0, read_packed
+from axonlab.text.backbones.charsmap import build_charsmap
+from axonlab.text.backbones.e5_convert import convert
+from axonlab.text.backbones.packed_e5 import dequantize_q4_0, read_packed
 from tests.text.e5_reference import engine_tokenize, write_packed
 
 PIECES = [
@@ -179,7 +179,7 @@ def test_charsmap_replaces_single_codepoints_only():
 
 
 def test_a_map_without_the_cluster_break_is_refused(tmp_path):
-    from axonlab.text.e5_tokenizer import build_tokenizer
+    from axonlab.text.backbones.e5_tokenizer import build_tokenizer
 
     write_packed(
         tmp_path / "odd.bin",

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from axonlab.errors import InputError
-from axonlab.text.data import read_labelled
+from axonlab.text.data.labelled import read_labelled
 from tests.text.conftest import DATA
 
 TRAIN, DEV = DATA / "pairs_train.tsv", DATA / "pairs_dev.tsv"

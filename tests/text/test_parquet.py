@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from axonlab.errors import InputError
-from axonlab.text import embedding_files
-from axonlab.text.data import read_labelled
-from axonlab.text.embeddings import SentenceEncoder
+from axonlab.text.data.labelled import read_labelled
+from axonlab.text.embeddings import files as embedding_files
+from axonlab.text.embeddings.encoder import SentenceEncoder
 
 pa = pytest.importorskip("pyarrow", reason="Parquet needs pyarrow (the parquet extra)")
 pq = pytest.importorskip("pyarrow.parquet")

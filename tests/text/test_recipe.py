@@ -8,8 +8,8 @@ import pytest
 
 from axonlab import text
 from axonlab.text import defaults
-from axonlab.text.recipe import backbone_name, choose
-from axonlab.text.train import FinetuneConfig, LoraSettings
+from axonlab.text.training.fit import FinetuneConfig, LoraSettings
+from axonlab.text.training.recipe import backbone_name, choose
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from axonlab.cli import app
 from axonlab.errors import InputError
-from axonlab.text.embeddings import SentenceEncoder
-from axonlab.text.search_index import SearchIndex
+from axonlab.text.embeddings.encoder import SentenceEncoder
+from axonlab.text.embeddings.search_index import SearchIndex
 
 BANK = {
     "card": "my card has not arrived yet",
@@ -125,7 +125,7 @@ class HashEncoder:
 
 
 def test_large_banks_search_through_the_hnsw_graph(tmp_path, monkeypatch):
-    from axonlab.text import search_index
+    from axonlab.text.embeddings import search_index
 
     monkeypatch.setattr(search_index, "APPROXIMATE_FROM", 100)
     encoder = HashEncoder(tmp_path)

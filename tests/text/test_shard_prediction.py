@@ -7,7 +7,7 @@ import json
 import pytest
 
 from axonlab.errors import InputError
-from axonlab.text.shard_prediction import input_shards
+from axonlab.text.predict.shards import input_shards
 from tests.text.conftest import DATA
 
 

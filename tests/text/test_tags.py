@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from axonlab.errors import InputError
-from axonlab.text.tags import best_valid_tags, label_list, spans, split_tag, to_iob2
+from axonlab.text.data.tags import best_valid_tags, label_list, spans, split_tag, to_iob2
 
 
 def test_split_tag_reads_prefix_and_type():

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from axonlab.errors import InputError
-from axonlab.text.train import FinetuneConfig
-from axonlab.text.trainer import batch_slices, checked_trainer, head_parameters
+from axonlab.text.training.fit import FinetuneConfig
+from axonlab.text.training.trainer import batch_slices, checked_trainer, head_parameters
 
 
 def _batch(rows: int, length: int) -> dict[str, torch.Tensor]:

@@ -22,7 +22,7 @@ def list_(
     """Each built-in backbone: its name, where its model folder lives, whether it is ready."""
     from dataclasses import asdict
 
-    from axonlab.text.builtin_backbones import BUILTINS, status
+    from axonlab.text.backbones.builtin import BUILTINS, status
 
     states = [status(name) for name in BUILTINS]
     if json_:
@@ -48,8 +48,8 @@ def prepare(
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Convert a built-in backbone into the cache now, instead of on its first use."""
-    from axonlab.text.builtin_backbones import prepare as prepare_backbone
-    from axonlab.text.builtin_backbones import status
+    from axonlab.text.backbones.builtin import prepare as prepare_backbone
+    from axonlab.text.backbones.builtin import status
 
     start = time.perf_counter()
 

@@ -67,8 +67,8 @@ def embed(
     """Embed every text of a file (mean pooling, L2-normalised: dot product = cosine)."""
     from axonlab.cli.common import interrupted
     from axonlab.runs import check_writable
-    from axonlab.text.embedding_files import embed_file
-    from axonlab.text.embeddings import SentenceEncoder
+    from axonlab.text.embeddings.encoder import SentenceEncoder
+    from axonlab.text.embeddings.files import embed_file
 
     _quiet()
     check_backend(backend, quantize)
@@ -91,7 +91,7 @@ def embed(
 
 
 def _read(input_file: Path, text_column: str | None, id_column: str | None):
-    from axonlab.text.batch_prediction import iter_texts
+    from axonlab.text.predict.batch import iter_texts
 
     rows = list(iter_texts(input_file, text_column=text_column, id_column=id_column))
     texts = [text for _, text, _ in rows]
@@ -119,7 +119,7 @@ def build(
     json_output: Json = False,
 ) -> None:
     """Embed the texts of a file into a new index."""
-    from axonlab.text.search_index import SearchIndex
+    from axonlab.text.embeddings.search_index import SearchIndex
 
     _quiet()
     texts, ids = _read(input_file, text_column, id_column)
@@ -137,7 +137,7 @@ def add(
     json_output: Json = False,
 ) -> None:
     """Add texts: only new ids and changed texts are embedded (a known id is updated)."""
-    from axonlab.text.search_index import SearchIndex
+    from axonlab.text.embeddings.search_index import SearchIndex
 
     _quiet()
     texts, ids = _read(input_file, text_column, id_column)
@@ -152,7 +152,7 @@ def delete(
     json_output: Json = False,
 ) -> None:
     """Remove items by id."""
-    from axonlab.text.search_index import SearchIndex
+    from axonlab.text.embeddings.search_index import SearchIndex
 
     _quiet()
     opened = SearchIndex.open(index)
@@ -170,7 +170,7 @@ def search(
     """The k items most similar to each query (cosine similarity), best first."""
     from rich.markup import escape
 
-    from axonlab.text.search_index import SearchIndex
+    from axonlab.text.embeddings.search_index import SearchIndex
 
     _quiet()
     results = SearchIndex.open(index).search(queries, k=k)

@@ -34,7 +34,7 @@ def explain(
 
     from axonlab import text
     from axonlab.runs import check_writable
-    from axonlab.text.explain import explanation_html
+    from axonlab.text.explain.attribution import explanation_html
 
     quiet_transformers()
     if html is not None:

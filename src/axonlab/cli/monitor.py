@@ -121,7 +121,7 @@ def replay(
 ) -> None:
     """Run the monitor's pipeline over a historical file, as fast as the machine allows."""
     from axonlab.monitor import replay as run_replay
-    from axonlab.text.batch_prediction import progress_bar
+    from axonlab.text.predict.batch import progress_bar
 
     settings, items, model, topic_model = _replay_setup(
         sentiment, input_file, topic, config, window, baseline, rules, backend
@@ -189,7 +189,7 @@ def backtest(
     from axonlab.monitor.backtest import backtest as run_backtest
     from axonlab.monitor.backtest import read_events
     from axonlab.monitor.config import parse_duration
-    from axonlab.text.batch_prediction import progress_bar
+    from axonlab.text.predict.batch import progress_bar
 
     marked = read_events(events)
     seconds = parse_duration(match)

@@ -75,7 +75,7 @@ def train(
     from axonlab import recommend
     from axonlab.recommend.collaborative import ALSSettings
     from axonlab.runs import RunDirectory
-    from axonlab.text.batch_prediction import progress_bar
+    from axonlab.text.predict.batch import progress_bar
 
     RunDirectory(out).check_start(resume=False)
     quiet_transformers()

@@ -139,7 +139,7 @@ def sweep(
     from axonlab.cli.common import console, print_json
     from axonlab.errors import InputError
     from axonlab.neuro.sweep import run_sweep
-    from axonlab.text.batch_prediction import progress_bar
+    from axonlab.text.predict.batch import progress_bar
 
     if set_:
         from axonlab.neuro.grid import grid_points, parse_setting, run_grid, write_table

@@ -125,7 +125,7 @@ def predict(
 
         use_onnx(model, quantize=quantize)
     if input_file is not None and output_file is not None:
-        from axonlab.text.batch_prediction import predict_file
+        from axonlab.text.predict.batch import predict_file
 
         summary = predict_file(
             model,
@@ -187,7 +187,7 @@ def demo(
 ) -> None:
     """Fine-tune the default backbone on the bundled SMS-spam sample, then test and predict."""
     from axonlab import text
-    from axonlab.text.data import read_labelled
+    from axonlab.text.data.labelled import read_labelled
 
     quiet_transformers()
     if (out / "config.json").exists():
@@ -223,8 +223,8 @@ def _predict_on_ray(
     batch_size, json_output,
 ) -> None:  # fmt: skip
     from axonlab.errors import InputError
-    from axonlab.text.batch_prediction import progress_bar
-    from axonlab.text.shard_prediction import predict_shards
+    from axonlab.text.predict.batch import progress_bar
+    from axonlab.text.predict.shards import predict_shards
 
     if engine != "ray":
         raise InputError(f"unknown engine {engine!r}; expected ray")

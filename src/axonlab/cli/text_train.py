@@ -269,7 +269,7 @@ def train(
         raise typer.Exit(distributed.launch(workers, _without_workers(sys.argv[1:]), threads))
     from axonlab import text
     from axonlab.errors import InputError
-    from axonlab.text.train import LoraSettings
+    from axonlab.text.training.fit import LoraSettings
 
     quiet_transformers()
     options = given(

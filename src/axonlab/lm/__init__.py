@@ -9,6 +9,8 @@
 
 # The public names, imported on first use (PEP 562): ``axonlab.lm.defaults`` stays light for
 # the command line's --help, which must not wait for torch.
+from axonlab.lazy import lazy_exports
+
 _EXPORTS = {
     "GPT": "axonlab.lm.gpt",
     "GPTConfig": "axonlab.lm.gpt",
@@ -21,19 +23,7 @@ _EXPORTS = {
     "TrainProgress": "axonlab.lm.training",
     "Trainer": "axonlab.lm.training",
     "train": "axonlab.lm.training",
+    "load": "axonlab.lm.language_model:LanguageModel.load",
 }
-__all__ = [*_EXPORTS, "load"]
-
-
-def __getattr__(name: str):
-    import importlib
-
-    if name == "load":
-        return importlib.import_module("axonlab.lm.language_model").LanguageModel.load
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'axonlab.lm' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

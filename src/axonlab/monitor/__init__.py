@@ -13,6 +13,8 @@ Modules, in the order an item meets them: :mod:`~axonlab.monitor.items` (reading
 :mod:`~axonlab.monitor.backtest` (replay).
 """
 
+from axonlab.lazy import lazy_exports
+
 _EXPORTS = {
     "Alert": "axonlab.monitor.rules",
     "Item": "axonlab.monitor.items",
@@ -26,11 +28,4 @@ _EXPORTS = {
     "run_service": "axonlab.monitor.service",
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'axonlab.monitor' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

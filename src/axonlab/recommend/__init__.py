@@ -16,6 +16,8 @@ Modules: :mod:`~axonlab.recommend.data` (the two tables), :mod:`~axonlab.recomme
 :mod:`~axonlab.recommend.evaluation`.
 """
 
+from axonlab.lazy import lazy_exports
+
 _EXPORTS = {
     "ALSSettings": "axonlab.recommend.collaborative",
     "Interactions": "axonlab.recommend.data",
@@ -33,11 +35,4 @@ _EXPORTS = {
     "train": "axonlab.recommend.training",
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'axonlab.recommend' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

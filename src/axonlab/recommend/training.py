@@ -35,7 +35,7 @@ def embed_items(
 ) -> tuple[np.ndarray, str]:
     """``(embeddings (n_items, dim) float32, encoder name)``."""
     if encoder is None:
-        from axonlab.text.embeddings import SentenceEncoder
+        from axonlab.text.embeddings.encoder import SentenceEncoder
 
         encoder = SentenceEncoder(config.encoder)
     options = {"progress": progress} if progress is not None else {}

@@ -22,7 +22,7 @@ from axonlab.serve.schemas import Text
 
 def load_indexes(folders: Sequence[str | Path]) -> dict[str, Any]:
     """Open every index folder, each named after its folder (names must differ)."""
-    from axonlab.text.search_index import SearchIndex
+    from axonlab.text.embeddings.search_index import SearchIndex
 
     indexes: dict[str, Any] = {}
     for folder in folders:

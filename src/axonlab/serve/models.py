@@ -162,7 +162,7 @@ class Served:
             raise InputError(f"model {self.name!r} has no text encoder to embed with")
         with self._encoder_lock:
             if self._encoder is None:
-                from axonlab.text.embeddings import SentenceEncoder
+                from axonlab.text.embeddings.encoder import SentenceEncoder
 
                 self._encoder = SentenceEncoder(run_dir)
             return self._encoder

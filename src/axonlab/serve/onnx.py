@@ -27,7 +27,7 @@ import torch
 from axonlab.errors import InputError
 from axonlab.runs import atomic_path
 from axonlab.serve.quantize import quantize_rows
-from axonlab.text.casing import uses_casing
+from axonlab.text.data.casing import uses_casing
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 ONNX_DIR = "onnx"
@@ -160,11 +160,11 @@ def use_onnx(text_model: Any, *, quantize: bool = False) -> Any:
 
 
 def use_onnx_encoder(encoder: Any, *, quantize: bool = False) -> Any:
-    """Switch a :class:`~axonlab.text.embeddings.SentenceEncoder` to ONNX Runtime (in place);
-    returns it. The export is cached by the weights' digest under
+    """Switch a :class:`~axonlab.text.embeddings.encoder.SentenceEncoder` to ONNX Runtime (in
+    place); returns it. The export is cached by the weights' digest under
     ``$XDG_CACHE_HOME/axonlab/onnx`` (a built-in backbone's folder may not be writable)."""
-    from axonlab.text.builtin_backbones import cache_root
-    from axonlab.text.embeddings import encoder_fingerprint
+    from axonlab.text.backbones.builtin import cache_root
+    from axonlab.text.embeddings.encoder import encoder_fingerprint
 
     digest = encoder_fingerprint(encoder)["weights_sha256"][:16] or "unnamed"
     folder = cache_root().parent / "onnx" / f"encoder-{digest}"

@@ -9,34 +9,25 @@
 
 # The public names, imported on first use (PEP 562): ``axonlab.text.defaults`` and the task
 # registry stay light for the command line's --help, which must not wait for torch.
+from axonlab.lazy import lazy_exports
+
 _EXPORTS = {
-    "EvalReport": "axonlab.text.report",
-    "FinetuneConfig": "axonlab.text.train",
-    "LabelMap": "axonlab.text.data",
-    "LoraSettings": "axonlab.text.train",
-    "TextModel": "axonlab.text.model",
-    "TextTask": "axonlab.text.task",
-    "SearchIndex": "axonlab.text.search_index",
-    "SentenceEncoder": "axonlab.text.embeddings",
-    "TrainConfig": "axonlab.text.train",
-    "embed": "axonlab.text.embeddings",
-    "finetune": "axonlab.text.model",
-    "get_task": "axonlab.text.task",
-    "iter_rows": "axonlab.text.data",
-    "load": "axonlab.text.model",
-    "read_labelled": "axonlab.text.data",
+    "EvalReport": "axonlab.text.tasks.report",
+    "FinetuneConfig": "axonlab.text.training.fit",
+    "LabelMap": "axonlab.text.data.labelled",
+    "LoraSettings": "axonlab.text.training.fit",
+    "TextModel": "axonlab.text.predict.model",
+    "TextTask": "axonlab.text.tasks.base",
+    "SearchIndex": "axonlab.text.embeddings.search_index",
+    "SentenceEncoder": "axonlab.text.embeddings.encoder",
+    "TrainConfig": "axonlab.text.training.fit",
+    "embed": "axonlab.text.embeddings.encoder",
+    "finetune": "axonlab.text.predict.model",
+    "get_task": "axonlab.text.tasks.base",
+    "iter_rows": "axonlab.text.data.labelled",
+    "load": "axonlab.text.predict.model",
+    "read_labelled": "axonlab.text.data.labelled",
     "task_names": "axonlab.text.tasks",
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'axonlab.text' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
