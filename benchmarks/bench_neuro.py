@@ -21,7 +21,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from axonlab import neuro  # noqa: E402
-from axonlab.neuro.build import build  # noqa: E402
+from axonlab.neuro.arrays.build import build  # noqa: E402
 from axonlab.neuro.spec import NetworkSpec  # noqa: E402
 from report import write_section  # noqa: E402
 

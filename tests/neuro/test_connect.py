@@ -8,7 +8,7 @@ import pytest
 
 from axonlab import neuro
 from axonlab.errors import InputError
-from axonlab.neuro.build import build
+from axonlab.neuro.arrays.build import build
 from axonlab.neuro.connect import connect, resolve
 
 

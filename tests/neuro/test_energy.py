@@ -1,4 +1,4 @@
-"""The ATP account of a run (axonlab.neuro.energy)."""
+"""The ATP account of a run (axonlab.neuro.results.energy)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from axonlab import neuro
-from axonlab.neuro.energy import atp_from_charge
+from axonlab.neuro.results.energy import atp_from_charge
 from tests.neuro.helpers import chemical_pair
 
 
@@ -80,7 +80,7 @@ def test_hh_sodium_charge_is_the_integral_of_its_sodium_current():
 
 def test_glucose_and_oxygen_follow_from_the_atp_by_hand():
     from axonlab import neuro
-    from axonlab.neuro.energy import AVOGADRO
+    from axonlab.neuro.results.energy import AVOGADRO
 
     net = neuro.Network(dt=0.1, seed=0)
     net.add("cell", neuro.LIF(c_m=1.0), n=1)

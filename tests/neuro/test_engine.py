@@ -1,4 +1,4 @@
-"""The engine's fast paths give the same answers as the general ones (axonlab.neuro.engine)."""
+"""The engine's fast paths give the same answers as the general ones (axonlab.neuro.engine.loop)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from axonlab import neuro
-from axonlab.neuro.build import build
-from axonlab.neuro.engine import simulate
+from axonlab.neuro.arrays.build import build
+from axonlab.neuro.engine.loop import simulate
 
 
 def _cuba_like(n: int = 205, seed: int = 3) -> neuro.Network:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from axonlab.errors import InputError
-from axonlab.neuro import engine
+from axonlab.neuro.engine import loop as engine
 from axonlab.neuro.grid import isi_cv, parse_setting, run_grid
 from tests.neuro.helpers import ROOT
 

@@ -1,4 +1,4 @@
-"""A run's memory is estimated before anything is allocated (axonlab.neuro.memory)."""
+"""A run's memory is estimated before anything is allocated (axonlab.neuro.arrays.memory)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from axonlab import neuro
-from axonlab.neuro import engine
-from axonlab.neuro.build import build
-from axonlab.neuro.engine import simulate
-from axonlab.neuro.memory import RunTooLargeError, available_memory, estimate_memory
+from axonlab.neuro.arrays.build import build
+from axonlab.neuro.arrays.memory import RunTooLargeError, available_memory, estimate_memory
+from axonlab.neuro.engine import loop as engine
+from axonlab.neuro.engine.loop import simulate
 from tests.neuro.helpers import ROOT
 
 MB = 1e6

@@ -11,7 +11,7 @@ import pytest
 
 from axonlab import neuro
 from axonlab.errors import InputError
-from axonlab.neuro import engine
+from axonlab.neuro.engine import loop as engine
 from axonlab.neuro.models import MODEL_NAMES, MODELS, REGISTRY, hh_steady_gates
 from axonlab.neuro.spec import PopulationSpec
 from tests.neuro.helpers import ROOT

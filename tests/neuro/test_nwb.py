@@ -1,4 +1,5 @@
-"""NWB export (axonlab.neuro.nwb): the file passes pynwb's validator and reads back the run."""
+"""NWB export (axonlab.neuro.results.nwb): the file passes pynwb's validator and reads back the
+run."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def _run():
 
 
 def test_round_trip_spike_times_traces_and_stimulus(tmp_path):
-    from axonlab.neuro.nwb import read_nwb_spikes
+    from axonlab.neuro.results.nwb import read_nwb_spikes
 
     result = _run()
     path = result.save(tmp_path / "run.nwb")

@@ -1,4 +1,4 @@
-"""Figures of a run (axonlab.neuro.plot): what a reader of the figure needs to see."""
+"""Figures of a run (axonlab.neuro.results.plot): what a reader of the figure needs to see."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from axonlab import neuro
-from axonlab.neuro.plot import current_sweeps, make_figure, population_colours
+from axonlab.neuro.results.plot import current_sweeps, make_figure, population_colours
 from tests.neuro.helpers import ROOT
 
 matplotlib.use("Agg")

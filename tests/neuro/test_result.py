@@ -1,4 +1,4 @@
-"""What a run returns and saves (axonlab.neuro.result)."""
+"""What a run returns and saves (axonlab.neuro.results.result)."""
 
 from __future__ import annotations
 

@@ -41,8 +41,8 @@ def run(
     learn, their final weights)."""
     from axonlab.cli.common import console, print_json, warnings_as_lines
     from axonlab.errors import InputError
-    from axonlab.neuro.outputs import check_data_path, check_figure_path
-    from axonlab.neuro.plot import current_sweeps
+    from axonlab.neuro.results.outputs import check_data_path, check_figure_path
+    from axonlab.neuro.results.plot import current_sweeps
     from axonlab.neuro.spec import load_spec, network_from_spec
     from axonlab.neuro.sweep import run_summary
 
@@ -63,7 +63,7 @@ def run(
     if nwb is not None and nwb.suffix.lower() != ".nwb":
         raise InputError(f"`nwb` {nwb}: an NWB file's name ends in .nwb")
     if nwb is not None or (save is not None and save.suffix.lower() == ".nwb"):
-        from axonlab.neuro.nwb import require_pynwb
+        from axonlab.neuro.results.nwb import require_pynwb
 
         require_pynwb()  # a missing extra is said before the run, not after it
     parsed = load_spec(spec)

@@ -12,9 +12,8 @@ uA/cm2, mS/cm2, uF/cm2, mM).
 """
 
 from axonlab.errors import RunTooLargeError
+from axonlab.neuro.arrays.memory import estimate_memory
 from axonlab.neuro.connect import Normal, Uniform
-from axonlab.neuro.energy import Energy
-from axonlab.neuro.memory import estimate_memory
 from axonlab.neuro.models import (
     LIF,
     AdEx,
@@ -26,7 +25,8 @@ from axonlab.neuro.models import (
 )
 from axonlab.neuro.network import Network, Population, Projection, Volume
 from axonlab.neuro.plasticity import STDP, TsodyksMarkram
-from axonlab.neuro.result import Result, Spikes, Trace
+from axonlab.neuro.results.energy import Energy
+from axonlab.neuro.results.result import Result, Spikes, Trace
 from axonlab.neuro.spec import load_spec, network_from_spec
 from axonlab.neuro.synapses import (
     ChemicalSynapse,

@@ -1,6 +1,7 @@
 """The network description: populations, projections, stimuli, monitors (no stepping here).
 
-:class:`NetworkDescription` is what :mod:`axonlab.neuro.build` and :mod:`axonlab.neuro.memory`
+:class:`NetworkDescription` is what :mod:`axonlab.neuro.arrays.build` and
+:mod:`axonlab.neuro.arrays.memory`
 read; :class:`axonlab.neuro.network.Network` adds :meth:`~axonlab.neuro.network.Network.run`.
 This module imports neither the building nor the running.
 """

@@ -8,8 +8,9 @@
     result = net.run(50.0)                                   # ms
 
 What a network is lives in :mod:`axonlab.neuro.description`; :meth:`Network.run` hands it to
-:mod:`axonlab.neuro.runner`, which builds the flat arrays (:mod:`axonlab.neuro.build`), runs the
-numba loop (:mod:`axonlab.neuro.engine`) and wraps what comes back in a :class:`Result`. Those
+:mod:`axonlab.neuro.runner`, which builds the flat arrays (:mod:`axonlab.neuro.arrays.build`), runs
+the
+numba loop (:mod:`axonlab.neuro.engine.loop`) and wraps what comes back in a :class:`Result`. Those
 read the description, never this module, so the two sides import each other nowhere.
 """
 
@@ -26,7 +27,7 @@ from axonlab.neuro.description import (
     Volume,
     default_projection_name,
 )
-from axonlab.neuro.result import Result
+from axonlab.neuro.results.result import Result
 from axonlab.neuro.runner import run
 
 __all__ = [
@@ -48,10 +49,10 @@ class Network(NetworkDescription):
     def run(
         self, duration: float, *, progress: bool = False, memory_limit: int | None = None
     ) -> Result:
-        """Simulate ``duration`` ms and return a :class:`axonlab.neuro.result.Result`.
+        """Simulate ``duration`` ms and return a :class:`axonlab.neuro.results.result.Result`.
 
         Before anything is allocated, the run's memory is estimated
-        (:func:`axonlab.neuro.memory.estimate_memory`); a run that needs more than
+        (:func:`axonlab.neuro.arrays.memory.estimate_memory`); a run that needs more than
         ``memory_limit`` bytes (default: the memory available now) raises
         :class:`axonlab.errors.RunTooLargeError` with the largest size and duration
         that fit.

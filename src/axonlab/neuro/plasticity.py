@@ -1,4 +1,5 @@
-"""Synapses that learn: the descriptions of the rules (the engine's :mod:`axonlab.neuro.learning`
+"""Synapses that learn: the descriptions of the rules (the engine's
+:mod:`axonlab.neuro.engine.learning`
 runs them).
 
 - :class:`STDP` — pair-based spike-timing-dependent plasticity with a presynaptic trace x_pre and

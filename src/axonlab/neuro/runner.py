@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 
 from axonlab.errors import InputError, SimulationError
-from axonlab.neuro.build import build
+from axonlab.neuro.arrays.build import build
+from axonlab.neuro.arrays.memory import check_memory
 from axonlab.neuro.description import NetworkDescription
-from axonlab.neuro.engine import Unstable, simulate
-from axonlab.neuro.memory import check_memory
-from axonlab.neuro.result import Result
+from axonlab.neuro.engine.loop import Unstable, simulate
+from axonlab.neuro.results.result import Result
 
 
 def run(net: NetworkDescription, duration: float, *, memory_limit: int | None = None) -> Result:

@@ -29,7 +29,7 @@ def spec_summary(spec: str | Path, duration: float | None = None) -> dict[str, A
 def run_summary(result: Any, spec: str | Path) -> dict[str, Any]:
     """A result's summary (spike counts and rates per population) with ``spec`` and each
     population's figures at the top, and the f-I curves of current sweeps."""
-    from axonlab.neuro.plot import current_sweeps
+    from axonlab.neuro.results.plot import current_sweeps
 
     summary = result.summary()
     summary["spec"] = str(spec)

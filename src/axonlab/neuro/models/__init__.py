@@ -11,7 +11,8 @@ signature for all models, so that the engine's dispatch is a table lookup by kin
 ``lo:hi`` the neurons (global indices) to advance from t to t + dt (ms); ``state`` (N_STATE, n)
 and ``p`` (N_PARAM, n) the state and parameter matrices; ``uniform``: the block shares one
 parameter column; ``has_conductance``: the network has conductance channels; ``drive`` the
-block's synaptic drive (see :func:`axonlab.neuro.drive.synaptic_drive`); ``spiked``/``spike_t``
+block's synaptic drive (see :func:`axonlab.neuro.engine.drive.synaptic_drive`);
+``spiked``/``spike_t``
 set for neurons that fire; ``na_charge`` (n,) Na+ charge in nC/cm2 for the energy account;
 ``table`` the model's lookup table (:meth:`NeuronModel.table`) or a placeholder. A kernel reads
 what it needs and ignores the rest.

@@ -7,8 +7,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from axonlab.neuro.compiled import jit
-from axonlab.neuro.drive import membrane_inputs
+from axonlab.neuro.engine.compiled import jit
+from axonlab.neuro.engine.drive import membrane_inputs
 from axonlab.neuro.models.base import NeuronModel
 
 # Rows of the parameter matrix p the kernel reads, named as the class's kernel_params

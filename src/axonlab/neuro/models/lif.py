@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from axonlab.neuro.compiled import jit, jit_inline
+from axonlab.neuro.engine.compiled import jit, jit_inline
 from axonlab.neuro.models.base import NeuronModel
 
 # Rows of the parameter matrix p the kernel reads: the class's kernel_params, then its

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from axonlab.neuro.compiled import jit
+from axonlab.neuro.engine.compiled import jit
 from axonlab.neuro.models.base import NeuronModel
 
 RATE_HZ, P_SPIKE = 0, 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from axonlab.neuro.compiled import jit
+from axonlab.neuro.engine.compiled import jit
 
 
 @jit

@@ -22,7 +22,7 @@ from axonlab.errors import InputError
 from axonlab.runs import atomic_path
 
 if TYPE_CHECKING:
-    from axonlab.neuro.recorded import Recorded
+    from axonlab.neuro.results.recorded import Recorded
 
 # variable -> (NWB unit, factor from axonlab's unit to it)
 CURRENT, CONDUCTANCE = ("A/m^2", 1e-2), ("S/m^2", 10.0)

@@ -1,7 +1,7 @@
 """Build the engine's recording arrays: which state each recorded column reads (the monitors the
 user asked for, and the defaults: small populations' ``v``, small chemical projections' ``T``
 and ``r``, small plastic projections' ``w``, every volume's concentration). Part of
-:mod:`axonlab.neuro.build`."""
+:mod:`axonlab.neuro.arrays.build`."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from axonlab.errors import InputError
-from axonlab.neuro import layout as lay
+from axonlab.neuro.arrays import layout as lay
+from axonlab.neuro.arrays.layout import CURRENT_ROWS, RecordColumn
 from axonlab.neuro.description import DEFAULT_TRACE_LIMIT, Monitor
-from axonlab.neuro.layout import CURRENT_ROWS, RecordColumn
-from axonlab.neuro.learning import plastic_weights
+from axonlab.neuro.engine.learning import plastic_weights
 from axonlab.neuro.synapses import ChemicalSynapse
 
 if TYPE_CHECKING:
-    from axonlab.neuro.build_parts import BuildParts
+    from axonlab.neuro.arrays.parts import BuildParts
     from axonlab.neuro.description import NetworkDescription
 
 I64 = np.int64
@@ -82,7 +82,7 @@ def _source(
 
 
 def recording(net: NetworkDescription, a: BuildParts, n_steps: int) -> dict[str, np.ndarray]:
-    """The fields of :class:`~axonlab.neuro.layout.Recording`; appends each column to
+    """The fields of :class:`~axonlab.neuro.arrays.layout.Recording`; appends each column to
     ``a.columns``."""
     src, row, idx, every = [], [], [], []
     for mon in [*net.monitors, *_default_monitors(net)]:

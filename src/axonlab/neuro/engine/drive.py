@@ -8,7 +8,7 @@ so one pass per channel both sums the drive and moves the channel on by a step.
 
 from __future__ import annotations
 
-from axonlab.neuro.compiled import jit, jit_inline
+from axonlab.neuro.engine.compiled import jit, jit_inline
 
 
 @jit

@@ -1,6 +1,7 @@
-"""The arrays of a network while :mod:`axonlab.neuro.build` makes them, shared with the modules
-that make some groups of them (:mod:`~axonlab.neuro.learning_arrays`,
-:mod:`~axonlab.neuro.recording_arrays`), so that those need not import the builder."""
+"""The arrays of a network while :mod:`axonlab.neuro.arrays.build` makes them, shared with the
+modules
+that make some groups of them (:mod:`~axonlab.neuro.arrays.learning`,
+:mod:`~axonlab.neuro.arrays.recording`), so that those need not import the builder."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from axonlab.neuro.layout import RecordColumn
+from axonlab.neuro.arrays.layout import RecordColumn
 
 
 @dataclass

@@ -23,7 +23,7 @@ from axonlab.runs import atomic_path
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from axonlab.neuro.recorded import Recorded
+    from axonlab.neuro.results.recorded import Recorded
 
 MAX_TRACES = 8  # lines per population in the voltage panel; more is unreadable
 MIN_SWEEP_STEPS = 3  # distinct currents that make a population an f-I sweep

@@ -1,6 +1,6 @@
 """Build the engine's arrays of learning: the plastic synapses (with the columns of their STDP
 rules and their synapses indexed by pre- and postsynaptic neuron) and the transmitter volumes.
-Part of :mod:`axonlab.neuro.build`, which calls these once the synapses are packed."""
+Part of :mod:`axonlab.neuro.arrays.build`, which calls these once the synapses are packed."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from axonlab.errors import InputError
-from axonlab.neuro import layout as lay
-from axonlab.neuro.learning import plastic_weights
+from axonlab.neuro.arrays import layout as lay
+from axonlab.neuro.engine.learning import plastic_weights
 from axonlab.neuro.synapses import ChemicalSynapse
 
 if TYPE_CHECKING:
-    from axonlab.neuro.build_parts import BuildParts
+    from axonlab.neuro.arrays.parts import BuildParts
     from axonlab.neuro.description import NetworkDescription
     from axonlab.neuro.plasticity import STDP
 
@@ -44,7 +44,7 @@ def _by_neuron(neuron: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def plastic_synapses(net: NetworkDescription, a: BuildParts) -> dict[str, np.ndarray]:
-    """The fields of :class:`~axonlab.neuro.layout.PlasticSynapses`; records each plastic
+    """The fields of :class:`~axonlab.neuro.arrays.layout.PlasticSynapses`; records each plastic
     projection's slice in ``a.plastic_index``."""
     on_chem, where, rules, rule_of = [], [], [], []
     volume_names = list(net.volumes)
@@ -92,7 +92,7 @@ def plastic_synapses(net: NetworkDescription, a: BuildParts) -> dict[str, np.nda
 
 
 def volumes(net: NetworkDescription, a: BuildParts) -> dict[str, np.ndarray]:
-    """The fields of :class:`~axonlab.neuro.layout.Volumes`, in the network's order."""
+    """The fields of :class:`~axonlab.neuro.arrays.layout.Volumes`, in the network's order."""
     vols = list(net.volumes.values())
     lo = np.array([a.offsets[v.source.name] for v in vols], I64)
     return dict(

@@ -20,14 +20,11 @@ from pathlib import Path
 import numba as nb
 from numba.core import caching
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent  # axonlab/neuro
 # the modules whose code or constants end up in compiled functions (layout: row numbers)
 COMPILED_SOURCES = (
-    "compiled.py",
-    "drive.py",
-    "engine.py",
-    "layout.py",
-    "learning.py",
+    "engine/*.py",
+    "arrays/layout.py",
     "models/*.py",
 )
 

@@ -1,6 +1,7 @@
 """What a run recorded, read back through its layout: spike times, traces, final weights, rates.
 
-:class:`axonlab.neuro.result.Result` is this with what is made from it (energy, files, figures);
+:class:`axonlab.neuro.results.result.Result` is this with what is made from it (energy, files,
+figures);
 the modules that make those read this class, so none of them imports the result."""
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import numpy as np
 from axonlab.errors import InputError
 
 if TYPE_CHECKING:
+    from axonlab.neuro.arrays.layout import Layout
     from axonlab.neuro.description import NetworkDescription
-    from axonlab.neuro.engine import RawOutput
-    from axonlab.neuro.layout import Layout
+    from axonlab.neuro.engine.loop import RawOutput
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class Trace(np.ndarray):
 class Recorded:
     """What a run recorded. ``sim_seconds`` is the wall time of the simulation loop; ``layout``
     says where each population and recorded column sits in ``output``, what the loop produced
-    (a :class:`~axonlab.neuro.engine.RawOutput`: spikes, recordings, charges)."""
+    (a :class:`~axonlab.neuro.engine.loop.RawOutput`: spikes, recordings, charges)."""
 
     def __init__(self, net: NetworkDescription, layout: Layout, output: RawOutput, duration: float):
         self.network, self.duration, self.dt = net, float(duration), net.dt

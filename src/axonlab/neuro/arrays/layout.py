@@ -1,6 +1,7 @@
 """The named structures between a network's description and its execution.
 
-:func:`axonlab.neuro.build.build` fills them, :func:`axonlab.neuro.engine.run_steps` runs on
+:func:`axonlab.neuro.arrays.build.build` fills them, :func:`axonlab.neuro.engine.loop.run_steps`
+runs on
 them: groups of flat arrays as named tuples (numba takes a named tuple of arrays as one argument;
 the engine reads each field once per call), and names for the rows of the parameter, chemical
 synapse, current and recording arrays.

@@ -2,7 +2,8 @@
 allocated, so that a run too large for the machine is refused with figures instead of dying
 with MemoryError (or swapping) minutes into building it.
 
-The figures per element are what :mod:`axonlab.neuro.build` and :mod:`axonlab.neuro.engine`
+The figures per element are what :mod:`axonlab.neuro.arrays.build` and
+:mod:`axonlab.neuro.engine.loop`
 allocate: measured with tracemalloc on networks of 20,000 neurons and 8 million synapses.
 Building needs more than running: the connection rules produce int64 index arrays that are
 concatenated and sorted before a synapse is packed into its 17 bytes.
@@ -19,7 +20,7 @@ import numpy as np
 from axonlab.errors import RunTooLargeError  # noqa: F401  (also importable from here)
 from axonlab.neuro.connect import Normal, Uniform, Value
 from axonlab.neuro.description import DEFAULT_TRACE_LIMIT
-from axonlab.neuro.engine import spike_buffer_capacity
+from axonlab.neuro.engine.loop import spike_buffer_capacity
 from axonlab.neuro.models import N_PARAM, N_STATE
 from axonlab.neuro.synapses import ChemicalSynapse, ExpConductanceSynapse, GapJunction
 

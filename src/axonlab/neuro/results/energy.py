@@ -28,7 +28,7 @@ import numpy as np
 from axonlab.errors import InputError
 
 if TYPE_CHECKING:
-    from axonlab.neuro.recorded import Recorded
+    from axonlab.neuro.results.recorded import Recorded
 
 ELEMENTARY_CHARGE = 1.602176634e-19  # C
 AVOGADRO = 6.02214076e23  # 1/mol
@@ -127,7 +127,7 @@ def atp_from_charge(charge_nc_per_cm2: np.ndarray, area_um2: float) -> np.ndarra
 
 
 def energy_report(result: Recorded, area_um2: float) -> Energy:
-    """Energy account of a :class:`axonlab.neuro.result.Result` (its ``layout`` says which
+    """Energy account of a :class:`axonlab.neuro.results.result.Result` (its ``layout`` says which
     neurons are whose, its ``output`` holds the charges the loop integrated)."""
     layout, output = result.layout, result.output
     spike_atp, syn_atp, counts = {}, {}, {}

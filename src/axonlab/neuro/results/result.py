@@ -1,4 +1,5 @@
-"""What a run returns: what it recorded (:mod:`axonlab.neuro.recorded`), its energy, saved to
+"""What a run returns: what it recorded (:mod:`axonlab.neuro.results.recorded`), its energy, saved
+to
 .npz or NWB, plotted."""
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from axonlab.errors import InputError
-from axonlab.neuro.energy import Energy, energy_report
-from axonlab.neuro.outputs import check_data_path, check_figure_path
-from axonlab.neuro.recorded import Recorded, Spikes, Trace
+from axonlab.neuro.results.energy import Energy, energy_report
+from axonlab.neuro.results.outputs import check_data_path, check_figure_path
+from axonlab.neuro.results.recorded import Recorded, Spikes, Trace
 from axonlab.runs import atomic_path
 
 __all__ = ["Result", "Spikes", "Trace"]
@@ -22,12 +23,12 @@ class Result(Recorded):
     energy account, the file and the figure made from them."""
 
     def energy(self, area_um2: float = 1000.0) -> Energy:
-        """ATP used per neuron, population and spike (see :mod:`axonlab.neuro.energy`)."""
+        """ATP used per neuron, population and spike (see :mod:`axonlab.neuro.results.energy`)."""
         return energy_report(self, area_um2)
 
     def save(self, path: str | Path) -> Path:
         """Write spikes and traces to an ``.npz`` file (atomically), or to an NWB file if the
-        name ends in ``.nwb`` (:mod:`axonlab.neuro.nwb`; needs the ``nwb`` extra).
+        name ends in ``.nwb`` (:mod:`axonlab.neuro.results.nwb`; needs the ``nwb`` extra).
 
         Keys: ``spikes/POP/times`` (ms), ``spikes/POP/neurons``; ``trace/TARGET/VAR`` (values,
         one column per recorded element), ``trace/TARGET/VAR/t`` (ms) and
@@ -35,7 +36,7 @@ class Result(Recorded):
         """
         path = check_data_path(path)
         if path.suffix.lower() == ".nwb":
-            from axonlab.neuro.nwb import save_nwb
+            from axonlab.neuro.results.nwb import save_nwb
 
             return save_nwb(self, path)
         arrays: dict[str, np.ndarray] = {
@@ -59,8 +60,9 @@ class Result(Recorded):
 
     def plot(self, path: str | Path, title: str | None = None) -> Path:
         """Save a figure: voltage traces, transmitter/receptor traces, raster, population rates,
-        and an f-I curve when a population is a current sweep (see :mod:`axonlab.neuro.plot`).
+        and an f-I curve when a population is a current sweep (see
+        :mod:`axonlab.neuro.results.plot`).
         The extension picks the format (.png, .pdf, .svg, ...)."""
-        from axonlab.neuro.plot import plot_result
+        from axonlab.neuro.results.plot import plot_result
 
         return plot_result(self, check_figure_path(path), title=title)

@@ -1,4 +1,4 @@
-"""The stages of one step of the engine's loop (:func:`axonlab.neuro.engine.run_steps`), other
+"""The stages of one step of the engine's loop (:func:`axonlab.neuro.engine.loop.run_steps`), other
 than the neurons' own kernels: currents into the neurons, spikes delivered to exponential
 synapses, Poisson arrivals, the cleft of chemical synapses (with short-term plasticity), and the
 recording of the step. Each takes arrays, not the named groups (see the note in the engine).
@@ -10,8 +10,7 @@ import math
 
 import numpy as np
 
-from axonlab.neuro.compiled import jit
-from axonlab.neuro.layout import (
+from axonlab.neuro.arrays.layout import (
     CHEM_ALPHA,
     CHEM_BETA,
     CHEM_CLEAR_DECAY,
@@ -38,7 +37,8 @@ from axonlab.neuro.layout import (
     REC_STATE,
     REC_VOLUME,
 )
-from axonlab.neuro.learning import weight_of
+from axonlab.neuro.engine.compiled import jit
+from axonlab.neuro.engine.learning import weight_of
 
 
 @jit

@@ -19,8 +19,7 @@ import math
 
 import numpy as np
 
-from axonlab.neuro.compiled import jit, jit_inline
-from axonlab.neuro.layout import (
+from axonlab.neuro.arrays.layout import (
     CHEM_G_MAX,
     PL_ELIG,
     PL_LAST,
@@ -38,6 +37,7 @@ from axonlab.neuro.layout import (
     RULE_W_MAX,
     RULE_W_MIN,
 )
+from axonlab.neuro.engine.compiled import jit, jit_inline
 
 
 @jit_inline

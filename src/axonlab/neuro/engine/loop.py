@@ -13,15 +13,21 @@ Per step s (time t = s*dt -> t + dt):
 4. Poisson inputs arrive (like spikes without delay); the cleft concentration T and bound
    fraction r are advanced (a spike's release scaled by its Tsodyks–Markram efficacy);
 5. plastic synapses learn from the step's spikes, volumes of transmitter (dopamine) are
-   released and cleared (:mod:`axonlab.neuro.learning`).
+   released and cleared (:mod:`axonlab.neuro.engine.learning`).
 
 A spike at the end of step s (time (s+1)*dt) with delay d ms is therefore delivered at exactly
 t_spike + d. Everything is a flat numpy array, handed over in named groups
-(:mod:`axonlab.neuro.layout`).
+(:mod:`axonlab.neuro.arrays.layout`).
 
 Each population is advanced by its model's kernel, found by kind code in the model registry
 (:data:`axonlab.neuro.models.REGISTRY`): the loop's dispatch has one slot per registered model.
-Developer note: see :mod:`axonlab.neuro.compiled` on numba's on-disk cache.
+Developer note: see :mod:`axonlab.neuro.engine.compiled` on numba's on-disk cache.
+
+This module is over the ~400-line budget on purpose: :func:`run_steps` is the whole loop in one
+compiled function (about 290 lines), and a reader should see the order of the stages in one
+place. Its stages live in :mod:`~axonlab.neuro.engine.stages`, :mod:`~axonlab.neuro.engine.drive`
+and :mod:`~axonlab.neuro.engine.learning`; splitting the loop body itself would put a numba call
+boundary inside the step, which is where the time goes.
 """
 
 from __future__ import annotations
@@ -31,18 +37,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from axonlab.neuro.compiled import jit
-from axonlab.neuro.drive import synaptic_drive
-from axonlab.neuro.layout import CHEM_G_MAX, REC_CURRENT, Loop
-from axonlab.neuro.learning import modulate, pair_spikes, plastic_weights, release_into_volumes
-from axonlab.neuro.models import REGISTRY
-from axonlab.neuro.stages import (
+from axonlab.neuro.arrays.layout import CHEM_G_MAX, REC_CURRENT, Loop
+from axonlab.neuro.engine.compiled import jit
+from axonlab.neuro.engine.drive import synaptic_drive
+from axonlab.neuro.engine.learning import (
+    modulate,
+    pair_spikes,
+    plastic_weights,
+    release_into_volumes,
+)
+from axonlab.neuro.engine.stages import (
     advance_chemical,
     currents_in,
     deliver,
     poisson_arrivals,
     record,
 )
+from axonlab.neuro.models import REGISTRY
 
 OK, BUFFER_FULL, UNSTABLE = 0, 1, 2
 # Neurons are stepped in blocks of this many, so a block's drive (4 x 8 bytes per neuron, 64 KB)
@@ -50,7 +61,7 @@ OK, BUFFER_FULL, UNSTABLE = 0, 1, 2
 BLOCK = np.uint64(2048)
 # initial spike buffer: room for this many spikes per neuron (16 bytes each; it doubles when
 # full). 16 covers 1 s at 16 Hz; more would reserve memory that most runs never touch, and the
-# memory estimate (axonlab.neuro.memory) counts it in full
+# memory estimate (axonlab.neuro.arrays.memory) counts it in full
 SPIKES_PER_NEURON = 16
 
 
@@ -65,7 +76,7 @@ def seed_numba(seed):
 
 # The dispatch: slot k runs the kernel of the model of kind code k (the registry's order);
 # slots past the registered models do nothing. Eight slots, so that a new model needs no edit
-# here; the loop's code is recompiled when the registry changes (see axonlab.neuro.compiled).
+# here; the loop's code is recompiled when the registry changes (see axonlab.neuro.engine.compiled).
 MAX_MODELS = 8
 
 
@@ -79,7 +90,7 @@ def _no_kernel(
 if len(REGISTRY) > MAX_MODELS:
     raise ImportError(
         f"{len(REGISTRY)} neuron models are registered; the engine's dispatch has "
-        f"{MAX_MODELS} slots: raise MAX_MODELS in axonlab/neuro/engine.py"
+        f"{MAX_MODELS} slots: raise MAX_MODELS in axonlab/neuro/engine/loop.py"
     )
 _K0, _K1, _K2, _K3, _K4, _K5, _K6, _K7 = (
     *(model.kernel for model in REGISTRY),
@@ -89,7 +100,7 @@ _K0, _K1, _K2, _K3, _K4, _K5, _K6, _K7 = (
 
 @jit
 def run_steps(s0, s1, dt, loop, spk_idx, spk_t, status):
-    """Advance steps s0..s1-1 of ``loop`` (a :class:`~axonlab.neuro.layout.Loop`), storing
+    """Advance steps s0..s1-1 of ``loop`` (a :class:`~axonlab.neuro.arrays.layout.Loop`), storing
     spikes (global neuron index, ms) in ``spk_idx``/``spk_t``. status: [code, step reached,
     spikes stored, bad neuron]."""
     # every field read here, by name, once per call (see the note above the helpers)
@@ -380,7 +391,7 @@ def run_steps(s0, s1, dt, loop, spk_idx, spk_t, status):
 @dataclass
 class RawOutput:
     """What the loop produced: spikes (global neuron index, ms), recordings (one column per
-    :class:`~axonlab.neuro.layout.RecordColumn`), and per global neuron index the Na+ charge
+    :class:`~axonlab.neuro.arrays.layout.RecordColumn`), and per global neuron index the Na+ charge
     through the models' own Na+ current and the inward synaptic charge (nC/cm2, the energy
     account); ``sim_seconds`` the loop's wall time."""
 
