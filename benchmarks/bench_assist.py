@@ -125,7 +125,7 @@ def _encoder(backend: str):
 
     encoder = SentenceEncoder("all-minilm-l6-v2")
     if backend != "torch":
-        from axonlab.serve.onnx import use_onnx_encoder
+        from axonlab.text.predict.onnx import use_onnx_encoder
 
         use_onnx_encoder(encoder, quantize=backend == "onnx-int8")
     return encoder

@@ -236,8 +236,8 @@ def backend_section(args) -> str:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from axonlab import text
-    from axonlab.serve.onnx import OnnxModule, onnx_files, use_onnx
     from axonlab.text.predict.batch import predict_file
+    from axonlab.text.predict.onnx import OnnxModule, onnx_files, use_onnx
 
     work = Path(tempfile.mkdtemp(prefix="bench-serve-"))
     run = work / args.run.name

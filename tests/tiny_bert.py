@@ -39,7 +39,9 @@ def tiny_run(folder: Path, task: str, labels: list[str]) -> Path:
         label2id={label: i for i, label in enumerate(labels)},
     )
     model_class = (
-        BertForSequenceClassification if task == "classify" else BertForTokenClassification
+        BertForSequenceClassification
+        if task in ("classify", "multilabel")
+        else BertForTokenClassification
     )
     run = RunDirectory(folder)
     run.start({"backbone": "tiny-bert", "labels": labels, "train": {"max_length": 64}}, task=task)

@@ -128,8 +128,8 @@ def test_int8_stays_close_to_fp32(runs):
 
 
 def test_sentence_encoder_on_onnx_matches_torch(runs, tmp_path, monkeypatch):
-    from axonlab.serve.onnx import use_onnx_encoder
     from axonlab.text.embeddings.encoder import SentenceEncoder
+    from axonlab.text.predict.onnx import use_onnx_encoder
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     texts = ["free prize now", "see you later at the station", "x"]

@@ -206,7 +206,7 @@ def test_a_long_text_is_read_in_windows_never_truncated(trained):
 def test_text_logits_average_each_texts_windows():
     import numpy as np
 
-    from axonlab.text.tasks.classify import text_logits
+    from axonlab.text.tasks.outputs import text_logits
 
     windows = np.array([[1.0, 0.0], [3.0, 2.0], [5.0, 4.0], [0.0, 7.0]])
     per_text = text_logits(windows, [0, 1, 1, 2], 3)

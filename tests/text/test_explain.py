@@ -140,7 +140,7 @@ def test_texts_explained_in_length_groups_come_back_in_order(zebra_run, monkeypa
 
 def test_bad_requests_are_refused(zebra_run, tiny_runs):
     from axonlab import text
-    from axonlab.serve.onnx import use_onnx
+    from axonlab.text.predict.onnx import use_onnx
 
     with pytest.raises(InputError, match="unknown label 'zebras'"):
         zebra_run.explain("a zebra", target="zebras")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from axonlab.errors import InputError
-from axonlab.text.tasks.classify import text_logits
 from axonlab.text.tasks.multilabel import multilabel_metrics, split_labels, tune_thresholds
+from axonlab.text.tasks.outputs import text_logits
 from tests.text.conftest import DATA
 
 TRAIN, DEV = DATA / "topics_train.tsv", DATA / "topics_dev.tsv"

@@ -75,7 +75,7 @@ def embed(
     check_writable(output_file)
     encoder = SentenceEncoder(model, max_length=max_length)
     if backend is Backend.onnx:
-        from axonlab.serve.onnx import use_onnx_encoder
+        from axonlab.text.predict.onnx import use_onnx_encoder
 
         use_onnx_encoder(encoder, quantize=quantize)
     with interrupted(f"{output_file} is kept unfinished: run the same command to go on"):

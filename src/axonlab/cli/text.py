@@ -9,7 +9,6 @@ import typer
 
 from axonlab.cli.common import (
     Backend,
-    BackendOption,
     QuantizeOption,
     check_backend,
     console,
@@ -95,16 +94,22 @@ def predict(
         str | None,
         typer.Option(help="With --engine ray: a running Ray cluster (default: start one here)."),
     ] = None,
-    backend: BackendOption = Backend.torch,
+    backend: Annotated[
+        Backend | None,
+        typer.Option(
+            help="torch, or onnx (ONNX Runtime; the graph exported once into the run folder). "
+            "Default: onnx for classify and multilabel runs' texts given on the command line, "
+            "which then start without importing torch; torch otherwise.",
+            show_default=False,
+        ),
+    ] = None,
     quantize: QuantizeOption = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Label texts given on the command line, or a whole file with --input/--output."""
-    from axonlab import text
     from axonlab.errors import InputError
     from axonlab.runs import check_writable
 
-    quiet_transformers()
     if bool(input_file) != bool(output_file):
         raise InputError("--input and --output go together")
     if input_file and texts:
@@ -117,13 +122,9 @@ def predict(
         return
     if output_file is not None:
         check_writable(output_file)
-    check_backend(backend, quantize)
+    check_backend(backend or Backend.torch, quantize)
     with warnings_as_lines():  # a run that learned nothing says so
-        model = text.load(run_dir)
-    if backend is Backend.onnx:
-        from axonlab.serve.onnx import use_onnx
-
-        use_onnx(model, quantize=quantize)
+        model = _load_predictor(run_dir, backend, quantize, one_shot=input_file is None)
     if input_file is not None and output_file is not None:
         from axonlab.text.predict.batch import predict_file
 
@@ -148,6 +149,27 @@ def predict(
         return
     for item in items:
         _print_prediction(item)
+
+
+def _load_predictor(run_dir: Path, backend: Backend | None, quantize: bool, one_shot: bool):
+    """The model that answers: the light ONNX path where it can (a one-shot call with the
+    default backend), else the run loaded with torch, switched to ONNX where asked or where
+    that makes the light path for the next call."""
+    from axonlab import text
+    from axonlab.text.predict.light import LIGHT_TASKS, open_light
+
+    if backend is None and one_shot and not quantize:
+        light = open_light(run_dir)
+        if light is not None:
+            return light
+    quiet_transformers()
+    model = text.load(run_dir)
+    if backend is Backend.onnx or (backend is None and one_shot and model.task in LIGHT_TASKS):
+        from axonlab.text.predict.onnx import use_onnx
+
+        with console.status("exporting the model to ONNX (once, into the run folder)"):
+            use_onnx(model, quantize=quantize)
+    return model
 
 
 def _print_prediction(item: dict[str, Any]) -> None:

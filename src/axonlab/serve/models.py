@@ -69,7 +69,7 @@ def load_run(run_dir: str | Path, *, backend: str = "torch", quantize: bool = Fa
         model = text.load(run.path)
         # A task whose predictions need more than logits stays on torch whatever the default.
         if backend == "onnx" and model.text_task.runs_on_onnx:
-            from axonlab.serve.onnx import use_onnx
+            from axonlab.text.predict.onnx import use_onnx
 
             try:
                 use_onnx(model, quantize=quantize)

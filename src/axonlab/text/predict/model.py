@@ -7,16 +7,16 @@ The task (``classify``, ``ner``, ...) is read from the run's ``config.json`` and
 from __future__ import annotations
 
 import shutil
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from axonlab.errors import InputError, LearnedNothingWarning, RunDirectoryError
+from axonlab.errors import InputError, RunDirectoryError
 from axonlab.runs import METRICS_FILE, RunDirectory, read_json
 from axonlab.text.tasks import EXPLAINED_TASKS, TASKS
 from axonlab.text.tasks.base import MODEL_DIR, get_task
 from axonlab.text.tasks.report import EvalReport
+from axonlab.text.training.collapse import warn_learned_nothing
 from axonlab.text.training.fit import FinetuneConfig, LoraSettings
 
 
@@ -36,12 +36,7 @@ class TextModel:
         self.text_task = get_task(self.task)
         self.learned_nothing: str | None = run.learned_nothing
         if self.learned_nothing:
-            warnings.warn(
-                f"{run.path} learned nothing when it was trained ({self.learned_nothing}): "
-                "its predictions are no better than a constant's",
-                LearnedNothingWarning,
-                stacklevel=2,
-            )
+            warn_learned_nothing(run.path, self.learned_nothing)
         self.model = self.text_task.load_model(run.path / MODEL_DIR)
         self.model.eval()
         self.tokenizer = load_tokenizer(str(run.path / MODEL_DIR))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+MODEL_DIR = "model"  # a text run's Hugging Face model folder
+
 
 class TaskEntry(NamedTuple):
     module: str

@@ -27,15 +27,13 @@ from axonlab import distributed
 from axonlab.errors import InputError, LearnedNothingWarning, TrainingCollapsedError
 from axonlab.runs import CONFIG_FILE, RunDirectory
 from axonlab.text.backbones.resolve import load_tokenizer, resolve_backbone
-from axonlab.text.tasks import TASKS
+from axonlab.text.tasks import MODEL_DIR, TASKS
 from axonlab.text.tasks.report import EvalReport
 from axonlab.text.training.collapse import ADVICE, LEARNED_NOTHING_ENV, learned_nothing
 from axonlab.text.training.fit import FinetuneConfig, FitResult, fit
 from axonlab.text.training.recipe import backbone_name
 from axonlab.text.training.recipe import choose as choose_recipe
 from axonlab.text.training.saving import save_model
-
-MODEL_DIR = "model"  # the run's Hugging Face model folder
 
 
 class TextTask(ABC):

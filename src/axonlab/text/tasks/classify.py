@@ -20,6 +20,7 @@ from axonlab.text.embeddings.encoder import WindowMeans
 from axonlab.text.tasks import TASKS
 from axonlab.text.tasks.base import TextTask
 from axonlab.text.tasks.metrics import classification_metrics, plot_confusion_matrix, report_table
+from axonlab.text.tasks.outputs import class_predictions, softmax, text_logits
 from axonlab.text.tasks.report import EvalReport
 from axonlab.text.training.fit import FinetuneConfig
 from axonlab.text.training.length_batches import length_batches
@@ -60,23 +61,6 @@ def encode(
     keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in encoded]
     windows = [{k: encoded[k][i] for k in keys} for i in range(len(encoded["input_ids"]))]
     return windows, list(encoded["overflow_to_sample_mapping"])
-
-
-def text_logits(
-    window_logits: np.ndarray, owners: Sequence[int], n_texts: int, pool: str = "mean"
-) -> np.ndarray:
-    """Per-text logits, shape ``(n_texts, n_classes)``, pooled over each text's windows: their
-    ``mean`` (one label per text: every part of the document votes) or their ``max`` (labels
-    that may each sit in one part of it: multi-label)."""
-    owners = np.asarray(owners, dtype=np.int64)
-    if pool == "max":
-        out = np.full((n_texts, window_logits.shape[-1]), -np.inf, dtype=np.float64)
-        np.maximum.at(out, owners, window_logits)
-        return out.astype(np.float32)
-    sums = np.zeros((n_texts, window_logits.shape[-1]), dtype=np.float64)
-    np.add.at(sums, owners, window_logits)
-    counts = np.bincount(owners, minlength=n_texts)
-    return (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
 
 
 def _balanced_weights(ids: list[int], n_classes: int) -> torch.Tensor:
@@ -128,7 +112,7 @@ def class_probabilities(
 ) -> np.ndarray:
     """Softmax probabilities, shape ``(len(texts), n_classes)``, in the order of ``texts``."""
     logits, _ = text_outputs(model, tokenizer, texts, max_length=max_length, batch_size=batch_size)
-    return torch.softmax(torch.from_numpy(logits), dim=-1).numpy()
+    return softmax(logits)
 
 
 def predict(
@@ -144,14 +128,7 @@ def predict(
     probs = class_probabilities(
         model, tokenizer, texts, max_length=max_length, batch_size=batch_size
     )
-    return [
-        {
-            "label": labels[int(row.argmax())],
-            "score": float(row.max()),
-            "scores": {label: float(p) for label, p in zip(labels, row, strict=True)},
-        }
-        for row in probs
-    ]
+    return class_predictions(labels, probs)
 
 
 def evaluate(

@@ -15,20 +15,25 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from axonlab.errors import InputError
 from axonlab.text.data.labelled import LabelledTexts, read_labelled
 from axonlab.text.tasks import TASKS
-from axonlab.text.tasks.classify import WINDOW_OF, Classification, encode, text_logits, text_outputs
+from axonlab.text.tasks.classify import WINDOW_OF, Classification, encode, text_outputs
 from axonlab.text.tasks.metrics import report_table
+from axonlab.text.tasks.outputs import (
+    THRESHOLDS,
+    label_thresholds,
+    multilabel_predictions,
+    sigmoid,
+    text_logits,
+)
 from axonlab.text.tasks.report import EvalReport
 from axonlab.text.training.fit import FinetuneConfig
 
 TASK = "multilabel"
 SEPARATOR = "|"
 NONE = "-"  # a text with no label
-THRESHOLDS = "label_thresholds"  # the model config's entry: {label: threshold}
 _GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
 
 
@@ -102,8 +107,7 @@ def multilabel_f1(gold: np.ndarray, predicted: np.ndarray) -> float:
 
 def _thresholds(model: Any) -> np.ndarray:
     labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
-    saved = getattr(model.config, THRESHOLDS, None) or {}
-    return np.asarray([saved.get(label, 0.5) for label in labels])
+    return label_thresholds(labels, getattr(model.config, THRESHOLDS, None))
 
 
 def label_probabilities(model, tokenizer, texts, *, max_length: int, batch_size: int = 64):
@@ -111,7 +115,7 @@ def label_probabilities(model, tokenizer, texts, *, max_length: int, batch_size:
     logits, _ = text_outputs(
         model, tokenizer, texts, max_length=max_length, batch_size=batch_size, pool="max"
     )
-    return torch.sigmoid(torch.from_numpy(logits)).numpy()
+    return sigmoid(logits)
 
 
 def predict(model, tokenizer, texts: Sequence[str], *, max_length: int, batch_size: int = 64):
@@ -121,16 +125,7 @@ def predict(model, tokenizer, texts: Sequence[str], *, max_length: int, batch_si
     probs = label_probabilities(
         model, tokenizer, texts, max_length=max_length, batch_size=batch_size
     )
-    thresholds = _thresholds(model)
-    return [
-        {
-            "labels": [names[i] for i in np.flatnonzero(row >= thresholds)],
-            "label": names[int(row.argmax())],
-            "score": float(row.max()),
-            "scores": {label: float(p) for label, p in zip(names, row, strict=True)},
-        }
-        for row in probs
-    ]
+    return multilabel_predictions(names, probs, _thresholds(model))
 
 
 def evaluate(

@@ -8,7 +8,11 @@ and the run is marked so that loading it says so too.
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
 from typing import Any
+
+from axonlab.errors import LearnedNothingWarning
 
 F1_FLOOR = 0.01  # entity or multi-label micro-F1 at or below this: no entity found
 MARGIN = 0.02  # macro-F1 within this of the constant predictor's: no better than it
@@ -49,3 +53,14 @@ ADVICE = (
     "train longer (`epochs`), try a higher or lower learning rate, or weigh rare classes "
     "(`class_weights`)"
 )
+
+
+def warn_learned_nothing(run_path: Path, why: str, stacklevel: int = 3) -> None:
+    """Say, as a :class:`~axonlab.errors.LearnedNothingWarning`, that the run at ``run_path``
+    learned nothing (``why``: the figure training found), whatever loads it."""
+    warnings.warn(
+        f"{run_path} learned nothing when it was trained ({why}): "
+        "its predictions are no better than a constant's",
+        LearnedNothingWarning,
+        stacklevel=stacklevel,
+    )

@@ -3,7 +3,7 @@
 The model is exported once with ``torch.onnx.export`` (the dynamo exporter: the TorchScript
 tracer bakes transformers' mask arithmetic in for the example's sequence length) into the run
 directory's ``onnx/`` folder, and quantised there to int8 with one scale per activation row
-(:mod:`axonlab.serve.quantize`: a text's answer does not depend on the rest of its batch).
+(:mod:`axonlab.text.predict.quantize`: a text's answer does not depend on the rest of its batch).
 optimum's exporter is not used: its ONNX package (optimum-onnx 0.1) pins transformers < 4.58,
 and axonlab runs transformers 5.
 
@@ -26,12 +26,20 @@ import torch
 
 from axonlab.errors import InputError
 from axonlab.runs import atomic_path
-from axonlab.serve.quantize import quantize_rows
 from axonlab.text.data.casing import uses_casing
+from axonlab.text.predict.exported import (
+    FP32_FILE,
+    INT8_FILE,
+    ONNX_DIR,
+    WEIGHTS_FILE,
+    fresh_export,
+    onnx_session,
+    record_export,
+)
+from axonlab.text.predict.quantize import quantize_rows
+from axonlab.text.tasks import MODEL_DIR
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-ONNX_DIR = "onnx"
-INT8_FILE = "model.int8-rows.onnx"  # per-row activation scales (a new name: see onnx_files)
 
 
 class OnnxModule:
@@ -39,15 +47,7 @@ class OnnxModule:
     (or, for an exported encoder, ``.last_hidden_state``: the graph's one output)."""
 
     def __init__(self, path: str | Path, config: Any, *, threads: int | None = None):
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or torch.get_num_threads()
-        # Idle worker threads sleep instead of spinning: a server's event loop (and, in the
-        # benchmark, the load generator) needs the same cores between batches. Measured at
-        # concurrency 16 on 2 cores: 158 vs 141 requests/s.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = onnx_session(path, threads or torch.get_num_threads())
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.output = self.session.get_outputs()[0].name
         self.config = config
@@ -132,9 +132,14 @@ def onnx_files(run_dir: str | Path, model: Any, tokenizer: Any, *, int8: bool) -
     once. (An ``onnx/model.int8.onnx`` left by earlier versions is the batch-dependent dynamic
     quantisation and is not used.)"""
     folder = Path(run_dir) / ONNX_DIR
-    fp32 = folder / "model.onnx"
-    if not fp32.exists():
+    fp32 = folder / FP32_FILE
+    weights = Path(run_dir) / MODEL_DIR / WEIGHTS_FILE
+    stale = weights.is_file() and fresh_export(weights.parent, folder) is None
+    if not fp32.exists() or stale:
         export(model, tokenizer, fp32)
+        (folder / INT8_FILE).unlink(missing_ok=True)  # made from the old graph
+        if weights.is_file():
+            record_export(folder, weights)
     if not int8:
         return fp32
     quantized = folder / INT8_FILE
