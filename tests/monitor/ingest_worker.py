@@ -1,9 +1,11 @@
 """A monitor reading one source file to its end, for the kill -9 test:
-``python -m tests.monitor.ingest_worker STORE SOURCE``."""
+``python -m tests.monitor.ingest_worker STORE SOURCE [PAUSE_S]``: the pause between batches
+keeps the whole read long enough for the test to kill it part-way on a fast machine."""
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from axonlab.monitor import Monitor, MonitorConfig, Store
@@ -11,7 +13,7 @@ from axonlab.monitor.service import MonitorService
 from tests.monitor.conftest import KeywordSentiment
 
 
-def main(store: str, source: str) -> None:
+def main(store: str, source: str, pause_s: str = "0") -> None:
     config = MonitorConfig(
         store=Path(store),
         sentiment=Path("unused"),
@@ -24,7 +26,7 @@ def main(store: str, source: str) -> None:
     )
     service = MonitorService(Monitor(config, Store(config.store), sentiment=KeywordSentiment()))
     while service.poll():
-        pass
+        time.sleep(float(pause_s))
 
 
 if __name__ == "__main__":

@@ -90,23 +90,28 @@ def test_a_killed_ingest_loses_and_repeats_nothing(tmp_path):
     ]
     source.write_text("time\ttext\tkey\n" + "\n".join(rows) + "\n")
 
-    def worker(store: Path) -> subprocess.Popen:
+    def worker(store: Path, pause_s: float = 0.0) -> subprocess.Popen:
         command = [sys.executable, "-m", "tests.monitor.ingest_worker", str(store), str(source)]
+        command.append(str(pause_s))
         return subprocess.Popen(command, cwd=ROOT, env=os.environ | {"PYTHONPATH": str(ROOT)})
 
     whole = tmp_path / "whole.db"
     assert worker(whole).wait(60) == 0
     killed = tmp_path / "killed.db"
-    for _ in range(3):  # kill it part-way, three times, then let it finish
-        proc = worker(killed)
+    stored = lambda: Store(killed).counts()["items"] if killed.exists() else 0  # noqa: E731
+    kills_part_way = 0
+    for _ in range(3):  # kill it part-way, up to three times, then let it finish
+        proc = worker(killed, pause_s=0.02)
         deadline = time.monotonic() + 60
-        start = Store(killed).counts()["items"] if killed.exists() else 0
+        start = stored()
         while time.monotonic() < deadline and proc.poll() is None:
-            if killed.exists() and Store(killed).counts()["items"] > start + 100:
+            if stored() > start + 100:
                 break
             time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+        proc.kill()  # a worker that already finished is left as it is
+        if proc.wait() == -signal.SIGKILL and stored() < len(rows):
+            kills_part_way += 1
+    assert kills_part_way >= 1
     assert worker(killed).wait(60) == 0
     a, b = Store(whole), Store(killed)
     assert b.counts()["items"] == a.counts()["items"] == 1200
