@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from axonlab.errors import InputError
+from axonlab.monitor.pipeline import load_classifier
 from axonlab.serve import Settings, create_app, load_run
+from axonlab.text.predict.onnx import load_on_backend
 
 pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
 
@@ -140,3 +143,16 @@ def test_sentence_encoder_on_onnx_matches_torch(runs, tmp_path, monkeypatch):
     cosine = (int8.encode(texts) * expected).sum(axis=1)
     assert cosine.min() > 0.98
     assert len(list((tmp_path / "axonlab" / "onnx").glob("encoder-*/*.onnx"))) == 2
+
+
+def test_load_on_backend_names_the_backend_each_run_got(runs):
+    assert load_on_backend(runs["spam"], "onnx-int8").backend == "onnx-int8"
+    assert load_on_backend(runs["ner"], "torch").backend == "torch"
+    with pytest.raises(InputError, match="unknown backend 'gpu'"):
+        load_on_backend(runs["spam"], "gpu")
+
+
+def test_the_monitor_loads_classifiers_only(runs):
+    assert load_classifier(runs["spam"], "onnx").backend == "onnx"
+    with pytest.raises(InputError, match="not a classification run .*'ner'"):
+        load_classifier(runs["ner"], "onnx")

@@ -23,12 +23,16 @@ log = logging.getLogger("axonlab.monitor")
 
 def load_classifier(run_dir: Path, backend: str) -> Any:
     """A classification run, on ``backend`` (``torch``, ``onnx`` or ``onnx-int8``)."""
-    from axonlab.serve.models import load_run
+    from axonlab.runs import RunDirectory
+    from axonlab.text.predict.onnx import load_on_backend
 
-    model = load_run(
-        run_dir, backend="torch" if backend == "torch" else "onnx", quantize=backend == "onnx-int8"
-    )
-    if not hasattr(model, "labels") or model.task not in ("classify", "intent"):
+    run = RunDirectory(run_dir)
+    run.require_complete()
+    task = run.config().get("task")
+    if task not in ("classify", "intent"):
+        raise InputError(f"{run_dir} is not a classification run (its task is {task!r})")
+    model = load_on_backend(run_dir, backend)
+    if not hasattr(model, "labels"):
         raise InputError(f"{run_dir} is not a classification run (its task is {model.task!r})")
     return model
 

@@ -64,22 +64,10 @@ def load_run(run_dir: str | Path, *, backend: str = "torch", quantize: bool = Fa
 
         return recommend.load(run.path)
     if task in TEXT_TASKS:
-        from axonlab import text
+        from axonlab.text.predict.onnx import load_on_backend
 
-        model = text.load(run.path)
-        # A task whose predictions need more than logits stays on torch whatever the default.
-        if backend == "onnx" and model.text_task.runs_on_onnx:
-            from axonlab.text.predict.onnx import use_onnx
-
-            try:
-                use_onnx(model, quantize=quantize)
-            except Exception as err:  # an exporter failure is a traceback-sized story
-                reason = (str(err).splitlines() or [""])[0]
-                raise RunDirectoryError(
-                    f"{run.path}: could not run the model with ONNX Runtime "
-                    f"({type(err).__name__}: {reason}); serve it with --backend torch"
-                ) from err
-        return model
+        named = "torch" if backend == "torch" else ("onnx-int8" if quantize else "onnx")
+        return load_on_backend(run.path, named)
     try:
         from axonlab import lm
 

@@ -23,6 +23,8 @@ from axonlab.text.training.fit import FinetuneConfig, LoraSettings
 class TextModel:
     """A trained classifier or tagger. ``TextModel(run_dir)`` loads it (weights on the CPU)."""
 
+    backend = "torch"  # what runs the forward pass: use_onnx makes it onnx or onnx-int8
+
     def __init__(self, run_dir: str | Path):
         from axonlab.text.backbones.resolve import load_tokenizer
 
@@ -92,7 +94,7 @@ class TextModel:
 
         if isinstance(texts, str):
             texts = [texts]
-        if getattr(self, "backend", "torch") != "torch":
+        if self.backend != "torch":
             raise InputError("explanations need the PyTorch model (gradients); run without ONNX")
         if self.task == "ner":
             from axonlab.text.explain.entities import explain_entities
@@ -137,7 +139,7 @@ class TextModel:
         return {
             "run": str(self.run_dir.resolve()),
             "weights_sha256": file_digest(weights[0]) if weights else "",
-            "backend": getattr(self, "backend", "torch"),
+            "backend": self.backend,
         }
 
     def run_metrics(self) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from axonlab.errors import InputError
+from axonlab.errors import InputError, RunDirectoryError
 from axonlab.runs import atomic_path
 from axonlab.text.data.casing import uses_casing
 from axonlab.text.predict.exported import (
@@ -162,6 +162,29 @@ def use_onnx(text_model: Any, *, quantize: bool = False) -> Any:
     text_model.model = OnnxModule(path, text_model.model.config)
     text_model.backend = "onnx-int8" if quantize else "onnx"
     return text_model
+
+
+def load_on_backend(run_dir: str | Path, backend: str = "torch") -> Any:
+    """Load the text run in ``run_dir`` on ``backend``: ``torch``, ``onnx`` or ``onnx-int8``.
+
+    A task whose predictions need more than the exported logits (``runs_on_onnx`` False) stays
+    on torch whatever ``backend`` says; an export that fails is a :class:`RunDirectoryError`.
+    """
+    from axonlab.text.predict.model import load
+
+    if backend not in ("torch", "onnx", "onnx-int8"):
+        raise InputError(f"unknown backend {backend!r}; expected torch, onnx or onnx-int8")
+    model = load(run_dir)
+    if backend == "torch" or not model.text_task.runs_on_onnx:
+        return model
+    try:
+        return use_onnx(model, quantize=backend == "onnx-int8")
+    except Exception as err:  # an exporter failure is a traceback-sized story
+        reason = (str(err).splitlines() or [""])[0]
+        raise RunDirectoryError(
+            f"{run_dir}: could not run the model with ONNX Runtime "
+            f"({type(err).__name__}: {reason}); run it with `backend` torch"
+        ) from err
 
 
 def use_onnx_encoder(encoder: Any, *, quantize: bool = False) -> Any:
