@@ -7,7 +7,12 @@ import torch
 
 from axonlab.errors import InputError
 from axonlab.text.training.fit import FinetuneConfig
-from axonlab.text.training.trainer import batch_slices, checked_trainer, head_parameters
+from axonlab.text.training.trainer import (
+    batch_slices,
+    checked_trainer,
+    head_parameters,
+    without_autocast,
+)
 
 
 def _batch(rows: int, length: int) -> dict[str, torch.Tensor]:
@@ -107,3 +112,36 @@ def test_the_head_trains_at_its_own_rate_and_the_encoder_at_the_run_rate(tmp_pat
 def test_head_rate_must_be_positive():
     with pytest.raises(InputError, match="head learning rate"):
         FinetuneConfig(head_learning_rate=0.0)
+
+
+def test_dev_is_scored_in_float32_under_bf16(tmp_path):
+    # Training under bf16 autocast must still pick and print the best epoch by the float32
+    # numbers that `eval` and `predict` reproduce.
+    from transformers import BertForSequenceClassification, Trainer, TrainingArguments
+
+    from tests.tiny_bert import tiny_bert
+
+    _, config = tiny_bert()
+    config.num_labels = 2
+    torch.manual_seed(0)
+    model = BertForSequenceClassification(config).eval()
+    generator = torch.Generator().manual_seed(1)
+    rows = [
+        {"input_ids": torch.randint(5, 90, (12,), generator=generator), "labels": i % 2}
+        for i in range(8)
+    ]
+    with torch.inference_mode():
+        exact = model(input_ids=torch.stack([r["input_ids"] for r in rows])).logits
+    args = TrainingArguments(
+        output_dir=str(tmp_path), use_cpu=True, report_to="none", bf16=True,
+        per_device_eval_batch_size=8,
+    )  # fmt: skip
+    autocast = Trainer(model=model, args=args).predict(rows).predictions
+    assert not torch.allclose(torch.from_numpy(autocast), exact, rtol=1e-5, atol=1e-6)  # bf16
+    # The model's forward is now accelerate's, wrapped in autocast, as during training.
+    scored = checked_trainer(None, 4096)(model=model, args=args).predict(rows).predictions
+    torch.testing.assert_close(torch.from_numpy(scored), exact, rtol=1e-5, atol=1e-6)
+    # After training, the model handed back (reported on, saved, predicting) computes so too.
+    with torch.inference_mode():
+        after = without_autocast(model)(input_ids=torch.stack([r["input_ids"] for r in rows]))
+    torch.testing.assert_close(after.logits, exact, rtol=1e-5, atol=1e-6)

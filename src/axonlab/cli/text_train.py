@@ -159,7 +159,8 @@ def train(
         bool | None,
         typer.Option(
             "--bf16/--no-bf16",
-            help="bfloat16 autocast (default: on where the CPU has AVX512-BF16/AMX).",
+            help="bfloat16 autocast in training (default: on where the CPU has AVX512-BF16/AMX); "
+            "dev is scored in float32, as eval and predict run.",
         ),
     ] = None,
     max_steps: Annotated[

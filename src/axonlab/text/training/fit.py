@@ -28,7 +28,7 @@ from axonlab.text import defaults
 from axonlab.text.data.casing import uses_casing
 from axonlab.text.tasks import TASKS
 from axonlab.text.training.checkpoints import last_complete_checkpoint
-from axonlab.text.training.trainer import checked_trainer
+from axonlab.text.training.trainer import checked_trainer, without_autocast
 
 
 @dataclass
@@ -300,7 +300,7 @@ def fit(
         raise TrainingDivergedError(f"{err}; {run.path} was removed") from None
     history = trainer.state.log_history
     best = _best_dev(history, config.best_metric)
-    model = trainer.model
+    model = without_autocast(trainer.model)  # the final report equals a reloaded run's
     if config.lora is not None:
         model = model.merge_and_unload()
     # Trainer's runtime includes the per-epoch dev evaluations; throughput is over training alone.

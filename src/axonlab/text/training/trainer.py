@@ -2,7 +2,7 @@
 it stops at the first non-finite loss, runs a batch of more than ``batch_tokens`` padded
 sub-tokens in slices (:func:`batch_slices`: the same update, one slice's activations in memory),
 weighs each class's loss by ``class_weights``, gives the task head its own learning rate and
-evaluates dev in the dev set's own order."""
+evaluates dev in the dev set's own order and in float32, as ``eval`` and ``predict`` run."""
 
 from __future__ import annotations
 
@@ -63,6 +63,17 @@ def checked_trainer(
                     self.accelerator.backward(loss)
                 total += loss.detach().cpu()
             return total
+
+        def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
+            # Under --bf16, accelerate wraps the model's forward in autocast, dev evaluation
+            # included: the best epoch would be picked, and its score printed, by bfloat16
+            # numbers that `eval`, `predict` and `serve` (float32) do not reproduce.
+            wrapped = self.model.forward
+            without_autocast(self.model)
+            try:
+                return super().prediction_step(model, inputs, prediction_loss_only, ignore_keys)
+            finally:
+                self.model.forward = wrapped
 
         def _get_eval_sampler(self, eval_dataset):
             # Dev metrics that put a text's windows back together need the predictions in the
@@ -130,3 +141,12 @@ def with_head_rate(optimizer: torch.optim.Optimizer, head: set[int], rate: float
     for twin in twins:
         twin["lr"] = rate
         optimizer.add_param_group(twin)
+
+
+def without_autocast(model: torch.nn.Module) -> torch.nn.Module:
+    """``model`` with the forward it had before accelerate wrapped it in mixed-precision autocast
+    (a no-op for a model never wrapped): it then computes in float32, as a reloaded run does."""
+    original = getattr(model, "_original_forward", None)
+    if original is not None:
+        model.forward = original
+    return model
