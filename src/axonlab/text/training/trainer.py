@@ -68,8 +68,11 @@ def checked_trainer(
             # Under --bf16, accelerate wraps the model's forward in autocast, dev evaluation
             # included: the best epoch would be picked, and its score printed, by bfloat16
             # numbers that `eval`, `predict` and `serve` (float32) do not reproduce.
+            # (accelerate keeps the unwrapped forward as `_original_forward`; with bf16 off the
+            # forward was never wrapped.) Not without_autocast, which drops the wrapper for good:
+            # the next training step needs it.
             wrapped = self.model.forward
-            without_autocast(self.model)
+            self.model.forward = getattr(self.model, "_original_forward", wrapped)
             try:
                 return super().prediction_step(model, inputs, prediction_loss_only, ignore_keys)
             finally:
@@ -146,7 +149,6 @@ def with_head_rate(optimizer: torch.optim.Optimizer, head: set[int], rate: float
 def without_autocast(model: torch.nn.Module) -> torch.nn.Module:
     """``model`` with the forward it had before accelerate wrapped it in mixed-precision autocast
     (a no-op for a model never wrapped): it then computes in float32, as a reloaded run does."""
-    original = getattr(model, "_original_forward", None)
-    if original is not None:
-        model.forward = original
-    return model
+    from accelerate.utils import extract_model_from_parallel
+
+    return extract_model_from_parallel(model, keep_fp32_wrapper=False)
