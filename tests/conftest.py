@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import TEST_DATA
 from tests.tiny_bert import tiny_run
 
 # The suite trains tiny random-weight models for plumbing (shapes, saving, resuming), which learn
 # nothing by design: their runs are still marked and warn, but do not fail. The tests of the
-# guard itself (tests/text/test_collapse.py) set it back to "error".
+# guard itself (tests/text/training/test_collapse.py) set it back to "error".
 os.environ.setdefault("AXONLAB_LEARNED_NOTHING", "warn")
 
 
@@ -20,7 +21,7 @@ os.environ.setdefault("AXONLAB_LEARNED_NOTHING", "warn")
 def _epochs_as_given(monkeypatch):
     """The suite's runs train a tiny model for the few epochs a test names: the floor of
     optimizer steps (``defaults.MIN_STEPS``) would turn 20 rows x 1 epoch into 300 steps. Its
-    own tests (tests/text/test_recipe.py) set it back."""
+    own tests (tests/text/training/test_recipe.py) set it back."""
     from axonlab.text import defaults
 
     monkeypatch.setattr(defaults, "MIN_STEPS", 0)
@@ -69,7 +70,7 @@ def banking_intents(tmp_path_factory):
 
     from axonlab import text
 
-    data = Path(__file__).resolve().parent / "data" / "intent"
+    data = TEST_DATA / "intent"
     return text.finetune(
         "intent",
         train=data / "banking_train.tsv",

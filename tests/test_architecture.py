@@ -7,9 +7,10 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from tests.paths import ROOT
 from tests.test_import_graph import SRC, import_graph
 
-PAGE = Path(__file__).resolve().parent.parent / "docs" / "architecture.md"
+PAGE = ROOT / "docs" / "architecture.md"
 
 
 def allowed_imports(page: str) -> dict[str, set[str]]:
@@ -64,3 +65,15 @@ def test_the_table_is_read_cell_by_cell():
         "| `cli` | `text` |\n"
     )
     assert allowed_imports(page) == {"serve": {"text", "runs"}, "errors": set()}
+
+
+def test_test_folders_mirror_the_source_packages():
+    tests = ROOT / "tests"
+    folders = {
+        path.parent.relative_to(tests)
+        for path in tests.rglob("test_*.py")
+        if path.parent != tests and "data" not in path.parent.relative_to(tests).parts[:1]
+    }
+    strays = sorted(str(f) for f in folders if not (SRC / "axonlab" / f / "__init__.py").exists())
+    assert not strays, f"test folders that mirror no package in src/axonlab: {strays}"
+    assert Path("text/tasks") in folders and Path("neuro/models") in folders

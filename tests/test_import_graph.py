@@ -11,7 +11,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parent.parent / "src"
+from tests.paths import ROOT
+
+SRC = ROOT / "src"
 
 
 def modules(src: Path) -> dict[str, tuple[Path, bool]]:

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "lm"
+from tests.paths import TEST_DATA
+
+DATA = TEST_DATA / "lm"
 TINY_GPT = {"n_layer": 1, "n_head": 2, "n_embd": 32, "block_size": 32, "dropout": 0.0}
 TINY_LSTM = {"n_layer": 1, "n_embd": 16, "hidden_size": 64, "block_size": 16, "dropout": 0.0}
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "lm.md"
+from tests.paths import ROOT
+
+DOC = ROOT / "docs" / "lm.md"
 
 
 def test_python_example_runs(tmp_path, monkeypatch):

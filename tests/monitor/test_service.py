@@ -17,8 +17,7 @@ from axonlab.monitor.config import WebhookSettings
 from axonlab.monitor.service import MonitorService, create_monitor_app
 from axonlab.monitor.webhook import WebhookNotifier
 from tests.monitor.conftest import stream
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
 
 
 def _lines(items) -> str:

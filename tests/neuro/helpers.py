@@ -1,12 +1,8 @@
-"""Networks and paths several neuro test modules share."""
+"""Networks several neuro test modules share."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from axonlab import neuro
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def chemical_pair(receptor: str, transmitter: str):

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from axonlab import neuro
-from tests.neuro.helpers import ROOT
+from tests.paths import ROOT
 
 PAIR = str(ROOT / "examples/neuro/synapse_pair.yaml")
 

@@ -11,7 +11,7 @@ import pytest
 from axonlab.errors import InputError
 from axonlab.neuro.engine import loop as engine
 from axonlab.neuro.grid import isi_cv, parse_setting, run_grid
-from tests.neuro.helpers import ROOT
+from tests.paths import ROOT
 
 CUBA = ROOT / "examples/neuro/cuba.yaml"
 GRID = {"populations.exc.model.tau_m": [10, 20], "connections.0.weight": [0.05, 0.1]}

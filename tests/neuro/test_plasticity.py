@@ -12,7 +12,7 @@ import pytest
 from axonlab import neuro
 from axonlab.errors import InputError
 from axonlab.neuro.spec import load_spec, network_from_spec
-from tests.neuro.helpers import ROOT
+from tests.paths import ROOT
 
 DT = 0.1
 KICK = 1e4  # uA/cm2 for one step: a LIF neuron fires at the end of that step

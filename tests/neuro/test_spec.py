@@ -7,7 +7,7 @@ import pytest
 
 from axonlab import neuro
 from axonlab.errors import InputError
-from tests.neuro.helpers import ROOT
+from tests.paths import ROOT
 
 
 def test_spec_error_names_key_path(tmp_path):

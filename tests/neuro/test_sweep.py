@@ -9,8 +9,9 @@ import pytest
 
 from axonlab.errors import InputError
 from axonlab.neuro.sweep import run_sweep
+from tests.paths import ROOT
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "neuro"
+EXAMPLES = ROOT / "examples" / "neuro"
 
 
 def _specs(tmp_path: Path) -> list[Path]:

@@ -4,14 +4,13 @@ embeds it in microseconds."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from tests.paths import TEST_DATA
 
 pytest.importorskip("implicit")
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "recommend"
+DATA = TEST_DATA / "recommend"
 KEYWORDS = {
     "scifi": ("astronaut", "rocket", "planet", "alien", "space", "starship", "stars", "lunar"),
     "romance": ("love", "wedding", "kiss", "lover", "romance", "heart", "bride", "date"),

@@ -6,9 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests.paths import ROOT
 from tests.recommend.conftest import DATA
 
-PAGE = (Path(__file__).resolve().parents[2] / "docs" / "recommend.md").read_text()
+PAGE = (ROOT / "docs" / "recommend.md").read_text()
 
 
 @pytest.mark.slow

@@ -15,13 +15,13 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from axonlab.serve import Settings, create_app
+from tests.paths import ROOT
 from tests.serve.conftest import FakeClassifier, FakeLM, running
 from tests.serve.test_cli import free_port
 
@@ -235,7 +235,7 @@ serve_forever(create_app(settings, models=models), settings)
 def serve_fakes() -> tuple[subprocess.Popen, str]:
     """The stand-in models served as ``axonlab serve`` serves, in a process of their own."""
     port = free_port()
-    root = Path(__file__).resolve().parents[2]
+    root = ROOT
     server = subprocess.Popen([sys.executable, "-c", SERVE_FAKES, str(port)], cwd=root)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PAGE = (Path(__file__).resolve().parents[2] / "docs" / "serve.md").read_text()
+from tests.paths import ROOT
+
+PAGE = (ROOT / "docs" / "serve.md").read_text()
 
 
 def example(heading: str) -> str:

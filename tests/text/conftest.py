@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "text"
+from tests.paths import TEST_DATA
+
+DATA = TEST_DATA / "text"
 
 
 @pytest.fixture(scope="session")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from axonlab.cli import app
 from axonlab.text.data.conll import read_ner
+from tests.paths import TEST_DATA
 
-ZH = Path(__file__).resolve().parent.parent / "data" / "zh"
+ZH = TEST_DATA / "zh"
 runner = CliRunner()
 
 

@@ -13,9 +13,10 @@ import pytest
 from axonlab import distributed
 from axonlab.cli.text_train import _without_workers
 from axonlab.errors import InputError
+from tests.paths import ROOT
 from tests.text.conftest import DATA
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = ROOT
 TRAIN, DEV = DATA / "spam_train.tsv", DATA / "spam_dev.tsv"
 
 
@@ -45,7 +46,7 @@ def test_two_ranks_train_on_different_shards_and_rank_0_writes(tiny_backbone, tm
     from axonlab import text
     from axonlab.text.backbones.resolve import load_tokenizer
     from axonlab.text.tasks.classify import encode
-    from tests.text.ddp_worker import weights_digest
+    from tests.text.training.ddp_worker import weights_digest
 
     # One-window texts, no repeats (SMS spam has some), 32 of them: one step of 2 x 16, so no
     # rank is dealt a repeat to even the batches out.
@@ -58,7 +59,7 @@ def test_two_ranks_train_on_different_shards_and_rank_0_writes(tiny_backbone, tm
     train_file = tmp_path / "train.tsv"
     train_file.write_text("\n".join([header, *short[:32]]) + "\n")
     out = tmp_path / "run"
-    worker = ROOT / "tests" / "text" / "ddp_worker.py"
+    worker = ROOT / "tests" / "text" / "training" / "ddp_worker.py"
     proc = _torchrun(str(worker), tiny_backbone, str(train_file), str(DEV), str(out),
                      str(tmp_path), cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,8 +12,9 @@ from axonlab import text
 from axonlab.cli import app
 from axonlab.errors import InputError
 from axonlab.text.tasks.out_of_scope import OutOfScopeDetector, auroc
+from tests.paths import TEST_DATA
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "intent"
+DATA = TEST_DATA / "intent"
 
 
 def test_in_scope_questions_get_their_intent(banking_intents):

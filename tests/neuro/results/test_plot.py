@@ -8,7 +8,7 @@ import pytest
 
 from axonlab import neuro
 from axonlab.neuro.results.plot import current_sweeps, make_figure, population_colours
-from tests.neuro.helpers import ROOT
+from tests.paths import ROOT
 
 matplotlib.use("Agg")
 

@@ -2,7 +2,6 @@
 predict and evaluate, through the API and the CLI."""
 
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -10,8 +9,9 @@ from typer.testing import CliRunner
 from axonlab import text
 from axonlab.cli import app
 from axonlab.errors import InputError
+from tests.paths import ROOT, TEST_DATA
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "ner"
+DATA = TEST_DATA / "ner"
 SENTENCE = "Angela Merkel visited  New York with the Red Cross ."
 
 
@@ -105,7 +105,7 @@ def test_cli_train_lora(tiny_backbone, tmp_path):
 
 def test_docs_examples_run():
     """The runnable example in docs/ner.md ("The pieces") executes and shows true values."""
-    page = (Path(__file__).resolve().parents[2] / "docs" / "ner.md").read_text()
+    page = (ROOT / "docs" / "ner.md").read_text()
     block = page.split("## The pieces", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
     namespace: dict = {}
     exec(compile(block, "docs/ner.md", "exec"), namespace)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from axonlab import neuro
-from tests.neuro.helpers import ROOT
+from tests.paths import ROOT
 
 pynwb = pytest.importorskip("pynwb", reason="the nwb extra (pynwb) is not installed")
 

@@ -7,7 +7,6 @@ trained tiny model may find no entity at all (and loops over its entities assert
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -15,8 +14,9 @@ import torch
 
 from axonlab.text.backbones.resolve import default_backbone, load_tokenizer
 from axonlab.text.tasks import ner
+from tests.paths import TEST_DATA
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "ner"
+DATA = TEST_DATA / "ner"
 LABELS = ["O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-PER", "I-PER"]
 LEXICON = {
     "angela": "B-PER",

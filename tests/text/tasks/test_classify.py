@@ -10,6 +10,7 @@ import torch
 from axonlab import text
 from axonlab.errors import InputError, RunDirectoryError
 from axonlab.runs import RunDirectory
+from tests.paths import TEST_DATA
 
 FAST = {"epochs": 4, "learning_rate": 3e-3, "batch_size": 16, "log_every": 1, "threads": 2}
 
@@ -21,9 +22,8 @@ def _losses(run_dir):
 
 @pytest.fixture(scope="module")
 def trained(tiny_backbone, tmp_path_factory):
-    from pathlib import Path
 
-    data = Path(__file__).resolve().parent.parent / "data" / "text"
+    data = TEST_DATA / "text"
     out = tmp_path_factory.mktemp("runs") / "spam"
     model = text.finetune(
         "classify",

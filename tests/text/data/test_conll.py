@@ -1,11 +1,10 @@
-from pathlib import Path
-
 import pytest
 
 from axonlab.errors import InputError
 from axonlab.text.data.conll import TaggedSentence, read_conll, read_jsonl, read_ner
+from tests.paths import TEST_DATA
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "ner"
+DATA = TEST_DATA / "ner"
 
 
 def test_four_column_iob1_with_docstart():

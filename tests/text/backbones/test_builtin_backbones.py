@@ -13,8 +13,8 @@ import pytest
 from axonlab.errors import InputError
 from axonlab.text.backbones import builtin as bb
 from axonlab.text.backbones.resolve import resolve_backbone
-from tests.text.e5_reference import write_packed
-from tests.text.test_packed_e5 import DIMS, NORM, PIECES, SCORES
+from tests.text.backbones.e5_reference import write_packed
+from tests.text.backbones.test_packed_e5 import DIMS, NORM, PIECES, SCORES
 
 FAKE = bb.Builtin(
     "tiny-e5", "a synthetic packed model", "fake-e5", extra="multilingual", packed="tiny.bin"

@@ -12,7 +12,7 @@ from axonlab.errors import InputError
 from axonlab.text.backbones.charsmap import build_charsmap
 from axonlab.text.backbones.e5_convert import convert
 from axonlab.text.backbones.packed_e5 import dequantize_q4_0, read_packed
-from tests.text.e5_reference import engine_tokenize, write_packed
+from tests.text.backbones.e5_reference import engine_tokenize, write_packed
 
 PIECES = [
     "<s>",

@@ -14,7 +14,7 @@ from axonlab.errors import InputError
 from axonlab.neuro.engine import loop as engine
 from axonlab.neuro.models import MODEL_NAMES, MODELS, REGISTRY, hh_steady_gates
 from axonlab.neuro.spec import PopulationSpec
-from tests.neuro.helpers import ROOT
+from tests.paths import ROOT
 
 NEURO = ROOT / "src/axonlab/neuro"
 

@@ -1,7 +1,7 @@
 """One process of the 2-process test (run by torchrun): fine-tunes the tiny backbone, recording
 the training examples this rank was dealt and a digest of its final weights.
 
-``torchrun --nproc-per-node 2 tests/text/ddp_worker.py BACKBONE TRAIN DEV OUT RECORDS``
+``torchrun --nproc-per-node 2 tests/text/training/ddp_worker.py BACKBONE TRAIN DEV OUT RECORDS``
 """
 
 from __future__ import annotations

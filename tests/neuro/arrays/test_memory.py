@@ -12,7 +12,7 @@ from axonlab.neuro.arrays.build import build
 from axonlab.neuro.arrays.memory import RunTooLargeError, available_memory, estimate_memory
 from axonlab.neuro.engine import loop as engine
 from axonlab.neuro.engine.loop import simulate
-from tests.neuro.helpers import ROOT
+from tests.paths import ROOT
 
 MB = 1e6
 
