@@ -12,6 +12,7 @@ import torch
 from axonlab import lm
 from axonlab.errors import InputError
 from axonlab.lm.checkpoint import CHECKPOINT_FILE, load_checkpoint
+from axonlab.lm.evaluate import full_context_nll
 from axonlab.lm.training import TrainConfig, Trainer, lr_at
 
 
@@ -136,3 +137,13 @@ def test_lstm_lanes_that_do_not_fit_are_refused_before_the_run_starts(tmp_path, 
     with pytest.raises(InputError, match="too few for 16 lanes") as err:
         lm.train(text, tmp_path / "run", arch="lstm", model=tiny_lstm, max_steps=2)
     assert "short.txt" in str(err.value) and not (tmp_path / "run").exists()
+
+
+def test_a_bf16_run_reports_the_float32_validation_loss(tmp_path, sample_text, tiny_gpt):
+    config = TrainConfig(model=tiny_gpt, max_steps=4, eval_interval=2, batch_size=4, bf16=True)
+    trainer = Trainer(sample_text, tmp_path / "run", config)
+    metrics = trainer.fit()
+    ids = trainer.val_data.ids
+    trainer.model.eval()
+    float32 = full_context_nll(trainer.model, ids) / (len(ids) - 1)
+    assert metrics["best_val_loss"] == pytest.approx(float32, rel=1e-6)

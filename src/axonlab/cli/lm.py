@@ -103,7 +103,11 @@ def train(
     ] = None,
     bf16: Annotated[
         bool | None,
-        typer.Option("--bf16/--no-bf16", help="bfloat16 autocast on CPU (default: off)."),
+        typer.Option(
+            "--bf16/--no-bf16",
+            help="bfloat16 autocast for the training steps on CPU; validation stays float32 "
+            "(default: off).",
+        ),
     ] = None,
     threads: Annotated[
         int | None, typer.Option(help="CPU threads (default: torch's, one per core).")

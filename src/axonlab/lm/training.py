@@ -229,15 +229,17 @@ class Trainer:
 
     def validate(self, tokens: int | None, windows: bool = False) -> float:
         """Mean loss (nats/token) of the first ``tokens`` held-out tokens (None: all), each
-        with the model's full context, or with ``windows`` over consecutive block-size windows."""
+        with the model's full context, or with ``windows`` over consecutive block-size windows.
+
+        Always float32, also when ``bf16`` trains: the loss that picks the best step and the
+        one reported are then the figures ``lm eval`` gives for the saved model."""
         ids = self.val_data.ids[: tokens + 1] if tokens else self.val_data.ids
         self.model.eval()
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.config.bf16):
-            total = (
-                window_nll(self.model, ids, self.model.block_size, batch_size=64)
-                if windows
-                else full_context_nll(self.model, ids)
-            )
+        total = (
+            window_nll(self.model, ids, self.model.block_size, batch_size=64)
+            if windows
+            else full_context_nll(self.model, ids)
+        )
         self.model.train()
         return total / (len(ids) - 1)
 
