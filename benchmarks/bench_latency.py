@@ -6,8 +6,9 @@ seconds and the ratio to ``import torch`` measured in the same run. The run is a
 classifier fine-tuned here for a few steps on the SMS sample in tests/data (start-up does not
 depend on how well it was trained); ``--run`` names another.
 
-The first ``text predict`` of a run exports its graph to ONNX (once, into the run folder); the
-rows after it are what every later call costs. ``python -X importtime`` of the light path is
+The first ``text predict`` of a run exports its graph to ONNX (once, into the run folder), the
+first ``text explain`` the explanations' integrand (the graph with its backward pass); the rows
+after them are what every later call costs. ``python -X importtime`` of the light path is
 summarised under the table: where the time goes.
 
     flock /tmp/cpu.lock python benchmarks/bench_latency.py [--repeats 7] [--run RUN]
@@ -80,6 +81,9 @@ def main() -> None:
             run = fresh
         else:
             first = float("nan")
+        exported = (run / "onnx" / "gradients.onnx").exists()
+        first_explain = wall([*AXONLAB, "text", "explain", str(run), TEXT])  # exports, once
+        first_explain = float("nan") if exported else first_explain
         commands = {
             ANCHOR: [sys.executable, "-c", "import torch"],
             "`axonlab --help`": [*AXONLAB, "--help"],
@@ -111,6 +115,8 @@ def main() -> None:
     lines += [
         f"| first `text predict` of a run (exports the ONNX graph, once) | {first:.2f} | "
         f"{first / anchor:.2f}x | {first / predict:.2f}x |",
+        f"| first `text explain` of a run (exports the integrand with its backward, once) | "
+        f"{first_explain:.2f} | {first_explain / anchor:.2f}x | {first_explain / predict:.2f}x |",
         "",
         "Where the light path's start-up goes (`python -X importtime`, top-level imports, "
         "cumulative s): " + ", ".join(f"`{name}` {s:.3f}" for name, s in profile) + ".",

@@ -45,6 +45,8 @@ def tiny_run(folder: Path, task: str, labels: list[str]) -> Path:
     )
     run = RunDirectory(folder)
     run.start({"backbone": "tiny-bert", "labels": labels, "train": {"max_length": 64}}, task=task)
+    if task == "multilabel":
+        config.problem_type = "multi_label_classification"  # as the multilabel task sets it
     model_class(config).save_pretrained(folder / "model")
     tokenizer.save_pretrained(folder / "model")
     run.mark_complete()

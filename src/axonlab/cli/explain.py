@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from axonlab.cli.common import console, print_json, quiet_transformers, warnings_as_lines
+from axonlab.cli.common import (
+    console,
+    err_console,
+    print_json,
+    quiet_transformers,
+    warnings_as_lines,
+)
 
 
 def explain(
@@ -32,16 +38,14 @@ def explain(
     predicted entity)."""
     from rich.markup import escape
 
-    from axonlab import text
     from axonlab.runs import check_writable
-    from axonlab.text.explain.attribution import explanation_html
+    from axonlab.text.explain.html import explanation_html
 
-    quiet_transformers()
     if html is not None:
         check_writable(html)
     with warnings_as_lines():  # a run that learned nothing says so
-        model = text.load(run_dir)
-    explanations = model.explain(texts, target=target)
+        explainer = _load_explainer(run_dir)
+    explanations = explainer.explain(texts, target=target)
     if json_output:
         print_json(explanations[0] if len(texts) == 1 else {"explanations": explanations})
     # an NER text is explained entity by entity: one section each
@@ -71,3 +75,31 @@ def explain(
             )
     if html is not None:
         console.print(f"[green]wrote[/] {html}")
+
+
+def _load_explainer(run_dir: Path):
+    """The light path where the run has its integrand graph (ONNX Runtime, no torch); else the
+    run on torch, after making that graph for the next call where the task allows it."""
+    from axonlab.text.explain.light import open_light_explainer
+
+    light = open_light_explainer(run_dir)
+    if light is not None:
+        return light
+    from axonlab import text
+    from axonlab.text.predict.light import LIGHT_TASKS
+
+    quiet_transformers()
+    model = text.load(run_dir)
+    if model.task in LIGHT_TASKS and hasattr(model.model, "get_input_embeddings"):
+        from axonlab.text.explain.gradient_graph import gradients_file
+
+        try:
+            with console.status("exporting the gradients to ONNX (once, into the run folder)"):
+                gradients_file(model)
+        except Exception as err:  # the torch path still answers
+            reason = (str(err).splitlines() or [""])[0][:200]
+            err_console.print(
+                f"[yellow]note:[/] explanations stay on torch ({type(err).__name__}: {reason})",
+                highlight=False,
+            )
+    return model

@@ -39,11 +39,14 @@ import numpy as np
 import torch
 
 from axonlab.errors import InputError
+from axonlab.text.explain.integral import (
+    BATCH_TOKENS,
+    MAX_STEPS,
+    SIGMOID_LABELS,
+    START_STEPS,
+    TOLERANCE,
+)
 
-START_STEPS = 8  # most SMS messages are within 5% at 8 Gauss-Legendre points (65 of 100)
-MAX_STEPS = 512
-TOLERANCE = 0.05  # completeness error, relative to the output change
-BATCH_TOKENS = 8192  # padded sub-tokens per forward pass inside the integration
 # texts are explained in groups of similar length, padded to their longest: SMS messages run from
 # 5 to 200 sub-tokens, and one group padded to the longest spent ~6x the compute it needed
 GROUP_TOKENS = 2048  # padded sub-tokens of one group's texts (before the interpolation steps)
@@ -66,12 +69,12 @@ def _logits(logits: torch.Tensor) -> torch.Tensor:
     return logits
 
 
-def _transforms(model: torch.nn.Module, output: str):
+def output_transforms(model: torch.nn.Module, output: str):
     """The labels' log-odds, and the explained output, as functions of the logits: a
     multi-label model's labels each have a sigmoid, whose log-odds is the logit itself."""
     if output not in OUTPUTS:
         raise InputError(f"unknown output {output!r}; expected one of {OUTPUTS}")
-    multilabel = getattr(model.config, "problem_type", None) == "multi_label_classification"
+    multilabel = getattr(model.config, "problem_type", None) == SIGMOID_LABELS
     odds = _logits if multilabel else log_odds
     return odds, odds if output == "log_odds" else _logits
 
@@ -193,7 +196,7 @@ def explain_texts(
     the baseline: the attributions sum to ``<output> - baseline_<output>``), "steps",
     "completeness_error", "words": [{"text", "start", "end", "attribution"}]}`` per text, words
     in text order. Texts are explained in groups of similar length (:func:`length_groups`)."""
-    _transforms(model, output)  # an unknown output fails before any work
+    output_transforms(model, output)  # an unknown output fails before any work
     if any(not isinstance(t, str) for t in texts):
         raise InputError("explanations are for single texts, not text pairs")
     out: list[dict[str, Any]] = [{} for _ in texts]
@@ -224,7 +227,7 @@ def _explain_group(
     output: str,
 ) -> list[dict[str, Any]]:
     model.eval()
-    odds_of, transform = _transforms(model, output)
+    odds_of, transform = output_transforms(model, output)
     enc = _windows(tokenizer, texts, max_length)
     owners = enc["overflow_to_sample_mapping"].numpy()
     inputs = {k: enc[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc}
@@ -292,36 +295,3 @@ def _words(enc, attributions: torch.Tensor, owners, text: int, source: str) -> l
         {"text": source[s:e], "start": s, "end": e, "attribution": a}
         for s, e, a in sorted(words.values())
     ]
-
-
-def explanation_html(texts: Sequence[str], explanations: Sequence[dict[str, Any]]) -> str:
-    """A standalone HTML page: each text with its words shaded by attribution (green for the
-    label, red against it; the strongest word of a text fully coloured)."""
-    from html import escape
-
-    parts = []
-    for source, item in zip(texts, explanations, strict=True):
-        strongest = max((abs(w["attribution"]) for w in item["words"]), default=0.0) or 1.0
-        html, at = [], 0
-        for word in item["words"]:
-            html.append(escape(source[at : word["start"]]))
-            alpha = abs(word["attribution"]) / strongest
-            rgb = "34,139,34" if word["attribution"] >= 0 else "200,30,30"
-            html.append(
-                f'<span style="background: rgba({rgb},{alpha:.2f})" '
-                f'title="{word["attribution"]:+.4f}">{escape(word["text"])}</span>'
-            )
-            at = word["end"]
-        html.append(escape(source[at:]))
-        parts.append(
-            f"<section><h2>{escape(item['label'])} ({item['score']:.3f})</h2>"
-            f"<p>{''.join(html)}</p><p class=note>completeness error "
-            f"{item['completeness_error']:.2%} at {item['steps']} steps</p></section>"
-        )
-    return (
-        "<!doctype html><html lang=en><meta charset=utf-8><title>axonlab explanations</title>"
-        "<style>body{font:16px/1.6 system-ui,sans-serif;max-width:50em;margin:2em auto}"
-        "span{border-radius:3px;padding:0 1px}.note{color:#666;font-size:13px}</style>"
-        + "".join(parts)
-        + "</html>\n"
-    )

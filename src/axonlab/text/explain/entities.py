@@ -16,7 +16,8 @@ import numpy as np
 import torch
 
 from axonlab.text.data.tags import best_valid_tags
-from axonlab.text.explain.attribution import TOLERANCE, _baseline, integrate
+from axonlab.text.explain.attribution import _baseline, integrate
+from axonlab.text.explain.integral import TOLERANCE
 from axonlab.text.tasks.entities import split_no_space, split_words
 from axonlab.text.tasks.ner import make_aligner, predict, word_probabilities
 

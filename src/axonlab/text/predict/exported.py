@@ -19,6 +19,7 @@ from axonlab.text.predict.batch import file_digest
 ONNX_DIR = "onnx"
 FP32_FILE = "model.onnx"
 INT8_FILE = "model.int8-rows.onnx"  # per-row activation scales (a new name: see onnx_files)
+GRADIENTS_FILE = "gradients.onnx"  # the explanations' integrand (text.explain.gradient_graph)
 RECORD_FILE = "export.json"
 WEIGHTS_FILE = "model.safetensors"
 
@@ -36,10 +37,10 @@ def record_export(folder: Path, weights: Path) -> None:
     tmp.replace(folder / RECORD_FILE)
 
 
-def fresh_export(model_dir: Path, folder: Path, *, int8: bool = False) -> Path | None:
-    """The graph in ``folder`` made from the weights in ``model_dir`` as they are now, or None
-    (no graph, no record, or weights changed since the export)."""
-    graph = folder / (INT8_FILE if int8 else FP32_FILE)
+def fresh_export(model_dir: Path, folder: Path, name: str = FP32_FILE) -> Path | None:
+    """The graph ``name`` in ``folder`` made from the weights in ``model_dir`` as they are now,
+    or None (no graph, no record, or weights changed since the export)."""
+    graph = folder / name
     weights = model_dir / WEIGHTS_FILE
     try:
         record = json.loads((folder / RECORD_FILE).read_text(encoding="utf-8"))

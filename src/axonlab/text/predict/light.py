@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -59,12 +60,21 @@ class LightModel:
         self.labels = [id2label[str(i)] for i in range(len(id2label))]
         self.thresholds = label_thresholds(self.labels, model_config.get(THRESHOLDS))
         self.pad_id = int(model_config.get("pad_token_id") or 0)
+        self.problem_type = model_config.get("problem_type")  # transformers' name for the loss
         self.max_length = int(config.get("train", {}).get("max_length", 128))
         self.tokenizer = Tokenizer.from_file(str(model_dir / TOKENIZER_FILE))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(self.max_length, stride=self.max_length // 4)
-        self.session = onnx_session(graph, threads)
-        self.inputs = [i.name for i in self.session.get_inputs()]
+        self.graph, self.threads = graph, threads
+
+    @cached_property
+    def session(self) -> Any:
+        """The forward graph's session, opened on first use (an explanation needs another)."""
+        return onnx_session(self.graph, self.threads)
+
+    @cached_property
+    def inputs(self) -> list[str]:
+        return [i.name for i in self.session.get_inputs()]
 
     def __repr__(self) -> str:
         return f"LightModel({self.run_dir.name!r}, task={self.task!r}, labels={self.labels})"

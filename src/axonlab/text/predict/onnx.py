@@ -29,6 +29,7 @@ from axonlab.runs import atomic_path
 from axonlab.text.data.casing import uses_casing
 from axonlab.text.predict.exported import (
     FP32_FILE,
+    GRADIENTS_FILE,
     INT8_FILE,
     ONNX_DIR,
     WEIGHTS_FILE,
@@ -99,7 +100,7 @@ def export(model: Any, tokenizer: Any, path: str | Path, *, output: str = "logit
     names = tuple(name for name in INPUTS if name in example)
     dims = {0: torch.export.Dim("batch"), 1: torch.export.Dim("sequence")}
     model.eval()
-    with atomic_path(path) as tmp, warnings.catch_warnings(), _quiet("torch.onnx"):
+    with atomic_path(path) as tmp, warnings.catch_warnings(), quiet_logger("torch.onnx"):
         warnings.simplefilter("ignore")  # the exporter's deprecation chatter
         program = torch.onnx.export(
             OneOutput(model, names, output),
@@ -116,7 +117,7 @@ def export(model: Any, tokenizer: Any, path: str | Path, *, output: str = "logit
 
 
 @contextmanager
-def _quiet(logger: str) -> Iterator[None]:
+def quiet_logger(logger: str) -> Iterator[None]:
     """Keep ``logger`` to errors (the exporter logs "torchvision is not installed" four times)."""
     log = logging.getLogger(logger)
     level = log.level
@@ -137,7 +138,8 @@ def onnx_files(run_dir: str | Path, model: Any, tokenizer: Any, *, int8: bool) -
     stale = weights.is_file() and fresh_export(weights.parent, folder) is None
     if not fp32.exists() or stale:
         export(model, tokenizer, fp32)
-        (folder / INT8_FILE).unlink(missing_ok=True)  # made from the old graph
+        for derived in (INT8_FILE, GRADIENTS_FILE):  # made from the old weights
+            (folder / derived).unlink(missing_ok=True)
         if weights.is_file():
             record_export(folder, weights)
     if not int8:
