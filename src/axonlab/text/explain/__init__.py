@@ -1,6 +1,6 @@
 """Which words made a model decide: Integrated Gradients for classifiers and for each entity.
 
-Modules: attribution (a label's attributions per word, in log-odds, with captum), entities (per
+Modules: attribution (a label's attributions per word, in log-odds, on torch), entities (per
 predicted entity), integral (the quadrature both paths share), gradient_graph (the integrand
 exported to ONNX), light (explanations with ONNX Runtime, no torch), html (a page of them).
 """

@@ -2,11 +2,11 @@
 
 :mod:`~axonlab.text.explain.gradient_graph` exports, once per run, a graph that gives the
 explained output and its gradient at points on the path from the baseline to the input; here
-that graph is run at the Gauss-Legendre points (:mod:`~axonlab.text.explain.integral`) and the
+that graph is run where :func:`~axonlab.text.explain.integral.integrate_path` asks, and the
 integral summed with numpy. The windows, the baseline (special tokens kept, every other token
-padding), the output (the label's log-odds; a multi-label model's logit), the doubling of the
-points and the words' offsets are those of :func:`~axonlab.text.explain.attribution.explain_texts`,
-so the answers agree with the torch path's to float32 rounding. Classify and multilabel runs.
+padding), the output (the label's log-odds; a multi-label model's logit), the quadrature and the
+words' offsets are those of :func:`~axonlab.text.explain.attribution.explain_texts`, so the
+answers agree with the torch path's to float32 rounding. Classify and multilabel runs.
 """
 
 from __future__ import annotations
@@ -20,12 +20,9 @@ import numpy as np
 from axonlab.errors import InputError
 from axonlab.text.explain.integral import (
     BATCH_TOKENS,
-    MAX_STEPS,
     SIGMOID_LABELS,
-    START_STEPS,
     TOLERANCE,
-    completeness_error,
-    gauss_legendre,
+    integrate_path,
     log_odds,
 )
 from axonlab.text.predict.exported import GRADIENTS_FILE, ONNX_DIR, fresh_export, onnx_session
@@ -45,7 +42,7 @@ class LightExplainer:
         self.labels = light.labels
         # the output explained, as the torch path picks it: log-odds, or a sigmoid label's logit
         self.odds = _logits if light.problem_type == SIGMOID_LABELS else log_odds
-        self.session = onnx_session(graph, light.threads)
+        self.session = onnx_session(graph, light.threads, optimized=True)  # as exported
         self.inputs = [i.name for i in self.session.get_inputs()]
 
     def explain(
@@ -75,13 +72,10 @@ class LightExplainer:
         weights[:, label] = 1.0 / n
         explained = float((self.odds(logits) * weights).sum())
         from_baseline = float((self.odds(at_baseline) * weights).sum())
-        steps = START_STEPS
-        while True:
-            attributions = self._integrate(feed, weights, steps)
-            error = completeness_error(float(attributions.sum()), explained - from_baseline)
-            if error <= tolerance or steps * 2 > MAX_STEPS:
-                break
-            steps *= 2
+        attributions, error, steps = integrate_path(
+            lambda alphas: self._integrand(feed, weights, alphas),
+            from_baseline, explained, tolerance=tolerance,
+        )  # fmt: skip
         scores = sigmoid(mean_logits) if self.light.task == "multilabel" else softmax(mean_logits)
         return {
             "output": "log_odds",
@@ -113,20 +107,19 @@ class LightExplainer:
             feed["token_type_ids"] = types
         return feed
 
-    def _integrate(self, feed: dict[str, np.ndarray], weights: np.ndarray, steps: int):
-        """Attributions per window and position ``(windows, seq)`` at ``steps`` points."""
-        alphas, step_weights = gauss_legendre(steps)
+    def _integrand(self, feed: dict[str, np.ndarray], weights: np.ndarray, alphas: np.ndarray):
+        """The text's output ``(k,)`` at each point ``alphas`` ``(k,)``, and its terms per window
+        and position ``(k, windows, seq)``."""
         n, seq = feed["input_ids"].shape
-        rows = {k: np.tile(v, (steps, 1)) for k, v in feed.items()}  # step-major: step, window
-        point = np.repeat(alphas, n)
-        terms = np.zeros((steps * n, seq))
-        row_weights = np.tile(weights, (steps, 1))
+        rows = {k: np.tile(v, (len(alphas), 1)) for k, v in feed.items()}  # point-major
+        point, row_weights = np.repeat(alphas, n), np.tile(weights, (len(alphas), 1))
+        values, terms = np.zeros(len(point)), np.zeros((len(point), seq))
         per_pass = max(1, BATCH_TOKENS // seq)
-        for start in range(0, steps * n, per_pass):
+        for start in range(0, len(point), per_pass):
             part = slice(start, start + per_pass)
-            chunk = {k: v[part] for k, v in rows.items()}
-            terms[part] = self._run(chunk, point[part], row_weights[part])["terms"]
-        return (terms.reshape(steps, n, seq) * step_weights[:, None, None]).sum(0)
+            out = self._run({k: v[part] for k, v in rows.items()}, point[part], row_weights[part])
+            values[part], terms[part] = out["values"], out["terms"]
+        return values.reshape(len(alphas), n).sum(1), terms.reshape(len(alphas), n, seq)
 
     def _run(self, feed: dict[str, np.ndarray], alphas: np.ndarray, weights: np.ndarray):
         path = {"alphas": alphas.astype(np.float32), "weights": weights.astype(np.float32)}

@@ -53,12 +53,15 @@ def fresh_export(model_dir: Path, folder: Path, name: str = FP32_FILE) -> Path |
         return None
 
 
-def onnx_session(path: str | Path, threads: int) -> Any:
-    """An ONNX Runtime CPU session for the graph at ``path`` on ``threads`` threads."""
+def onnx_session(path: str | Path, threads: int, *, optimized: bool = False) -> Any:
+    """An ONNX Runtime CPU session for the graph at ``path`` on ``threads`` threads
+    (``optimized``: the graph was saved optimised; it is not optimised again)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
+    if optimized:
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     # Idle worker threads sleep instead of spinning: a server's event loop (and, in the
     # benchmark, the load generator) needs the same cores between batches. Measured at
     # concurrency 16 on 2 cores: 158 vs 141 requests/s.
