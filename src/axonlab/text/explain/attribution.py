@@ -169,6 +169,31 @@ def path_integral(
     )
 
 
+def integrate_groups(
+    model: torch.nn.Module,
+    inputs: dict[str, torch.Tensor],
+    baseline_ids: torch.Tensor,
+    weights: torch.Tensor,
+    groups: np.ndarray,
+    n_groups: int,
+    *,
+    transform: Any,
+    tolerance: float = TOLERANCE,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`path_integral` for each group (a text, an entity) of the rows, ``groups`` naming
+    each row's: the attributions ``(rows, seq)``, and per group the completeness error and the
+    evaluations."""
+    attributions = np.zeros(inputs["input_ids"].shape)
+    errors, steps = np.zeros(n_groups), np.zeros(n_groups, dtype=int)
+    for g in range(n_groups):
+        rows = np.flatnonzero(groups == g)
+        attributions[rows], errors[g], steps[g] = path_integral(
+            model, {k: v[rows] for k, v in inputs.items()}, baseline_ids[rows], weights[rows],
+            transform=transform, tolerance=tolerance,
+        )  # fmt: skip
+    return attributions, errors, steps
+
+
 def _baseline(input_ids: torch.Tensor, keep: torch.Tensor, pad_id: int) -> torch.Tensor:
     """The input with every token but ``keep`` (special tokens, padding) set to padding."""
     baseline = input_ids.clone()
@@ -259,14 +284,10 @@ def _explain_group(
     baseline = _baseline(inputs["input_ids"], keep, tokenizer.pad_token_id)
     with torch.no_grad():
         at_baseline = model(**{**inputs, "input_ids": baseline}).logits.float()
-    attributions = np.zeros(inputs["input_ids"].shape)
-    errors, steps = np.zeros(len(texts)), np.zeros(len(texts), dtype=int)
-    for i in range(len(texts)):
-        rows = np.flatnonzero(owners == i)
-        attributions[rows], errors[i], steps[i] = path_integral(
-            model, {k: v[rows] for k, v in inputs.items()}, baseline[rows], select[rows],
-            transform=transform, tolerance=tolerance,
-        )  # fmt: skip
+    attributions, errors, steps = integrate_groups(
+        model, inputs, baseline, select, owners, len(texts), transform=transform,
+        tolerance=tolerance,
+    )  # fmt: skip
     explained = _per_text(transform(raw), select, owners, len(texts))
     from_baseline = _per_text(transform(at_baseline), select, owners, len(texts))
     odds = _per_text(odds_of(raw), select, owners, len(texts))

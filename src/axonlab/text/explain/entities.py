@@ -4,7 +4,7 @@ For an entity (say ``Angela Merkel`` as PER) the output explained is the sum of 
 words' predicted tags (``B-PER``, ``I-PER``) at the sub-token where each word is predicted, so
 the attributions say which words of the whole sentence pushed those tags up: the entity's own
 words, and the context ("visited", "Mr."). The integration is
-:func:`axonlab.text.explain.attribution.path_integral`, entity by entity (the windows that
+:func:`axonlab.text.explain.attribution.integrate_groups`, entity by entity (the windows that
 predict an entity's words together).
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from axonlab.text.data.tags import best_valid_tags
-from axonlab.text.explain.attribution import _baseline, _logits, path_integral
+from axonlab.text.explain.attribution import _baseline, _logits, integrate_groups
 from axonlab.text.explain.integral import TOLERANCE
 from axonlab.text.tasks.entities import split_no_space, split_words
 from axonlab.text.tasks.ner import make_aligner, predict, word_probabilities
@@ -71,14 +71,10 @@ def explain_entities(
     keep = special | ~inputs["attention_mask"].bool()
     baseline = _baseline(inputs["input_ids"], keep, tokenizer.pad_token_id)
     groups_arr = np.asarray(groups)
-    attributions = np.zeros(inputs["input_ids"].shape)
-    errors, steps = np.zeros(len(entities)), np.zeros(len(entities), dtype=int)
-    for g in range(len(entities)):
-        mine = np.flatnonzero(groups_arr == g)
-        attributions[mine], errors[g], steps[g] = path_integral(
-            model, {k: v[mine] for k, v in inputs.items()}, baseline[mine], select[mine],
-            transform=_logits, tolerance=tolerance,
-        )  # fmt: skip
+    attributions, errors, steps = integrate_groups(
+        model, inputs, baseline, select, groups_arr, len(entities), transform=_logits,
+        tolerance=tolerance,
+    )  # fmt: skip
     for g, (i, entity) in enumerate(entities):
         per_word = np.zeros(len(words[i]))
         for r in np.flatnonzero(groups_arr == g):
