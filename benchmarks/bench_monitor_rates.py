@@ -169,44 +169,73 @@ def cell(items, surges, labels, config, pool, seed) -> dict:
     return out
 
 
-def measure(run: Path, data: Path, cache: Path, log, sources=SOURCES, rates=RATES) -> None:
+def configs() -> dict:
+    """The rule settings measured: the shipped defaults, each other rule alone at its default,
+    and the defaults with the volume rule's expected count from the mean rate only."""
     from axonlab.monitor.config import MonitorConfig
+
+    defaults = MonitorConfig(store=":memory:", sentiment="-")  # the shipped defaults
+    out = {"defaults": defaults}
+    for rule in ("volume", "zscore", "share", "cusum"):
+        if [rule] != list(defaults.rules):
+            out[rule] = defaults.model_copy(update={"rules": [rule]})
+    if "volume" in defaults.rules and defaults.rule.same_time:  # what the daily profile buys
+        mean_only = defaults.rule.model_copy(update={"same_time": False})
+        out[NO_SAME_TIME] = defaults.model_copy(update={"rule": mean_only})
+    return out
+
+
+_SHARED: dict = {}  # what the worker processes read (inherited when they fork)
+
+
+def _measure_stream(job: tuple) -> dict:
+    source, rate, keys, seed, sentiment, name = job
+    m, config = _SHARED["material"], _SHARED["configs"][name]
+    labels = _SHARED["labellings"][source][sentiment]
+    items, surges = stream(source, rate, keys, seed, m)
+    pool = random.Random(seed).sample(m["pool"], len(m["pool"]))
+    return {
+        "source": source,
+        "rate": rate,
+        "keys": keys,
+        "seed": seed,
+        "sentiment": sentiment,
+        "rules": name,
+        **cell(items, surges, labels, config, pool, seed),
+    }
+
+
+def measure(run: Path, data: Path, cache: Path, log, sources=SOURCES, rates=RATES, jobs=1):
+    """Every stream under every setting, one pass per setting (the defaults first, so a run
+    stopped early has their whole table), each row logged as it ends."""
+    from multiprocessing import get_context
 
     m = material(data)
     model = classify(m["headlines"] + m["tweets"] + m["pool"], run, cache)
-    defaults = MonitorConfig(store=":memory:", sentiment="-")  # the shipped defaults
-    configs = {"defaults": defaults}
-    for rule in ("volume", "zscore", "share", "cusum"):
-        if [rule] != list(defaults.rules):
-            configs[rule] = defaults.model_copy(update={"rules": [rule]})
-    if "volume" in defaults.rules and defaults.rule.same_time:  # what the same-time count buys
-        mean_only = defaults.rule.model_copy(update={"same_time": False})
-        configs[NO_SAME_TIME] = defaults.model_copy(update={"rule": mean_only})
-    for source in sources:
-        labellings = variants(source, m, model)
-        for rate in rates:
-            for keys in KEYS:
-                for seed in SEEDS:
-                    items, surges = stream(source, rate, keys, seed, m)
-                    pool = random.Random(seed).sample(m["pool"], len(m["pool"]))
-                    for sentiment, labels in labellings.items():
-                        if sentiment != "run" and keys != 3:
-                            continue
-                        for name, config in configs.items():
-                            if sentiment != "run" and name != "defaults":
-                                continue
-                            row = {
-                                "source": source,
-                                "rate": rate,
-                                "keys": keys,
-                                "seed": seed,
-                                "sentiment": sentiment,
-                                "rules": name,
-                                **cell(items, surges, labels, config, pool, seed),
-                            }
-                            print(json.dumps(row), file=sys.stderr, flush=True)
-                            log.write(json.dumps(row) + "\n")
-                            log.flush()
+    _SHARED.update(
+        material=m,
+        configs=configs(),
+        labellings={source: variants(source, m, model) for source in sources},
+    )
+    passes = [("run", name) for name in _SHARED["configs"]]
+    passes.insert(1, ("gold", "defaults"))
+    passes.insert(2, ("weaker", "defaults"))
+    with get_context("fork").Pool(jobs) as workers:
+        for sentiment, name in passes:
+            todo = [
+                (source, rate, keys, seed, sentiment, name)
+                for source in sources
+                if sentiment in _SHARED["labellings"][source]
+                for rate in rates
+                for keys in KEYS
+                if sentiment == "run" or keys == 3
+                for seed in SEEDS
+            ]
+            todo.sort(key=lambda job: -job[1] * job[2])  # the longest streams first
+            for row in workers.imap_unordered(_measure_stream, todo):
+                print(json.dumps(row), file=sys.stderr, flush=True)
+                log.write(json.dumps(row) + "\n")
+                log.flush()
 
 
 def summary(rows: list[dict], size: int) -> tuple[str, str, str, str]:
@@ -235,8 +264,9 @@ def tables(rows: list[dict]) -> str:
         f"baseline the last {r.baseline_items} items or the last day, whichever holds more (at "
         f"most {d.baseline / DAY:g} d), "
         f"volume surprise {r.volume:g} with share surprise {r.volume_share:g} and at least "
-        f"{r.min_negative} negatives, the count expected from the mean rate or the same time "
-        f"on earlier days (same_time {r.same_time}), "
+        f"{r.min_negative} negatives, the count expected from the series' daily profile "
+        f"(same_time {r.same_time}: its rate at that time of day, shrunk toward its mean rate, "
+        "with a negative binomial tail), "
         f"cool-down {r.cooldown / HOUR:g} h, alerts on {d.alert_on}.",
         "",
         "Each cell pools 3 key counts (1, 3, 10) x 3 seeds = 9 streams of 5 surges: surges "
@@ -325,12 +355,13 @@ def main() -> None:
     parser.add_argument("--replay", action="store_true", help="tables from --log, no runs")
     parser.add_argument("--sources", nargs="+", choices=SOURCES, default=list(SOURCES))
     parser.add_argument("--rates", nargs="+", type=float, default=list(RATES))
+    parser.add_argument("--jobs", type=int, default=1, help="streams judged at once")
     args = parser.parse_args()
     if not args.replay:
         args.log.write_text("")
         with open(args.log, "a") as log:
             cache = args.log.with_suffix(".labels.json")
-            measure(args.run, args.data, cache, log, args.sources, args.rates)
+            measure(args.run, args.data, cache, log, args.sources, args.rates, args.jobs)
     from report import read_log, write_section
 
     write_section("monitor-rates", tables(read_log(args.log)))

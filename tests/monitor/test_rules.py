@@ -139,6 +139,35 @@ def test_volume_is_quiet_through_weeks_of_nightly_batches(seed):
     assert [a for ts, neg in stream for a in weak.observe(ts, ["ACME"], neg)] != []
 
 
+def test_volume_sees_a_surge_in_the_quiet_hours_of_a_series_busy_at_night():
+    """By day half an item an hour, at night 200 an hour for two hours: against the mean rate
+    (17 an hour) eight negative items in twenty minutes of a quiet afternoon are ordinary;
+    against the afternoon's own rate they are a surge."""
+    import random
+
+    rng = random.Random(4)
+    stream, t = [], 0.0
+    while t < 14 * 86400:  # thinning: a Poisson process at 200 an hour, kept at the hour's rate
+        t += rng.expovariate(200.0 / 3600)
+        if t % 86400 >= 22 * 3600 or rng.random() < 0.5 / 200:
+            stream.append((t, rng.random() < 0.2))
+    start = 14 * 86400 + 13 * 3600
+    stream = [x for x in stream if x[0] < start] + [(start + 150.0 * i, True) for i in range(8)]
+
+    def alerts(**settings) -> list:
+        rules = _volume_rules(**settings)
+        return [
+            (a.key, round(a.ts)) for ts, neg in stream for a in rules.observe(ts, ["ACME"], neg)
+        ]
+
+    found = alerts()
+    assert [key for key, _ in found] == ["ACME"]  # the surge, and only the surge
+    assert start <= found[0][1] <= start + 1200
+    # against the mean rate the surge is ordinary, and the nightly rush is not
+    mean_only = alerts(same_time=False)
+    assert mean_only and all(ts < start for _, ts in mean_only)
+
+
 def test_volume_raises_no_false_alerts_on_months_of_a_quiet_key():
     rules = _volume_rules()
     alerts = [
@@ -167,11 +196,26 @@ def test_all_items_name_the_keys_that_drove_them():
 def test_surprise_matches_the_exact_tails():
     from scipy import stats
 
-    from axonlab.monitor.tails import binomial_surprise, poisson_surprise
+    from axonlab.monitor.tails import (
+        binomial_surprise,
+        negative_binomial_surprise,
+        poisson_surprise,
+    )
 
     for k, mean in ((5, 0.1), (12, 2.5), (40, 3.0), (3, 4.0)):
         exact = -math.log10(stats.poisson.sf(k - 1, mean)) if k > mean else 0.0
         assert poisson_surprise(k, mean) == pytest.approx(exact, rel=1e-6, abs=1e-9)
+    for k, mean, shape in ((5, 0.1, 1.3), (12, 2.5, 4.0), (40, 3.0, 30.0), (3, 4.0, 2.0)):
+        p = shape / (shape + mean)  # scipy's success probability
+        exact = -math.log10(stats.nbinom.sf(k - 1, shape, p)) if k > mean else 0.0
+        assert negative_binomial_surprise(k, mean, shape) == pytest.approx(
+            exact, rel=1e-6, abs=1e-9
+        )
+    # a rate known from many items: the Poisson tail; from few: a heavier tail, less surprise
+    assert negative_binomial_surprise(12, 2.5, 1e7) == pytest.approx(
+        poisson_surprise(12, 2.5), rel=1e-4
+    )
+    assert negative_binomial_surprise(12, 2.5, 2.0) < poisson_surprise(12, 2.5) / 2
     for k, n, p in ((8, 10, 0.2), (20, 30, 0.45), (3, 50, 0.2), (50, 60, 0.1)):
         exact = -math.log10(stats.binom.sf(k - 1, n, p)) if k > n * p else 0.0
         assert binomial_surprise(k, n, p) == pytest.approx(exact, rel=1e-6, abs=1e-9)

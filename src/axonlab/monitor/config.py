@@ -75,7 +75,7 @@ class RuleSettings(_Strict):
     )
     min_negative: int = Field(5, ge=1, description="volume: fewest negative items in a surge")
     same_time: bool = Field(
-        True, description="volume: expect at least the count seen at this time on earlier days"
+        True, description="volume: expect the rate at this time of day (off: the mean rate)"
     )
     zscore: float = Field(4.0, gt=0, description="zscore: alert at this many standard errors")
     share: float = Field(0.6, gt=0, le=1, description="share: alert at this negative share")

@@ -6,16 +6,18 @@ own rate, whatever that rate is. Each new item is judged with the counts up to a
 
 - ``volume`` (the default): a negative item that ends a stretch of the window holding ``k``
   negative items out of ``n`` fires when both are surprising against the baseline: ``k`` under
-  a Poisson law at the series' usual rate of negative items over the stretch's length
+  a Poisson-like law at the series' usual rate of negative items over the stretch
   (``-log10 p >= rule.volume``), and ``k`` of ``n`` under a binomial law at the baseline's
   negative share (``>= rule.volume_share``), with ``k >= rule.min_negative``. Every stretch that
   starts at one of the window's negative items is tried (a scan statistic), so a burst of twenty
   items in ten minutes and one of forty over an hour are both seen. The count alone would fire on
   a news dump of ordinary items; the share alone on three negatives in a row on a quiet ticker;
-  a surge is both. And a series' own daily bursts are expected: the count is judged against
-  the larger of its mean rate and the mean count the baseline held over the same minutes of the
-  day on each earlier day (``rule.same_time``), so a nightly batch of headlines, which brings
-  many negative items every night, is no surge.
+  a surge is both. And a series' day has its own rhythm: the count is judged against the
+  series' rate at that time of day (:class:`~axonlab.monitor.profile.DailyProfile`: its
+  negative items around that time on earlier days, shrunk toward its mean rate, and never
+  less than the mean count the same minutes held on earlier days), under the negative binomial
+  law of a rate known from that many items (``rule.same_time``; off: the mean rate, Poisson).
+  A nightly batch of headlines is no surge, and ten negative items in a quiet afternoon are.
 - ``zscore``: the window's negative share ``p`` against the baseline share ``p0`` in standard
   errors of a binomial share, ``(p - p0) / sqrt(p0 (1 - p0) / n)`` at or above ``rule.zscore``;
 - ``share``: ``p`` at or above an absolute ``rule.share``;
@@ -39,7 +41,12 @@ from typing import Any
 from axonlab.monitor.config import SERIES_KINDS, RuleSettings
 from axonlab.monitor.items import iso, series_kind
 from axonlab.monitor.series import Series
-from axonlab.monitor.tails import binomial_surprise, poisson_point_surprise, poisson_surprise
+from axonlab.monitor.tails import (
+    binomial_surprise,
+    negative_binomial_surprise,
+    poisson_point_surprise,
+    poisson_surprise,
+)
 
 HOUR = 3600.0
 
@@ -138,21 +145,30 @@ class SurgeRules:
         _, negative_rate = series.baseline_rates(self.window)
         p0 = series.baseline_share
         floor = self.window / 12  # a burst at one instant is judged over 5 minutes of a 60 m window
+        if s.same_time:  # the rate at this time of day, the same for every stretch that ends now
+            rate, shape = series.profile.rate(series.last_ts - self.window, series.last_ts)
+        else:
+            rate, shape = negative_rate, math.inf
         best = None
         for start, k, n in series.negative_runs():
             if k < s.min_negative:
                 continue
             seconds = max(series.last_ts - start, floor)
-            expected = negative_rate * seconds
+            expected = rate * seconds
+            # the Poisson point bounds the tail from above: most stretches stop here
             if k <= expected or poisson_point_surprise(k, expected) < s.volume:
-                continue  # cannot reach the threshold: the tail's first term already misses
+                continue
             share = binomial_surprise(k, n, p0)
             if share < s.volume_share:
                 continue
-            if s.same_time:  # only now, as most items never get this far
-                usual = series.same_time_before(series.last_ts - seconds, series.last_ts)
-                expected = max(expected, usual or 0.0)
-            volume = poisson_surprise(k, expected)
+            if s.same_time:  # only now, as most stretches never get this far
+                usual = series.profile.same_minutes(series.last_ts - seconds, series.last_ts)
+                expected = max(expected, usual)
+            volume = (
+                poisson_surprise(k, expected)
+                if math.isinf(shape)
+                else negative_binomial_surprise(k, expected, shape)
+            )
             if volume >= s.volume and (best is None or volume > best[0]):
                 best = (volume, share, start, k, n, seconds, expected)
         if best is None:

@@ -10,17 +10,19 @@ all), and every baseline spans at least one daily cycle, with its usual bursts.
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
+from axonlab.monitor.profile import DailyProfile
+
 
 @dataclass
 class Series:
-    """One series' window, baseline and CUSUM sum. Window entries are ``(ts, negative, keys)``
-    (``keys``: every series the item counts in, to name what drove an alert); baseline entries
-    ``(ts, negative)``."""
+    """One series' window, baseline, daily profile and CUSUM sum. Window entries are ``(ts,
+    negative, keys)`` (``keys``: every series the item counts in, to name what drove an alert);
+    baseline entries ``(ts, negative)``. The profile holds the negative items of the last
+    ``baseline`` seconds before the window, by time of day."""
 
     window: deque = field(default_factory=deque)
     baseline: deque = field(default_factory=deque)
@@ -28,6 +30,7 @@ class Series:
     neg: int = 0  # negative items in the window
     n_base: int = 0
     neg_base: int = 0
+    profile: DailyProfile = field(default_factory=DailyProfile)
     cusum: float = 0.0
     last_ts: float = -math.inf
 
@@ -51,9 +54,11 @@ class Series:
         while self.window and self.window[0][0] <= ts - window:
             old_ts, old_negative, _ = self.window.popleft()
             self.baseline.append((old_ts, old_negative))
+            self.profile.add(old_ts, old_negative)
             self.n, self.neg = self.n - 1, self.neg - old_negative
             self.n_base, self.neg_base = self.n_base + 1, self.neg_base + old_negative
         start = ts - window  # the baseline ends where the window starts
+        self.profile.advance(start, baseline)
         while self.baseline and (
             (self.n_base > baseline_items and self.baseline[0][0] < start - baseline_day)
             or self.baseline[0][0] <= start - baseline
@@ -79,23 +84,6 @@ class Series:
             return 0.0, 0.0
         span = max(self.last_ts - window - self.baseline[0][0], window)
         return self.n_base / span, (self.neg_base + 0.5) / span
-
-    def same_time_before(self, start: float, end: float, day: float = 86400.0) -> float | None:
-        """The mean number of negative items the baseline held from ``start`` to ``end`` (s) on
-        each earlier day it spans, at the same time of day: the series' usual count then (a
-        nightly batch of headlines brings many negative items every night, and is no surge).
-        ``None`` when the baseline reaches less than a day back."""
-        if not self.baseline:
-            return None
-        days = int((start - self.baseline[0][0]) // day)
-        if days < 1:
-            return None
-        times = [ts for ts, negative in self.baseline if negative]
-        total = sum(
-            bisect.bisect_right(times, end - d * day) - bisect.bisect_left(times, start - d * day)
-            for d in range(1, days + 1)
-        )
-        return total / days
 
     def negative_runs(self) -> list[tuple[float, int, int]]:
         """Each stretch of the window that ends now and starts at a negative item, newest first:

@@ -48,6 +48,24 @@ def poisson_point_surprise(k: int, mean: float) -> float:
     return max(0.0, -(-mean + k * math.log(mean) - math.lgamma(k + 1)) / _LN10)
 
 
+def negative_binomial_surprise(k: int, mean: float, shape: float) -> float:
+    """``-log10 P(X >= k)`` for ``X`` negative binomial with ``mean`` and ``shape`` (a Poisson
+    count whose rate is Gamma-distributed with that shape); 0 when ``k <= mean``. As ``shape``
+    grows it tends to :func:`poisson_surprise`; a small shape (a rate known from few items)
+    gives a heavier tail, so less surprise."""
+    if k <= 0 or k <= mean:
+        return 0.0
+    if mean <= 0.0:
+        return math.inf
+    q = mean / (shape + mean)  # the failure probability of the count's Bernoulli trials
+    log_first = (
+        math.lgamma(k + shape) - math.lgamma(shape) - math.lgamma(k + 1)
+        + shape * math.log1p(-q) + k * math.log(q)
+    )  # fmt: skip
+    log_tail = _log_sum_terms(log_first, lambda i: (k + i + shape) / (k + i + 1) * q)
+    return max(0.0, -log_tail / _LN10)
+
+
 def binomial_surprise(k: int, n: int, p: float) -> float:
     """``-log10 P(Y >= k)`` for ``Y ~ Binomial(n, p)``; 0 when ``k <= n p``."""
     if k <= 0 or k <= n * p:
