@@ -40,6 +40,7 @@ SURGE_SECONDS = 20 * 60.0
 SURGES, SEEDS = 5, (0, 1, 2)
 SOURCES = ("headlines", "tweets")
 NO_SAME_TIME = "defaults, same_time off"
+RUSH = 0.25  # an hour with at least this share of the profile's peak rate is the nightly rush
 
 
 def _table(path: Path) -> list[dict[str, str]]:
@@ -164,8 +165,10 @@ def cell(items, surges, labels, config, pool, seed) -> dict:
     events = [Event(start, key) for start, key in surges]
     for size in SIZES:
         surged = judged(with_surges(items, surges, size, pool, seed), labels)
-        hit = score(judge_stream(surged, config), events, len(surged))
-        out["sizes"][str(size)] = [hit["detected"], hit["median_delay_minutes"]]
+        alerts = judge_stream(surged, config)
+        hit = score(alerts, events, len(surged))
+        each = [score(alerts, [event], len(surged))["detected"] for event in events]
+        out["sizes"][str(size)] = [hit["detected"], hit["median_delay_minutes"], each]
     return out
 
 
@@ -201,25 +204,32 @@ def _measure_stream(job: tuple) -> dict:
         "seed": seed,
         "sentiment": sentiment,
         "rules": name,
+        # which surges start in the nightly rush of the headline profile
+        "rush": [m["profile"][int(t // HOUR) % 24] >= RUSH for t, _ in surges]
+        if source == "headlines"
+        else [False] * len(surges),
         **cell(items, surges, labels, config, pool, seed),
     }
 
 
-def measure(run: Path, data: Path, cache: Path, log, sources=SOURCES, rates=RATES, jobs=1):
+def measure(
+    run: Path, data: Path, cache: Path, log, sources=SOURCES, rates=RATES, jobs=1, settings=None
+):
     """Every stream under every setting, one pass per setting (the defaults first, so a run
     stopped early has their whole table), each row logged as it ends."""
     from multiprocessing import get_context
 
     m = material(data)
+    settings = settings or list(configs())
     model = classify(m["headlines"] + m["tweets"] + m["pool"], run, cache)
     _SHARED.update(
         material=m,
         configs=configs(),
         labellings={source: variants(source, m, model) for source in sources},
     )
-    passes = [("run", name) for name in _SHARED["configs"]]
-    passes.insert(1, ("gold", "defaults"))
-    passes.insert(2, ("weaker", "defaults"))
+    passes = [("run", name) for name in _SHARED["configs"] if name in settings]
+    if "defaults" in settings:
+        passes[1:1] = [("gold", "defaults"), ("weaker", "defaults")]
     with get_context("fork").Pool(jobs) as workers:
         for sentiment, name in passes:
             todo = [
@@ -265,8 +275,8 @@ def tables(rows: list[dict]) -> str:
         f"most {d.baseline / DAY:g} d), "
         f"volume surprise {r.volume:g} with share surprise {r.volume_share:g} and at least "
         f"{r.min_negative} negatives, the count expected from the series' daily profile "
-        f"(same_time {r.same_time}: its rate at that time of day, shrunk toward its mean rate, "
-        "with a negative binomial tail), "
+        f"(same_time {r.same_time}: its rate at that time of day, shrunk toward the hours "
+        "around and its mean rate, with a negative binomial tail), "
         f"cool-down {r.cooldown / HOUR:g} h, alerts on {d.alert_on}.",
         "",
         "Each cell pools 3 key counts (1, 3, 10) x 3 seeds = 9 streams of 5 surges: surges "
@@ -290,6 +300,7 @@ def tables(rows: list[dict]) -> str:
         ),
     ):
         lines += _grid(title, [x for x in rows if keep(x)])
+        lines += _rush([x for x in rows if keep(x) and x["source"] == "headlines"])
     for rule in sorted({x["rules"] for x in rows} - {"defaults"}):
         lines += _grid(
             "The defaults with `same_time: false` (the count against the mean rate only)"
@@ -301,6 +312,36 @@ def tables(rows: list[dict]) -> str:
         [x for x in rows if x["rules"] == "defaults" and x["keys"] == 3 and x["source"] == "tweets"]
     )
     return "\n".join(lines)
+
+
+def _rush(rows: list[dict]) -> list[str]:
+    """Headline surges alerted, those that start in the nightly rush apart from the others."""
+    rows = [x for x in rows if "rush" in x]
+    if not rows:
+        return []
+    out = [
+        f"Headline surges of {SIZES[-1]} negatives by when they start: in the nightly rush "
+        f"(the hours whose rate is at least {RUSH:g} of the profile's peak, 22:00-01:00 UTC, "
+        "about six times the mean rate) or in the other hours (alerted / surges):",
+        "",
+        "| items/h/key | in the rush | other hours |",
+        "|---|---|---|",
+    ]
+    for rate in RATES:
+        group = [x for x in rows if x["rate"] == rate]
+        if not group:
+            continue
+        pairs = [
+            (rush, hit)
+            for x in group
+            for rush, hit in zip(x["rush"], x["sizes"][str(SIZES[-1])][2], strict=True)
+        ]
+        cells = []
+        for want in (True, False):
+            hits = [hit for rush, hit in pairs if rush is want]
+            cells.append(f"{sum(hits)} / {len(hits)}")
+        out.append(f"| {rate:g} | {cells[0]} | {cells[1]} |")
+    return out + [""]
 
 
 def _grid(title: str, rows: list[dict]) -> list[str]:
@@ -356,15 +397,25 @@ def main() -> None:
     parser.add_argument("--sources", nargs="+", choices=SOURCES, default=list(SOURCES))
     parser.add_argument("--rates", nargs="+", type=float, default=list(RATES))
     parser.add_argument("--jobs", type=int, default=1, help="streams judged at once")
+    parser.add_argument(
+        "--settings", nargs="+", choices=list(configs()), help="only these settings (all)"
+    )
+    parser.add_argument("--append", action="store_true", help="add to --log, do not restart it")
+    parser.add_argument("--note", default="", help="how the log was made, printed under the tables")
     args = parser.parse_args()
     if not args.replay:
-        args.log.write_text("")
+        if not args.append:
+            args.log.write_text("")
         with open(args.log, "a") as log:
             cache = args.log.with_suffix(".labels.json")
-            measure(args.run, args.data, cache, log, args.sources, args.rates, args.jobs)
+            measure(
+                args.run, args.data, cache, log, args.sources, args.rates, args.jobs, args.settings
+            )
     from report import read_log, write_section
 
-    write_section("monitor-rates", tables(read_log(args.log)))
+    write_section(
+        "monitor-rates", tables(read_log(args.log)) + ("\n" + args.note if args.note else "")
+    )
 
 
 if __name__ == "__main__":

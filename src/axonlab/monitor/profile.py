@@ -29,6 +29,7 @@ DAY = 86400.0
 BIN = 1800.0  # seconds of the day per bin
 PAD = 1800.0  # the rate at a stretch is read from the bins this far around it
 BAND = 3 * 3600.0  # ... and the prior for that rate from the bins this far around it
+assert PAD % BIN == 0 and BAND % BIN == 0
 PRIOR_DAYS = 1.0  # each prior weighs as much as this many days of the bins' own counts
 
 
@@ -115,6 +116,11 @@ class DailyProfile:
             for d in range(1, days + 1)
         )
         return total / days
+
+    def bin_index(self, ts: float) -> int:
+        """The bin ``ts`` falls in, counted from the epoch: :meth:`rate` over ``[a, b]`` is the
+        same for every ``a`` in one bin (``PAD`` and ``BAND`` are whole bins)."""
+        return math.floor(ts / BIN)
 
     def _bin(self, ts: float) -> int:
         return int((ts % DAY) // BIN)

@@ -145,15 +145,20 @@ class SurgeRules:
         _, negative_rate = series.baseline_rates(self.window)
         p0 = series.baseline_share
         floor = self.window / 12  # a burst at one instant is judged over 5 minutes of a 60 m window
-        if s.same_time:  # the rate at this time of day, the same for every stretch that ends now
-            rate, shape = series.profile.rate(series.last_ts - self.window, series.last_ts)
-        else:
-            rate, shape = negative_rate, math.inf
+        rates: dict[int, tuple[float, float]] = {}  # the profile's rate by the stretch's first bin
         best = None
         for start, k, n in series.negative_runs():
             if k < s.min_negative:
                 continue
             seconds = max(series.last_ts - start, floor)
+            if s.same_time:  # the rate at this time of day, the same for a bin's stretches
+                a = series.last_ts - seconds
+                slot = series.profile.bin_index(a)
+                if slot not in rates:
+                    rates[slot] = series.profile.rate(a, series.last_ts)
+                rate, shape = rates[slot]
+            else:
+                rate, shape = negative_rate, math.inf
             expected = rate * seconds
             # the Poisson point bounds the tail from above: most stretches stop here
             if k <= expected or poisson_point_surprise(k, expected) < s.volume:
