@@ -216,6 +216,7 @@ def test_surprise_matches_the_exact_tails():
         poisson_surprise(12, 2.5), rel=1e-4
     )
     assert negative_binomial_surprise(12, 2.5, 2.0) < poisson_surprise(12, 2.5) / 2
+    assert negative_binomial_surprise(12, 2.5, math.inf) == poisson_surprise(12, 2.5)
     for k, n, p in ((8, 10, 0.2), (20, 30, 0.45), (3, 50, 0.2), (50, 60, 0.1)):
         exact = -math.log10(stats.binom.sf(k - 1, n, p)) if k > n * p else 0.0
         assert binomial_surprise(k, n, p) == pytest.approx(exact, rel=1e-6, abs=1e-9)

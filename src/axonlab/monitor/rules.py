@@ -45,7 +45,6 @@ from axonlab.monitor.tails import (
     binomial_surprise,
     negative_binomial_surprise,
     poisson_point_surprise,
-    poisson_surprise,
 )
 
 HOUR = 3600.0
@@ -158,7 +157,7 @@ class SurgeRules:
                     rates[slot] = series.profile.rate(a, series.last_ts)
                 rate, shape = rates[slot]
             else:
-                rate, shape = negative_rate, math.inf
+                rate, shape = negative_rate, math.inf  # a rate taken as known: Poisson
             expected = rate * seconds
             # the Poisson point bounds the tail from above: most stretches stop here
             if k <= expected or poisson_point_surprise(k, expected) < s.volume:
@@ -169,11 +168,7 @@ class SurgeRules:
             if s.same_time:  # only now, as most stretches never get this far
                 usual = series.profile.same_minutes(series.last_ts - seconds, series.last_ts)
                 expected = max(expected, usual)
-            volume = (
-                poisson_surprise(k, expected)
-                if math.isinf(shape)
-                else negative_binomial_surprise(k, expected, shape)
-            )
+            volume = negative_binomial_surprise(k, expected, shape)
             if volume >= s.volume and (best is None or volume > best[0]):
                 best = (volume, share, start, k, n, seconds, expected)
         if best is None:

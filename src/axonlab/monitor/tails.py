@@ -51,8 +51,10 @@ def poisson_point_surprise(k: int, mean: float) -> float:
 def negative_binomial_surprise(k: int, mean: float, shape: float) -> float:
     """``-log10 P(X >= k)`` for ``X`` negative binomial with ``mean`` and ``shape`` (a Poisson
     count whose rate is Gamma-distributed with that shape); 0 when ``k <= mean``. As ``shape``
-    grows it tends to :func:`poisson_surprise`; a small shape (a rate known from few items)
-    gives a heavier tail, so less surprise."""
+    grows it tends to :func:`poisson_surprise`, which an infinite shape (a rate known exactly)
+    is; a small shape (a rate known from few items) gives a heavier tail, so less surprise."""
+    if math.isinf(shape):
+        return poisson_surprise(k, mean)
     if k <= 0 or k <= mean:
         return 0.0
     if mean <= 0.0:
