@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from axonlab.text.explain.gradient_graph import gradients_file
 from axonlab.text.explain.light import open_light_explainer
 from axonlab.text.predict.exported import GRADIENTS_FILE, ONNX_DIR
 from axonlab.text.predict.onnx import onnx_files
+from tests.fresh_cli import run_fresh
 from tests.tiny_bert import tiny_run
 
 pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
@@ -93,18 +92,8 @@ def test_an_unknown_target_or_a_pair_is_refused(graphs):
 
 
 def test_one_shot_explain_imports_no_torch(graphs):
-    code = (
-        "import json, sys\n"
-        "from axonlab.cli import main\n"
-        f"sys.argv = ['axonlab', 'text', 'explain', {str(graphs['classify'])!r}, 'see you',"
-        " '--json']\n"
-        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-        "print(json.dumps(sorted(m for m in ('torch', 'transformers') if m in sys.modules)))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    *answer, imported = result.stdout.strip().splitlines()
-    assert json.loads(imported) == []
-    got = json.loads("\n".join(answer))
+    answer, imported = run_fresh("text", "explain", str(graphs["classify"]), "see you", "--json")
+    assert imported == []
+    got = json.loads(answer)
     (expected,) = text.load(graphs["classify"]).explain(["see you"])
     assert got["label"] == expected["label"] and len(got["words"]) == len(expected["words"])

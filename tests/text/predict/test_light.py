@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from axonlab import text
 from axonlab.text.predict.exported import ONNX_DIR, fresh_export
 from axonlab.text.predict.light import open_light
 from axonlab.text.predict.onnx import use_onnx
+from tests.fresh_cli import run_fresh
 from tests.tiny_bert import tiny_run
 
 pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
@@ -84,18 +83,8 @@ def test_missing_run_is_an_error_not_a_fallback(tmp_path):
 def test_one_shot_predict_imports_no_torch(exported):
     """The second call of the documented command, in a fresh interpreter: the answer of the
     torch path, with neither torch nor transformers imported."""
-    code = (
-        "import json, sys\n"
-        "from axonlab.cli import main\n"
-        f"sys.argv = ['axonlab', 'text', 'predict', {str(exported['classify'])!r}, 'see you',"
-        " '--json']\n"
-        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-        "print(json.dumps(sorted(m for m in ('torch', 'transformers') if m in sys.modules)))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    answer, imported = result.stdout.strip().splitlines()
-    assert json.loads(imported) == []
+    answer, imported = run_fresh("text", "predict", str(exported["classify"]), "see you", "--json")
+    assert imported == []
     (prediction,) = json.loads(answer)["predictions"]
     (expected,) = text.load(exported["classify"]).predict(["see you"])
     assert prediction["label"] == expected["label"]

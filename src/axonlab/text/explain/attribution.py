@@ -49,6 +49,7 @@ from axonlab.text.explain.integral import (
     TOLERANCE,
     integrate_path,
 )
+from axonlab.text.explain.words import word_attributions
 
 # texts are explained in groups of similar length, padded to their longest: SMS messages run from
 # 5 to 200 sub-tokens, and one group padded to the longest spent ~6x the compute it needed
@@ -137,12 +138,15 @@ def path_integral(
     transform: Any,
     tolerance: float = TOLERANCE,
     max_steps: int = MAX_STEPS,
+    ends: tuple[float, float] | None = None,
 ) -> tuple[np.ndarray, float, int]:
     """Integrated Gradients of ``sum(weights * transform(logits))`` over the rows of one text
     (its windows) or one entity, by :func:`~axonlab.text.explain.integral.integrate_path`.
 
-    ``inputs``: padded model inputs ``(rows, seq)``; ``weights``: ``(rows, *logits' shape)``.
-    Returns the attributions ``(rows, seq)``, the completeness error and the evaluations."""
+    ``inputs``: padded model inputs ``(rows, seq)``; ``weights``: ``(rows, *logits' shape)``;
+    ``ends``: the output at the baseline and at the input where the caller has them already
+    (else two more evaluations find them). Returns the attributions ``(rows, seq)``, the
+    completeness error and the evaluations."""
     names = ("input_ids", *(k for k in inputs if k != "input_ids"))
     at_point = integrand(model, transform, names)
     rows, seq = inputs["input_ids"].shape
@@ -163,7 +167,10 @@ def path_integral(
         values_ = values.double().numpy().reshape(k, rows).sum(1)
         return values_, terms.double().numpy().reshape(k, rows, seq)
 
-    (at_baseline, at_input), _ = evaluate(np.array([0.0, 1.0]))
+    if ends is None:
+        (at_baseline, at_input), _ = evaluate(np.array([0.0, 1.0]))
+    else:
+        at_baseline, at_input = ends
     return integrate_path(
         evaluate, float(at_baseline), float(at_input), tolerance=tolerance, max_steps=max_steps
     )
@@ -179,10 +186,12 @@ def integrate_groups(
     *,
     transform: Any,
     tolerance: float = TOLERANCE,
+    ends: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`path_integral` for each group (a text, an entity) of the rows, ``groups`` naming
     each row's: the attributions ``(rows, seq)``, and per group the completeness error and the
-    evaluations."""
+    evaluations. ``ends``: each group's output at the baseline and at the input, ``(n_groups,)``
+    each, where the caller has computed them."""
     attributions = np.zeros(inputs["input_ids"].shape)
     errors, steps = np.zeros(n_groups), np.zeros(n_groups, dtype=int)
     for g in range(n_groups):
@@ -190,6 +199,7 @@ def integrate_groups(
         attributions[rows], errors[g], steps[g] = path_integral(
             model, {k: v[rows] for k, v in inputs.items()}, baseline_ids[rows], weights[rows],
             transform=transform, tolerance=tolerance,
+            ends=None if ends is None else (float(ends[0][g]), float(ends[1][g])),
         )  # fmt: skip
     return attributions, errors, steps
 
@@ -284,12 +294,12 @@ def _explain_group(
     baseline = _baseline(inputs["input_ids"], keep, tokenizer.pad_token_id)
     with torch.no_grad():
         at_baseline = model(**{**inputs, "input_ids": baseline}).logits.float()
-    attributions, errors, steps = integrate_groups(
-        model, inputs, baseline, select, owners, len(texts), transform=transform,
-        tolerance=tolerance,
-    )  # fmt: skip
     explained = _per_text(transform(raw), select, owners, len(texts))
     from_baseline = _per_text(transform(at_baseline), select, owners, len(texts))
+    attributions, errors, steps = integrate_groups(
+        model, inputs, baseline, select, owners, len(texts), transform=transform,
+        tolerance=tolerance, ends=(from_baseline, explained),  # the forwards above, not again
+    )  # fmt: skip
     odds = _per_text(odds_of(raw), select, owners, len(texts))
     return [
         {
@@ -302,7 +312,7 @@ def _explain_group(
             **({"logit": float(explained[i])} if output == "logit" else {}),
             "steps": int(steps[i]),
             "completeness_error": float(errors[i]),
-            "words": _words(enc, attributions, owners, i, texts[i]),
+            "words": word_attributions(_pieces(enc, attributions, owners, i), texts[i]),
         }
         for i in range(len(texts))
     ]
@@ -315,19 +325,9 @@ def _per_text(values: torch.Tensor, select: torch.Tensor, owners, n: int) -> np.
     return out
 
 
-def _words(enc, attributions: torch.Tensor, owners, text: int, source: str) -> list:
-    """The text's sub-token attributions summed per word (over every window holding it; the
-    windows' shares are in the attributions already), with the word's character offsets."""
-    words: dict[int, list] = {}
+def _pieces(enc, attributions: torch.Tensor, owners, text: int):
+    """``(word id, offsets, attribution)`` of every sub-token in the text's windows."""
     for w in np.flatnonzero(owners == text):
+        offsets = enc["offset_mapping"][w].tolist()
         for t, word in enumerate(enc.word_ids(int(w))):
-            if word is None:
-                continue
-            start, end = (int(x) for x in enc["offset_mapping"][w, t])
-            entry = words.setdefault(word, [start, end, 0.0])
-            entry[0], entry[1] = min(entry[0], start), max(entry[1], end)
-            entry[2] += float(attributions[w, t])
-    return [
-        {"text": source[s:e], "start": s, "end": e, "attribution": a}
-        for s, e, a in sorted(words.values())
-    ]
+            yield word, offsets[t], float(attributions[w, t])

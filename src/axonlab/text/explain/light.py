@@ -25,6 +25,7 @@ from axonlab.text.explain.integral import (
     integrate_path,
     log_odds,
 )
+from axonlab.text.explain.words import label_index, word_attributions
 from axonlab.text.predict.exported import GRADIENTS_FILE, ONNX_DIR, fresh_export, onnx_session
 from axonlab.text.predict.light import LightModel, open_light
 from axonlab.text.tasks import MODEL_DIR
@@ -51,9 +52,7 @@ class LightExplainer:
         texts = [texts] if isinstance(texts, str) else list(texts)
         if any(not isinstance(t, str) for t in texts):
             raise InputError("explanations are for single texts, not text pairs")
-        if target is not None and target not in self.labels:
-            raise InputError(f"unknown label {target!r}; expected one of {self.labels}")
-        chosen = None if target is None else self.labels.index(target)
+        chosen = label_index(self.labels, target)
         return [self._explain_one(text, chosen, tolerance) for text in texts]
 
     def _explain_one(self, text: str, chosen: int | None, tolerance: float) -> dict[str, Any]:
@@ -84,7 +83,14 @@ class LightExplainer:
             "baseline_log_odds": from_baseline,
             "steps": steps,
             "completeness_error": error,
-            "words": _words(windows, attributions, text),
+            "words": word_attributions(
+                (
+                    (word, window.offsets[t], attributions[row, t])
+                    for row, window in enumerate(windows)
+                    for t, word in enumerate(window.word_ids)
+                ),
+                text,
+            ),
             "label": self.labels[label],
             "score": float(scores[label]),
         }
@@ -129,23 +135,6 @@ class LightExplainer:
 
 def _logits(logits: np.ndarray) -> np.ndarray:
     return logits
-
-
-def _words(windows: list[Any], attributions: np.ndarray, source: str) -> list[dict[str, Any]]:
-    """Sub-token attributions summed per word over every window holding it, with offsets."""
-    words: dict[int, list] = {}
-    for row, window in enumerate(windows):
-        for t, word in enumerate(window.word_ids):
-            if word is None:
-                continue
-            start, end = window.offsets[t]
-            entry = words.setdefault(word, [start, end, 0.0])
-            entry[0], entry[1] = min(entry[0], start), max(entry[1], end)
-            entry[2] += float(attributions[row, t])
-    return [
-        {"text": source[s:e], "start": s, "end": e, "attribution": a}
-        for s, e, a in sorted(words.values())
-    ]
 
 
 def open_light_explainer(run_dir: str | Path) -> LightExplainer | None:

@@ -91,6 +91,7 @@ class TextModel:
         import torch
 
         from axonlab.text.explain.attribution import explain_texts
+        from axonlab.text.explain.words import label_index
 
         if isinstance(texts, str):
             texts = [texts]
@@ -109,9 +110,7 @@ class TextModel:
             raise InputError(f"explanations are for classifiers and NER; not {self.task} models")
         if not hasattr(self.model, "get_input_embeddings"):
             raise InputError("few-shot and zero-shot models are not explained (no classifier head)")
-        if target is not None and target not in self.labels:
-            raise InputError(f"unknown label {target!r}; expected one of {self.labels}")
-        chosen = None if target is None else [self.labels.index(target)] * len(texts)
+        chosen = [label_index(self.labels, target)] * len(texts)
         out = explain_texts(
             self.model, self.tokenizer, list(texts), max_length=self.max_length,
             targets=chosen, tolerance=tolerance,
