@@ -306,16 +306,11 @@ def _overlap(fp32: Path, int8: Path) -> dict:
     """Mean share of each text's 10 nearest neighbours (by fp32) that int8 finds too."""
     import numpy as np
 
+    from bench_embed import neighbour_overlap
+
     a, b = np.load(fp32), np.load(int8)
-    shared = []
-    for start in range(0, len(a), 1000):
-        sa, sb = a[start : start + 1000] @ a.T, b[start : start + 1000] @ b.T
-        for row, (x, y) in enumerate(zip(sa, sb, strict=True)):
-            x[start + row] = y[start + row] = -9  # not its own neighbour
-            top_a, top_b = np.argpartition(-x, 10)[:10], np.argpartition(-y, 10)[:10]
-            shared.append(len(set(top_a) & set(top_b)) / 10)
     cosine = (a * b).sum(axis=1)
-    return {"top10_overlap": float(np.mean(shared)), "cosine_min": float(cosine.min())}
+    return {"top10_overlap": neighbour_overlap(a, b), "cosine_min": float(cosine.min())}
 
 
 def main() -> None:

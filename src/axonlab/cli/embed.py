@@ -62,6 +62,15 @@ def embed(
     batch_size: Annotated[int, typer.Option(help="Windows per forward pass.")] = 64,
     backend: BackendOption = Backend.torch,
     quantize: QuantizeOption = False,
+    bf16: Annotated[
+        bool | None,
+        typer.Option(
+            "--bf16/--no-bf16",
+            help="Run the torch encoder under bfloat16 autocast (default: on where the CPU has "
+            "AVX512-BF16/AMX: 1.7-2x as fast, rows within cosine 0.9999 of float32's).",
+            show_default=False,
+        ),
+    ] = None,
     json_output: Json = False,
 ) -> None:
     """Embed every text of a file (mean pooling, L2-normalised: dot product = cosine)."""
@@ -73,7 +82,7 @@ def embed(
     _quiet()
     check_backend(backend, quantize)
     check_writable(output_file)
-    encoder = SentenceEncoder(model, max_length=max_length)
+    encoder = SentenceEncoder(model, max_length=max_length, bf16=bf16)
     if backend is Backend.onnx:
         from axonlab.text.predict.onnx import use_onnx_encoder
 

@@ -18,7 +18,7 @@ TEXTS = ["where is my card?", "my card has not arrived", "play some jazz", "x", 
 
 @pytest.fixture(scope="module")
 def minilm() -> SentenceEncoder:
-    return SentenceEncoder("all-minilm-l6-v2")
+    return SentenceEncoder("all-minilm-l6-v2", bf16=False)  # float32: exact figures
 
 
 def test_vectors_are_unit_length_and_in_input_order(minilm):
@@ -38,6 +38,25 @@ def test_mean_pooling_as_the_model_card_says(minilm):
     expected = hidden.mean(dim=0).numpy()
     expected /= np.linalg.norm(expected)
     assert np.allclose(minilm.encode(["where is my card?"])[0], expected, atol=1e-5)
+
+
+def test_bf16_rows_keep_the_float32_direction(minilm):
+    fast = SentenceEncoder("all-minilm-l6-v2", bf16=True)
+    assert fast.bf16 and not minilm.bf16
+    a, b = minilm.encode(TEXTS), fast.encode(TEXTS)
+    assert b.dtype == np.float32
+    assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
+    assert not np.array_equal(a, b)  # it did run in bf16
+    assert (a * b).sum(axis=1).min() > 0.999
+
+
+def test_the_default_precision_follows_the_cpu(monkeypatch):
+    from axonlab.text import precision
+
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: False)
+    assert precision.bf16_by_default() is False and precision.bf16_by_default(True) is True
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
+    assert precision.bf16_by_default() is True and precision.bf16_by_default(False) is False
 
 
 def test_paraphrases_are_closer_than_unrelated_texts(minilm):

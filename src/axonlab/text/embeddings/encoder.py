@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from axonlab.errors import InputError
+from axonlab.text.precision import bf16_by_default
 
 if TYPE_CHECKING:
     import torch
@@ -57,7 +58,13 @@ def locate_encoder(model: str | Path | None) -> tuple[str, str]:
 
 
 class SentenceEncoder:
-    """Mean-pooled, L2-normalised sentence embeddings (float32, shape ``(n_texts, dim)``)."""
+    """Mean-pooled, L2-normalised sentence embeddings (float32, shape ``(n_texts, dim)``).
+
+    ``bf16`` runs the encoder under bfloat16 autocast (default: where the CPU has bf16 matrix
+    instructions, :mod:`axonlab.text.precision`); the pooling and the vectors stay float32. On
+    10,000 SST-2 sentences its rows kept cosine >= 0.9999 to float32's and 0.99 of each
+    text's 10 nearest neighbours, at 1.7-2x float32's speed (docs/benchmarks.md, "Embeddings").
+    """
 
     def __init__(
         self,
@@ -65,6 +72,7 @@ class SentenceEncoder:
         *,
         max_length: int = MAX_LENGTH,
         threads: int | None = None,
+        bf16: bool | None = None,
     ):
         import torch
         import transformers
@@ -79,6 +87,7 @@ class SentenceEncoder:
         self.folder, self.prefix = locate_encoder(model)
         self.name = str(model) if model is not None else "all-minilm-l6-v2"
         self.max_length = max_length
+        self.bf16 = bf16_by_default(bf16)
         self.tokenizer = load_tokenizer(self.folder)
         verbosity = transformers.logging.get_verbosity()
         transformers.logging.set_verbosity_error()  # a run's head weights are left out on purpose
@@ -95,6 +104,7 @@ class SentenceEncoder:
         encoder = cls.__new__(cls)
         encoder.model, encoder.tokenizer, encoder.prefix = module.eval(), tokenizer, ""
         encoder.folder, encoder.name, encoder.max_length = name, name, max_length
+        encoder.bf16 = False  # a model being trained is embedded as it is
         return encoder
 
     def __repr__(self) -> str:
@@ -143,7 +153,8 @@ class SentenceEncoder:
         windows = [{k: encoded[k][i] for k in keys} for i in range(len(owners))]
         pooled = WindowMeans(len(texts), self.dim)
         lengths = [len(w["input_ids"]) for w in windows]
-        with torch.inference_mode():
+        bf16 = torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)
+        with torch.inference_mode(), bf16:
             for chunk in length_batches(lengths, batch_size):
                 batch = self.tokenizer.pad([windows[i] for i in chunk], return_tensors="pt")
                 hidden = self.model(**batch).last_hidden_state

@@ -207,5 +207,6 @@ def use_onnx_encoder(encoder: Any, *, quantize: bool = False) -> Any:
         if not path.exists():
             quantize_rows(fp32, path)
     encoder.model = OnnxModule(path, encoder.model.config)
+    encoder.bf16 = False  # the graph runs in float32; autocast has no torch op to change
     encoder.backend = "onnx-int8" if quantize else "onnx"
     return encoder

@@ -17,7 +17,6 @@ import math
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -26,6 +25,7 @@ from axonlab.errors import InputError, TrainingDivergedError
 from axonlab.runs import RunDirectory
 from axonlab.text import defaults
 from axonlab.text.data.casing import uses_casing
+from axonlab.text.precision import bf16_by_default
 from axonlab.text.tasks import TASKS
 from axonlab.text.training.checkpoints import last_complete_checkpoint
 from axonlab.text.training.trainer import checked_trainer, without_autocast
@@ -158,16 +158,6 @@ class FitResult:
             "total_parameters": self.total_parameters,
             "history": self.history,
         }
-
-
-def cpu_has_native_bf16() -> bool:
-    """True on CPUs with bfloat16 matrix instructions (AVX512-BF16 or AMX), where bf16 autocast
-    speeds training up; elsewhere it is emulated and slower, so it stays off."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def parameter_counts(model: torch.nn.Module) -> tuple[int, int]:
@@ -328,9 +318,7 @@ def _head_rate(config: FinetuneConfig) -> float | None:
 
 
 def _use_bf16(config: FinetuneConfig) -> bool:
-    if config.bf16 is not None:
-        return config.bf16
-    return not torch.cuda.is_available() and cpu_has_native_bf16()
+    return bf16_by_default(config.bf16)
 
 
 def _freeze_embeddings(config: FinetuneConfig, model: torch.nn.Module) -> bool:
