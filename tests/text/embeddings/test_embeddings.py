@@ -50,15 +50,6 @@ def test_bf16_rows_keep_the_float32_direction(minilm):
     assert (a * b).sum(axis=1).min() > 0.999
 
 
-def test_the_default_precision_follows_the_cpu(monkeypatch):
-    from axonlab.text import precision
-
-    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: False)
-    assert precision.bf16_by_default() is False and precision.bf16_by_default(True) is True
-    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
-    assert precision.bf16_by_default() is True and precision.bf16_by_default(False) is False
-
-
 def test_paraphrases_are_closer_than_unrelated_texts(minilm):
     v = minilm.encode(TEXTS[:3])
     assert v[0] @ v[1] > v[0] @ v[2] + 0.3
