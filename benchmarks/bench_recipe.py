@@ -8,7 +8,9 @@ training nor selection saw. The variants:
   the new head at ``HEAD_LEARNING_RATE``, at least ``MIN_STEPS`` steps), no rate flags;
 - ``one rate``: the head at the encoder's rate, the recipe before the head had its own
   (``--head-lr`` = ``--lr``; 3e-4 for e5's NER, as that recipe had it);
-- ``encoder 3e-4``: e5's NER with the old encoder rate and the head's own.
+- ``encoder 3e-4``: e5's NER with the old encoder rate and the head's own;
+- ``class weights``: the defaults with the loss weighed by inverse class frequency
+  (``--class-weights``), for the imbalanced classification sets.
 
 Runs already in ``--log`` are not made again, so an interrupted benchmark resumes.
 
@@ -47,13 +49,14 @@ VARIANTS = {
         "*": ["--lr", ONE_RATE, "--head-lr", ONE_RATE],
     },  # fmt: skip
     "encoder 3e-4": {"ner-e5": ["--lr", "3e-4"]},
+    "class weights": {"*": ["--class-weights"]},
 }
 CELLS = [  # which variants run where (msra-heldout: only the frozen defaults)
     ("msra", ("defaults", "one rate", "encoder 3e-4")),
     ("msra-heldout", ("defaults",)),
     ("wikiann", ("defaults", "one rate")),
-    ("phrasebank", ("defaults", "one rate")),
-    ("sms", ("defaults", "one rate")),
+    ("phrasebank", ("defaults", "one rate", "class weights")),
+    ("sms", ("defaults", "one rate", "class weights")),
 ]
 
 
