@@ -2,7 +2,8 @@
 
 One function for both explanation paths (torch in :mod:`~axonlab.text.explain.attribution`,
 ONNX in :mod:`~axonlab.text.explain.light`): plain Python, so the light path imports no torch,
-and the two cannot disagree on what a word is or where it starts.
+and the two cannot disagree on what a word is or where it starts. :func:`label_index` is the
+other thing both paths read the same way: which label a caller asked to have explained.
 """
 
 from __future__ import annotations
