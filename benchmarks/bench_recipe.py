@@ -12,6 +12,9 @@ training nor selection saw. The variants:
 - ``class weights``: the defaults with the loss weighed by inverse class frequency
   (``--class-weights``), for the imbalanced classification sets.
 
+The ``intents`` cell (CLINC150's regime, built from HWU64 and BANKING77-OOS) reports in-scope
+accuracy with the out-of-scope recall and AUROC of the same runs beside it.
+
 Runs already in ``--log`` are not made again, so an interrupted benchmark resumes.
 
     python benchmarks/bench_recipe.py --data ../shared/data --work /tmp/recipe --log recipe.jsonl
@@ -41,7 +44,9 @@ DATASETS = {
     "wikiann": ("ner", "micro_f1", [], (1,)),
     "phrasebank": ("classify", "accuracy", [], (1, 2, 3)),
     "sms": ("classify", "accuracy", ["--epochs", "2"], (1, 2, 3)),
+    "intents": ("intent", "in_scope_accuracy", [], (1, 2, 3)),
 }
+ALSO = {"intent": ("oos_recall", "auroc")}  # figures a task's rows report beside its metric
 VARIANTS = {
     "defaults": {"*": []},
     "one rate": {
@@ -57,6 +62,7 @@ CELLS = [  # which variants run where (msra-heldout: only the frozen defaults)
     ("wikiann", ("defaults", "one rate")),
     ("phrasebank", ("defaults", "one rate", "class weights")),
     ("sms", ("defaults", "one rate", "class weights")),
+    ("intents", ("defaults",)),
 ]
 
 
@@ -80,8 +86,11 @@ def run_cell(work: Path, name: str, variant: str, seed: int) -> dict:
     seconds = time.perf_counter() - start
     scored = subprocess.run(["axonlab", "text", "eval", str(out), str(data / f"test{suffix}"),
                              "--json"], capture_output=True, text=True)  # fmt: skip
-    score = json.loads(scored.stdout)[metric] if scored.returncode == 0 else None
+    figures = json.loads(scored.stdout) if scored.returncode == 0 else {}
+    score = figures.get(metric)
+    also = {k: figures.get(k) for k in ALSO.get(task, ())}
     return {"data": name, "variant": variant, "seed": seed, "metric": metric, "score": score,
+            "also": also,
             "train_exit": trained.returncode, "seconds": seconds,
             "recipe": json.loads((out / "config.json").read_text()).get("recipe")}  # fmt: skip
 
@@ -101,6 +110,11 @@ def table(records: list[dict]) -> str:
             mean = sum(scores) / len(scores)
             lines.append(f"| {name} | {rows[0]['metric']} | {variant} | {by_seed} | "
                          f"{mean:.3f} | {failed} of {len(rows)} |")  # fmt: skip
+            for extra in rows[0].get("also", {}):
+                values = [r["also"][extra] or 0.0 for r in rows]
+                lines.append(f"| {name} | {extra} | {variant} | "
+                             f"{' / '.join(f'{v:.3f}' for v in values)} | "
+                             f"{sum(values) / len(values):.3f} | |")  # fmt: skip
     return "\n".join(lines)
 
 

@@ -7,7 +7,16 @@ set and a scored set that neither training nor selection sees.
   sentences, scored on MSRA test, the split kept back until the defaults were frozen;
 - ``wikiann``: 1,000 WikiANN-en training sentences, 500 / 1,000 dev sentences;
 - ``phrasebank``: PhraseBank train less 500 rows (those pick the epoch), its dev scored;
-- ``sms``: 1,500 SMS training messages, 500 more to pick the epoch, its dev scored.
+- ``sms``: 1,500 SMS training messages, 500 more to pick the epoch, its dev scored;
+- ``intents``: CLINC150's regime (about 100 intents of 100 training rows, 100 out-of-scope
+  training rows, 1,000 out-of-scope rows scored) from the intent sets we have. In scope: the
+  HWU64 intents outside five held-out scenarios and the 50 in-scope BANKING77-OOS intents, up to
+  100 training rows each; dev: their dev rows (20 of each banking intent); scored: their test
+  rows (30 of each banking intent). Out of scope (label ``oos``), taken in turn from three
+  kinds: the held-out HWU64 scenarios (other domains), BANKING77-OOS's in-domain list (the 27
+  banking intents left out) and its out-of-domain list (CLINC150's own out-of-scope queries);
+  100 rows train and 100 dev in equal parts, 1,000 scored (133 of them out-of-domain, the
+  smallest list).
 
     python benchmarks/recipe_subsamples.py --data ../shared/data --out /tmp/recipe
 """
@@ -60,6 +69,61 @@ def classification(folder: Path, out: Path, n_train: int | None) -> None:
     write_tsv(out / "test.tsv", header, scored)
 
 
+def _labelled(path: Path, prefix: str) -> dict[str, list[str]]:
+    """``label -> texts`` of a ``label<TAB>text`` file, the labels prefixed by their data set."""
+    by_label: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        label, text = line.split("\t", 1)
+        by_label.setdefault(f"{prefix}{label}", []).append(text)
+    return by_label
+
+
+def _take(by_label: dict[str, list[str]], n: int | None, seed: int) -> list[str]:
+    rows = []
+    for label, texts in sorted(by_label.items()):
+        texts = list(texts)
+        random.Random(seed).shuffle(texts)
+        rows += [f"{label}\t{t}" for t in texts[:n]]
+    return rows
+
+
+HELD_OUT_SCENARIOS = ("cooking", "news", "social", "takeaway", "weather")  # HWU64: out of scope
+
+
+def intents(data: Path, out: Path, seed: int = 0) -> None:
+    hwu, bank = data / "intent" / "hwu64", data / "intent" / "banking77-oos"
+    held = lambda label: label.split(":")[1].split("_")[0] in HELD_OUT_SCENARIOS  # noqa: E731
+    hwu_rows = {s: _labelled(hwu / f"{s}.tsv", "hwu:") for s in ("train", "dev", "test")}
+    sources = [  # the three kinds of out-of-scope text, each shuffled
+        [t for rows in hwu_rows.values() for label, ts in rows.items() if held(label) for t in ts],
+        [t for n in ("dev_id_oos", "test_id_oos") for t in _lines(bank / f"{n}.txt")],
+        _lines(bank / "dev_ood_oos.txt"),
+    ]
+    for i, texts in enumerate(sources):
+        random.Random(seed + i).shuffle(texts)
+    # in turn, one of each kind, skipping a kind once it runs out: an even mix in train and dev
+    depth = max(len(texts) for texts in sources)
+    pool = [texts[j] for j in range(depth) for texts in sources if j < len(texts)]
+    oos = {"train": pool[:100], "dev": pool[100:200], "test": pool[200:1200]}
+    out.mkdir(parents=True, exist_ok=True)
+    for split, (n_hwu, n_bank) in {
+        "train": (100, 100),
+        "dev": (None, 20),
+        "test": (None, 30),
+    }.items():
+        in_scope = {k: v for k, v in hwu_rows[split].items() if not held(k)}
+        rows = _take(in_scope, n_hwu, seed) + _take(
+            _labelled(bank / f"{split}.tsv", "bank:"), n_bank, seed
+        )
+        rows += [f"oos\t{t}" for t in oos[split]]
+        random.Random(seed).shuffle(rows)
+        write_tsv(out / f"{split}.tsv", "label\ttext", rows)
+
+
+def _lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
@@ -71,6 +135,7 @@ def main() -> None:
     ner(args.data / "ner" / "wikiann-en", args.out / "wikiann", 1000, seed=0, test_split=None)
     classification(args.data / "finance" / "phrasebank", args.out / "phrasebank", None)
     classification(args.data / "classify" / "sms-spam", args.out / "sms", 1500)
+    intents(args.data, args.out / "intents")
     print(f"sub-samples in {args.out}")
 
 
