@@ -87,12 +87,18 @@ def run_cell(work: Path, name: str, variant: str, seed: int) -> dict:
     scored = subprocess.run(["axonlab", "text", "eval", str(out), str(data / f"test{suffix}"),
                              "--json"], capture_output=True, text=True)  # fmt: skip
     figures = json.loads(scored.stdout) if scored.returncode == 0 else {}
-    score = figures.get(metric)
+    score = figures[metric] if figures else None  # a successful eval names its metric
     also = {k: figures.get(k) for k in ALSO.get(task, ())}
     return {"data": name, "variant": variant, "seed": seed, "metric": metric, "score": score,
             "also": also,
             "train_exit": trained.returncode, "seconds": seconds,
             "recipe": json.loads((out / "config.json").read_text()).get("recipe")}  # fmt: skip
+
+
+def _row(name: str, metric: str, variant: str, values: list[float], collapsed: str) -> str:
+    by_seed = " / ".join(f"{v:.3f}" for v in values)
+    mean = sum(values) / len(values)
+    return f"| {name} | {metric} | {variant} | {by_seed} | {mean:.3f} | {collapsed} |"
 
 
 def table(records: list[dict]) -> str:
@@ -104,17 +110,12 @@ def table(records: list[dict]) -> str:
             rows = [cell[key] for key in keys if key in cell]
             if not rows:
                 continue
-            scores = [r["score"] or 0.0 for r in rows]
-            by_seed = " / ".join(f"{s:.3f}" for s in scores)
             failed = sum(r["train_exit"] != 0 for r in rows)
-            mean = sum(scores) / len(scores)
-            lines.append(f"| {name} | {rows[0]['metric']} | {variant} | {by_seed} | "
-                         f"{mean:.3f} | {failed} of {len(rows)} |")  # fmt: skip
+            scores = [r["score"] or 0.0 for r in rows]
+            lines.append(_row(name, rows[0]["metric"], variant, scores, f"{failed} of {len(rows)}"))
             for extra in rows[0].get("also", {}):
                 values = [r["also"][extra] or 0.0 for r in rows]
-                lines.append(f"| {name} | {extra} | {variant} | "
-                             f"{' / '.join(f'{v:.3f}' for v in values)} | "
-                             f"{sum(values) / len(values):.3f} | |")  # fmt: skip
+                lines.append(_row(name, extra, variant, values, ""))
     return "\n".join(lines)
 
 

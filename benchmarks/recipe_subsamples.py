@@ -78,6 +78,10 @@ def _labelled(path: Path, prefix: str) -> dict[str, list[str]]:
     return by_label
 
 
+def _lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def _take(by_label: dict[str, list[str]], n: int | None, seed: int) -> list[str]:
     rows = []
     for label, texts in sorted(by_label.items()):
@@ -90,12 +94,22 @@ def _take(by_label: dict[str, list[str]], n: int | None, seed: int) -> list[str]
 HELD_OUT_SCENARIOS = ("cooking", "news", "social", "takeaway", "weather")  # HWU64: out of scope
 
 
+def _held_out(label: str) -> bool:
+    """Whether a prefixed HWU64 label (``hwu:weather_query``) is in a held-out scenario."""
+    return label.split(":")[1].split("_")[0] in HELD_OUT_SCENARIOS
+
+
 def intents(data: Path, out: Path, seed: int = 0) -> None:
     hwu, bank = data / "intent" / "hwu64", data / "intent" / "banking77-oos"
-    held = lambda label: label.split(":")[1].split("_")[0] in HELD_OUT_SCENARIOS  # noqa: E731
     hwu_rows = {s: _labelled(hwu / f"{s}.tsv", "hwu:") for s in ("train", "dev", "test")}
     sources = [  # the three kinds of out-of-scope text, each shuffled
-        [t for rows in hwu_rows.values() for label, ts in rows.items() if held(label) for t in ts],
+        [
+            t
+            for rows in hwu_rows.values()
+            for label, ts in rows.items()
+            if _held_out(label)
+            for t in ts
+        ],
         [t for n in ("dev_id_oos", "test_id_oos") for t in _lines(bank / f"{n}.txt")],
         _lines(bank / "dev_ood_oos.txt"),
     ]
@@ -111,17 +125,13 @@ def intents(data: Path, out: Path, seed: int = 0) -> None:
         "dev": (None, 20),
         "test": (None, 30),
     }.items():
-        in_scope = {k: v for k, v in hwu_rows[split].items() if not held(k)}
+        in_scope = {k: v for k, v in hwu_rows[split].items() if not _held_out(k)}
         rows = _take(in_scope, n_hwu, seed) + _take(
             _labelled(bank / f"{split}.tsv", "bank:"), n_bank, seed
         )
         rows += [f"oos\t{t}" for t in oos[split]]
         random.Random(seed).shuffle(rows)
         write_tsv(out / f"{split}.tsv", "label\ttext", rows)
-
-
-def _lines(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def main() -> None:
