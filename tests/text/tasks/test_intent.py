@@ -103,6 +103,28 @@ def test_detector_threshold_balances_accuracy_and_recall():
     assert (in_scope >= detector.threshold).mean() == pytest.approx(0.95)
 
 
+def test_detector_threshold_holds_still_on_a_hundred_out_of_scope_rows():
+    """Two unit Gaussians 2.5 apart: the balanced threshold is at -1.25. Over 30 draws of a
+    dev-sized set (2,000 in scope, 100 out of scope), the smoothed threshold's spread is well
+    under that of the raw-count argmax."""
+
+    def raw_argmax(in_scope, oos):
+        candidates = np.unique(np.concatenate([in_scope, oos]))
+        values = [(in_scope >= t).mean() + (oos < t).mean() for t in candidates]
+        return candidates[int(np.argmax(values))]
+
+    detector = OutOfScopeDetector("msp", "oos", 0.0, None, None, None)
+    smoothed, raw = [], []
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        in_scope, oos = rng.normal(0, 1, 2000), rng.normal(-2.5, 1, 100)
+        detector.calibrate(in_scope, np.ones(2000, dtype=bool), oos)
+        smoothed.append(detector.threshold)
+        raw.append(raw_argmax(in_scope, oos))
+    assert np.mean(smoothed) == pytest.approx(-1.25, abs=0.1)
+    assert np.std(smoothed) < 0.7 * np.std(raw)
+
+
 DESCRIPTIONS = """label\ttext
 card_arrival\tmy new card has not arrived yet
 change_pin\thow do I change my PIN

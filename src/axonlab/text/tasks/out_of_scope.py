@@ -12,7 +12,10 @@ training intents); a text scoring below the calibrated threshold is out of scope
 
 The threshold comes from dev data: with out-of-scope dev rows, the one that maximises the mean
 of in-scope accuracy (rejected in-scope texts count as errors) and out-of-scope recall; without
-them, the one that keeps ``KEEP_IN_SCOPE`` of the in-scope dev texts.
+them, the one that keeps ``KEEP_IN_SCOPE`` of the in-scope dev texts. Both rates are read from
+kernel-smoothed distribution functions (a Gaussian kernel, Silverman's bandwidth) rather than
+from raw counts: a dev set holds ~100 out-of-scope rows, and the argmax of a step function over
+so few moves far on a handful of texts, while the smoothed curve's maximum holds still.
 """
 
 from __future__ import annotations
@@ -95,13 +98,10 @@ class OutOfScopeDetector:
         if len(oos) == 0:
             self.threshold = float(np.quantile(in_scope, 1 - KEEP_IN_SCOPE))
             return
-        candidates = np.unique(np.concatenate([in_scope, oos]))
-        best, best_value = candidates[0], -1.0
-        for t in candidates:
-            value = 0.5 * ((in_scope_correct & (in_scope >= t)).mean() + (oos < t).mean())
-            if value > best_value:
-                best, best_value = t, value
-        self.threshold = float(best)
+        candidates = _candidates(np.concatenate([in_scope, oos]))
+        kept = _smoothed_share_above(in_scope, candidates, weights=in_scope_correct)
+        rejected = 1.0 - _smoothed_share_above(oos, candidates)
+        self.threshold = float(candidates[np.argmax(kept + rejected)])
 
     def save(self, folder: str | Path) -> None:
         folder = Path(folder)
@@ -132,6 +132,38 @@ class OutOfScopeDetector:
                 arrays["bank"],
                 int(settings.get("k", KNN_K)),
             )
+
+
+def _candidates(scores: np.ndarray, most: int = 2048) -> np.ndarray:
+    """Thresholds to try: the scores and the midpoints between neighbours (at most ``most``,
+    evenly spaced in rank)."""
+    values = np.unique(scores)
+    values = np.unique(np.concatenate([values, (values[1:] + values[:-1]) / 2]))
+    if len(values) > most:
+        values = values[np.linspace(0, len(values) - 1, most).round().astype(int)]
+    return values
+
+
+def _bandwidth(scores: np.ndarray) -> float:
+    """Silverman's rule of thumb, ``0.9 min(sd, IQR / 1.34) n^(-1/5)``, floored above 0."""
+    spread = np.std(scores)
+    iqr = np.subtract(*np.percentile(scores, [75, 25]))
+    if iqr > 0:
+        spread = min(spread, iqr / 1.34)
+    return max(0.9 * spread * len(scores) ** -0.2, 1e-12 * (1 + np.abs(scores).max()))
+
+
+def _smoothed_share_above(
+    scores: np.ndarray, thresholds: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Kernel-smoothed share of ``scores`` (counting only where ``weights``, if given) at or
+    above each threshold, shape ``(len(thresholds),)``."""
+    from scipy.special import ndtr
+
+    h = _bandwidth(scores)
+    weights = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=np.float64)
+    above = ndtr((scores[None, :] - thresholds[:, None]) / h)
+    return above @ weights / len(scores)
 
 
 def auroc(in_scope: np.ndarray, oos: np.ndarray) -> float | None:
