@@ -11,11 +11,11 @@ training intents); a text scoring below the calibrated threshold is out of scope
   feature space (Sun et al. 2022).
 
 The threshold comes from dev data: with out-of-scope dev rows, the one that maximises the mean
-of in-scope accuracy (rejected in-scope texts count as errors) and out-of-scope recall; without
-them, the one that keeps ``KEEP_IN_SCOPE`` of the in-scope dev texts. Both rates are read from
-kernel-smoothed distribution functions (a Gaussian kernel, Silverman's bandwidth) rather than
-from raw counts: a dev set holds ~100 out-of-scope rows, and the argmax of a step function over
-so few moves far on a handful of texts, while the smoothed curve's maximum holds still.
+of in-scope accuracy (rejected in-scope texts count as errors) and out-of-scope recall, both
+read from kernel-smoothed distribution functions (a Gaussian kernel, Silverman's bandwidth)
+rather than from raw counts: a dev set holds ~100 out-of-scope rows, and the argmax of a step
+function over so few moves far on a handful of texts, while the smoothed curve's maximum holds
+still. Without them, the threshold keeps ``KEEP_IN_SCOPE`` of the in-scope dev texts.
 """
 
 from __future__ import annotations
@@ -162,8 +162,13 @@ def _smoothed_share_above(
 
     h = _bandwidth(scores)
     weights = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=np.float64)
-    above = ndtr((scores[None, :] - thresholds[:, None]) / h)
-    return above @ weights / len(scores)
+    # in blocks of thresholds: one (thresholds x scores) matrix of a 30k-row dev set is ~0.5 GB
+    block = max(1, 2**22 // max(len(scores), 1))
+    shares = [
+        ndtr((scores[None, :] - part[:, None]) / h) @ weights
+        for part in np.array_split(thresholds, -(-len(thresholds) // block))
+    ]
+    return np.concatenate(shares) / len(scores)
 
 
 def auroc(in_scope: np.ndarray, oos: np.ndarray) -> float | None:
