@@ -44,6 +44,10 @@ def _recorded() -> neuro.Network:
 
 
 def _measured_peak(net: neuro.Network, n_steps: int) -> int:
+    # compile (or load numba's cache) first: numba's compiler allocates in Python too, and under
+    # tracemalloc a cold compile takes most of a minute
+    small = build(_recorded(), 10)
+    simulate(small.loop, small.dt, 0, 1)
     tracemalloc.start()
     try:
         arrays = build(net, n_steps)
