@@ -21,8 +21,8 @@ from tests.tiny_bert import tiny_run
 pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
 
 LONG = " ".join(["the prize draw is tonight, call now to claim your reward"] * 20)  # > 64 tokens
-# with CJK and emoji: the light path's tokenizer must split them as transformers' does
 PRIZE = "free entry in a weekly competition to win cup final tickets"
+# with CJK and emoji: the light path's tokenizer must split them as transformers' does
 TEXTS = ["ok", PRIZE, LONG, "房间干净😀 see you"]
 
 
